@@ -1,0 +1,74 @@
+"""The contract of a check: identity, the facts it needs, its parameters, its logic.
+
+One check = one class in its own module, listed in ``checks.registry.CHECKS``.
+Its docstring has the fixed sections ``What it checks``, ``Why``, ``Parameters``,
+``Example`` and ``How to fix``; docs/checks/ and the policy JSON Schema are
+generated from the registry.
+"""
+
+from __future__ import annotations
+
+from abc import ABC
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from policyengine.model import Component, ComponentEvidence, Evidence, FactKind, Finding, Sbom
+
+
+class CheckParams(BaseModel):
+    """Base of every check's parameters: strict, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    """What a check may know besides its component: the document, all evidence, the time.
+
+    ``now`` is the evaluation time passed to the engine: checks never read the clock.
+    """
+
+    sbom: Sbom
+    evidence: Evidence
+    now: datetime
+
+
+class Check(ABC):
+    """A rule type. Subclasses set the class variables and override one of the two methods.
+
+    ``level`` is ``component`` (``check_component`` runs once per selected
+    component) or ``document`` (``check_document`` runs once per input).
+    Checks are pure: no I/O, no clock, no randomness.
+    """
+
+    id: ClassVar[str]
+    """Stable identifier, e.g. ``PE-REG-001``; never reused."""
+    slug: ClassVar[str]
+    """Stable name used in policies, e.g. ``registry-status``."""
+    title: ClassVar[str]
+    """One line for listings."""
+    needs: ClassVar[tuple[FactKind, ...]] = ()
+    """Fact kinds the check reads; enrichment collects these for selected components."""
+    level: ClassVar[Literal["component", "document"]] = "component"
+    params_model: ClassVar[type[CheckParams]] = CheckParams
+    """The pydantic model of the ``params:`` block of a rule using this check."""
+
+    def check_component(
+        self,
+        component: Component,
+        evidence: ComponentEvidence,
+        params: CheckParams,
+        context: CheckContext,
+    ) -> Iterable[Finding]:
+        """Judge one component; yield at least one finding."""
+        raise NotImplementedError(f"{self.slug} is not a component-level check")
+
+    def check_document(
+        self, params: CheckParams, context: CheckContext
+    ) -> Iterable[tuple[Component | None, Finding]]:
+        """Judge the whole input; yield (component or None, finding) pairs."""
+        raise NotImplementedError(f"{self.slug} is not a document-level check")

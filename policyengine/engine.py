@@ -1,0 +1,1 @@
+"""evaluate(sbom, evidence, policy, now) -> Verdict: pure and deterministic (issue 5)."""

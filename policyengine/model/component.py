@@ -1,0 +1,135 @@
+"""Components and SBOMs: what every reader produces, whatever the input format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Hash:
+    """A digest of a component or one of its artifacts.
+
+    ``alg`` is normalised to lower case without dashes (``sha256``, ``sha512``,
+    ``sha1``, ``md5``, ``blake2b_256``, ``sha3_256`` ...); ``value`` is lower-case hex.
+    """
+
+    alg: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where in the input a component was declared, for messages and audits."""
+
+    file: str
+    pointer: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """One package of an SBOM or lockfile, normalised per ecosystem.
+
+    ``ecosystem`` is the purl type (``pypi``, ``npm``, ``maven`` ...) or ``None``
+    when it could not be determined; then ``unidentified_reason`` says why and
+    the component counts as unidentified in the coverage figures. ``name`` is
+    normalised per ecosystem: PEP 503 for PyPI, ``@scope/name`` for npm,
+    ``group:artifact`` style is left to the purl for others. ``direct`` is
+    ``None`` when the input has no dependency graph to tell.
+    """
+
+    ref: str
+    name: str
+    version: str | None = None
+    ecosystem: str | None = None
+    purl: str | None = None
+    hashes: tuple[Hash, ...] = ()
+    licenses: str | None = None
+    supplier: str | None = None
+    author: str | None = None
+    scope: str | None = None
+    direct: bool | None = None
+    type: str | None = None
+    location: Location | None = None
+    unidentified_reason: str | None = None
+
+    @property
+    def identified(self) -> bool:
+        """True when ecosystem, name and version are known, so registries can be asked."""
+        return self.unidentified_reason is None and bool(self.ecosystem) and bool(self.version)
+
+    @property
+    def key(self) -> str:
+        """The evidence key: ``ecosystem/name@version``, independent of the input document.
+
+        Evidence is keyed by this so that one recorded bundle serves every SBOM
+        or lockfile that lists the same package versions.
+        """
+        return f"{self.ecosystem or 'unknown'}/{self.name}@{self.version or ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class SbomMetadata:
+    """Document-level facts: when and by what the document was made, and about what."""
+
+    timestamp: str | None = None
+    tools: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    subject: str | None = None
+    supplier: str | None = None
+    lifecycle: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sbom:
+    """A parsed input: an SBOM or lockfile, with its components and dependency graph.
+
+    ``format`` is ``cyclonedx``, ``spdx`` or the lockfile kind (``poetry.lock``,
+    ``package-lock.json`` ...). ``digest`` is ``sha256:<hex>`` of the input bytes
+    as read (after gzip decompression). ``dependencies`` maps a component ref to
+    the refs it depends on; ``roots`` are the refs of what the document describes.
+    """
+
+    format: str
+    spec_version: str | None
+    source: str
+    digest: str
+    components: tuple[Component, ...]
+    metadata: SbomMetadata = field(default_factory=SbomMetadata)
+    dependencies: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    roots: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Unidentified:
+    """A component that could not be identified, and why."""
+
+    ref: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How many components were identified; the rest are listed, never dropped."""
+
+    total: int
+    identified: int
+    unidentified: tuple[Unidentified, ...]
+
+
+def coverage_of(components: tuple[Component, ...]) -> Coverage:
+    """Count identified components and list the unidentified ones with their reasons."""
+    missing = tuple(
+        Unidentified(c.ref, c.unidentified_reason or _missing_part(c))
+        for c in components
+        if not c.identified
+    )
+    return Coverage(
+        total=len(components), identified=len(components) - len(missing), unidentified=missing
+    )
+
+
+def _missing_part(component: Component) -> str:
+    if not component.ecosystem:
+        return "no ecosystem: no purl and nothing else names the package type"
+    return "no version"

@@ -1,0 +1,34 @@
+"""Shared test helpers: where the third-party corpus is, and how to run the CLI in-process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+
+
+def corpus_path(*parts: str) -> Path:
+    """A path inside ../shared/corpus, skipping the test with a clear reason when absent."""
+    path = CORPUS.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(
+            f"third-party corpus not found at {path} (../shared is absent in a fresh clone)"
+        )
+    return path
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run ``policyengine`` in-process; return (exit code, stdout, stderr)."""
+    from policyengine.cli import main
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
