@@ -38,6 +38,18 @@ from policyengine.model.evidence import (
     Source,
 )
 from policyengine.model.finding import Finding, JsonValue, Status
+from policyengine.model.project import (
+    PINS,
+    DeclaredDependency,
+    Disagreement,
+    LockEntry,
+    LockfileFacts,
+    ManifestFacts,
+    Pin,
+    ProjectFacts,
+    project_facts_from_json,
+    project_facts_to_json,
+)
 
 __all__ = [
     "Advisories",
@@ -74,4 +86,15 @@ __all__ = [
     "Unidentified",
     "UsageError",
     "coverage_of",
+    # project facts (lockfile and manifest ingest)
+    "PINS",
+    "DeclaredDependency",
+    "Disagreement",
+    "LockEntry",
+    "LockfileFacts",
+    "ManifestFacts",
+    "Pin",
+    "ProjectFacts",
+    "project_facts_from_json",
+    "project_facts_to_json",
 ]

@@ -1,0 +1,331 @@
+"""Shared pieces of the lockfile readers: components, hashes, line numbers, parse errors.
+
+Scope convention (the same for every lockfile and manifest, as CycloneDX uses it):
+``required`` for runtime dependencies, ``optional`` for optional ones (npm
+``optionalDependencies``, Poetry/PDM extras), ``excluded`` for development-only
+ones (npm ``devDependencies``, Poetry's ``dev`` group, Pipfile ``develop``,
+PDM/uv dev groups). ``None`` when the file does not say (yarn, pylock.toml,
+requirements.txt).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from policyengine.ingest.normalize import (
+    normalize_hash_alg,
+    normalize_hash_value,
+    normalize_name,
+    purl_for,
+)
+from policyengine.model import Component, Hash, InputError, Location, Position, Sbom
+
+REQUIRED = "required"
+OPTIONAL = "optional"
+EXCLUDED = "excluded"
+
+_TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """One package as a reader found it, before it becomes a :class:`Component`.
+
+    ``has_hash`` is true when the lockfile pins the artifact by a digest, even one
+    that cannot be used as a component hash (yarn Berry's cache checksum).
+    """
+
+    ecosystem: str
+    name: str
+    version: str | None
+    line: int | None = None
+    hashes: tuple[Hash, ...] = ()
+    scope: str | None = None
+    direct: bool | None = None
+    has_hash: bool = False
+    unidentified_reason: str | None = None
+
+
+def text_of(data: bytes, source: str) -> str:
+    """Decode UTF-8 (a byte-order mark is dropped) or raise an InputError naming the file."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            "the file is not valid UTF-8", position=Position(source, line), hint="save it as UTF-8"
+        ) from None
+
+
+def load_json(text: str, source: str, kind: str) -> Any:
+    """Parse JSON, turning a syntax error into an InputError with the line."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"invalid JSON in {kind}: {exc.msg}",
+            position=Position(source, exc.lineno, exc.colno),
+            hint=f"regenerate the {kind} with its package manager",
+        ) from None
+    except RecursionError:
+        raise InputError(
+            f"{kind} nests too deeply to read", position=Position(source)
+        ) from None
+
+
+def load_toml(text: str, source: str, kind: str) -> dict[str, Any]:
+    """Parse TOML with tomllib, turning a syntax error into an InputError with the line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_POS.search(str(exc))
+        line = int(match.group(1)) if match else None
+        column = int(match.group(2)) if match else None
+        message = _TOML_POS.sub("", str(exc)).strip()
+        raise InputError(
+            f"invalid TOML in {kind}: {message}",
+            position=Position(source, line, column),
+            hint=f"regenerate the {kind} with its tool",
+        ) from None
+
+
+def load_yaml(text: str, source: str, kind: str) -> tuple[Any, yaml.Node | None]:
+    """Parse YAML with the safe loader; return the data and its node tree (for line numbers)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise InputError(
+            f"invalid YAML in {kind}: {exc.problem or exc.context}",
+            position=Position(
+                source,
+                mark.line + 1 if mark else None,
+                mark.column + 1 if mark else None,
+            ),
+            hint=f"regenerate the {kind} with its package manager",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML in {kind}: {exc}", position=Position(source)) from None
+    finally:
+        loader.dispose()
+    return data, node
+
+
+def yaml_key_lines(node: yaml.Node | None, *path: str) -> dict[str, int]:
+    """Line number (1-based) of every key of the mapping found at ``path`` in a node tree."""
+    current = node
+    for part in path:
+        if not isinstance(current, yaml.MappingNode):
+            return {}
+        current = next(
+            (v for k, v in current.value if isinstance(k, yaml.ScalarNode) and k.value == part),
+            None,
+        )
+    if not isinstance(current, yaml.MappingNode):
+        return {}
+    return {
+        str(k.value): k.start_mark.line + 1
+        for k, _ in current.value
+        if isinstance(k, yaml.ScalarNode)
+    }
+
+
+def fail(source: str, message: str, line: int | None = None, *, kind: str) -> InputError:
+    """An InputError for a structurally wrong lockfile, with the usual hint."""
+    return InputError(
+        message,
+        position=Position(source, line),
+        hint=f"the file does not look like a valid {kind}; regenerate it with its tool",
+    )
+
+
+def expect_mapping(value: Any, source: str, what: str, kind: str, line: int | None = None) -> dict[str, Any]:
+    """``value`` when it is a mapping (``{}`` for null), else an InputError."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise fail(source, f"{what} must be a table/object, found {type(value).__name__}", line, kind=kind)
+    return value
+
+
+def expect_list(value: Any, source: str, what: str, kind: str, line: int | None = None) -> list[Any]:
+    """``value`` when it is a list (``[]`` for null), else an InputError."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise fail(source, f"{what} must be an array, found {type(value).__name__}", line, kind=kind)
+    return value
+
+
+def table_lines(text: str, header: str) -> list[int]:
+    """Line numbers of every ``[[header]]`` array-of-tables header, in file order."""
+    pattern = re.compile(rf"^\s*\[\[\s*{re.escape(header)}\s*\]\]\s*(#.*)?$", re.MULTILINE)
+    return [text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(text)]
+
+
+def json_key_lines(text: str) -> list[tuple[str, int, int]]:
+    """Every JSON object key that opens an object or string: (key, line, offset), in order.
+
+    Good enough to point at an entry (``"node_modules/x": {``); JSON parsers do
+    not keep positions, and a message or audit needs only the line.
+    """
+    found = []
+    for match in re.finditer(r'"((?:[^"\\]|\\.)*)"\s*:', text):
+        try:
+            key = json.loads(f'"{match.group(1)}"')
+        except json.JSONDecodeError:
+            continue
+        found.append((key, text.count("\n", 0, match.start()) + 1, match.start()))
+    return found
+
+
+def line_after(keys: list[tuple[str, int, int]], key: str, offset: int = 0) -> int | None:
+    """The line of the first ``key`` at or after ``offset`` in :func:`json_key_lines` output."""
+    for name, line, start in keys:
+        if start >= offset and name == key:
+            return line
+    return None
+
+
+def offset_of(keys: list[tuple[str, int, int]], key: str) -> int:
+    """The offset of the first ``key`` (0 when absent)."""
+    for name, _line, start in keys:
+        if name == key:
+            return start
+    return 0
+
+
+def parse_hash(text: str) -> Hash | None:
+    """``sha256:<hex>`` / ``sha256=<hex>`` -> Hash; ``None`` for anything unusable."""
+    for sep in (":", "="):
+        if sep in text:
+            alg, _, value = text.partition(sep)
+            hexed = normalize_hash_value(value)
+            if alg.strip() and hexed:
+                return Hash(normalize_hash_alg(alg), hexed)
+            return None
+    return None
+
+
+def parse_integrity(integrity: str) -> tuple[Hash, ...]:
+    """Subresource-integrity strings (``sha512-<base64>`` ..., space separated) -> hex hashes."""
+    hashes = []
+    for part in integrity.split():
+        alg, sep, b64 = part.partition("-")
+        if not sep:
+            continue
+        b64 = b64.split("?", 1)[0]
+        try:
+            raw = base64.b64decode(b64, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        if raw:
+            hashes.append(Hash(normalize_hash_alg(alg), raw.hex()))
+    return tuple(hashes)
+
+
+def unique_hashes(hashes: Iterable[Hash]) -> tuple[Hash, ...]:
+    """Hashes without duplicates, in first-seen order."""
+    return tuple(dict.fromkeys(hashes))
+
+
+def merge_scope(a: str | None, b: str | None) -> str | None:
+    """The scope of a package reached twice: the strongest need wins."""
+    order = {REQUIRED: 0, OPTIONAL: 1, EXCLUDED: 2}
+    if a is None or b is None:
+        return a if b is None else b
+    return a if order.get(a, 3) <= order.get(b, 3) else b
+
+
+def build_sbom(
+    kind: str,
+    spec_version: str | None,
+    source: str,
+    data: bytes,
+    packages: Iterable[Package],
+    *,
+    dependencies: Mapping[str, Iterable[str]] | None = None,
+) -> Sbom:
+    """Turn packages into an :class:`Sbom`: names normalised, purls built, duplicates merged.
+
+    A package listed twice with the same name and version (npm nests copies) is one
+    component; its scope is the strongest of the copies and it is direct if any is.
+    """
+    merged: dict[tuple[str, str, str | None], Package] = {}
+    for pkg in packages:
+        name = normalize_name(pkg.ecosystem, pkg.name)
+        key = (pkg.ecosystem, name, pkg.version)
+        earlier = merged.get(key)
+        if earlier is None:
+            merged[key] = Package(
+                pkg.ecosystem,
+                name,
+                pkg.version,
+                pkg.line,
+                unique_hashes(pkg.hashes),
+                pkg.scope,
+                pkg.direct,
+                pkg.has_hash or bool(pkg.hashes),
+                pkg.unidentified_reason,
+            )
+            continue
+        direct = earlier.direct
+        if pkg.direct is not None:
+            direct = bool(direct) or pkg.direct
+        merged[key] = Package(
+            earlier.ecosystem,
+            name,
+            earlier.version,
+            earlier.line,
+            unique_hashes((*earlier.hashes, *pkg.hashes)),
+            merge_scope(earlier.scope, pkg.scope),
+            direct,
+            earlier.has_hash or pkg.has_hash or bool(pkg.hashes),
+            earlier.unidentified_reason,
+        )
+    components = []
+    seen_refs: set[str] = set()
+    for pkg in merged.values():
+        purl = purl_for(pkg.ecosystem, pkg.name, pkg.version)
+        ref = purl
+        if ref in seen_refs:
+            ref = f"{purl}#L{pkg.line}"
+        seen_refs.add(ref)
+        components.append(
+            Component(
+                ref=ref,
+                name=pkg.name,
+                version=pkg.version,
+                ecosystem=pkg.ecosystem,
+                purl=purl,
+                hashes=pkg.hashes,
+                scope=pkg.scope,
+                direct=pkg.direct,
+                type="library",
+                location=Location(file=source, line=pkg.line),
+                unidentified_reason=pkg.unidentified_reason,
+            )
+        )
+    graph: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    if dependencies:
+        graph = tuple((ref, tuple(deps)) for ref, deps in dependencies.items())
+    return Sbom(
+        format=kind,
+        spec_version=spec_version,
+        source=source,
+        digest="sha256:" + hashlib.sha256(data).hexdigest(),
+        components=tuple(components),
+        dependencies=graph,
+    )

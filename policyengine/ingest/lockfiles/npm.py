@@ -1,0 +1,209 @@
+"""npm: package-lock.json / npm-shrinkwrap.json (lockfileVersion 1, 2, 3) and package.json.
+
+Version 2 and 3 files are read from ``packages`` (keyed by install path); version
+1 files from the nested ``dependencies`` tree. Aliases (``npm:real@1.0.0``)
+are reported under the real package name. Workspace folders and links are the
+project itself, not dependencies, and are left out. ``integrity`` (base64 SRI)
+becomes hex digests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from policyengine.ingest.lockfiles._common import (
+    EXCLUDED,
+    OPTIONAL,
+    REQUIRED,
+    Package,
+    build_sbom,
+    expect_mapping,
+    fail,
+    json_key_lines,
+    line_after,
+    load_json,
+    offset_of,
+    parse_integrity,
+    text_of,
+)
+from policyengine.ingest.lockfiles.pins import npm_pin
+from policyengine.ingest.lockfiles.python_manifests import sbom_from_declared
+from policyengine.model import DeclaredDependency, Sbom
+
+_DEP_TABLES = (
+    ("dependencies", False, False),
+    ("devDependencies", True, False),
+    ("optionalDependencies", False, True),
+)
+
+
+def _scope(entry: dict[str, Any]) -> str:
+    if entry.get("dev") is True or entry.get("devOptional") is True:
+        return EXCLUDED
+    if entry.get("optional") is True:
+        return OPTIONAL
+    return REQUIRED
+
+
+def _alias(name: str, version: str) -> tuple[str, str]:
+    # "npm:real-name@1.2.3" installs real-name under another folder name.
+    if version.startswith("npm:"):
+        rest = version[4:]
+        at = rest.rfind("@")
+        if at > 0:
+            return rest[:at], rest[at + 1 :]
+    return name, version
+
+
+def _version_reason(version: str, entry: dict[str, Any]) -> tuple[str | None, str | None]:
+    pin, _ = npm_pin(version)
+    if pin in ("exact", "range"):
+        return version, None
+    resolved = str(entry.get("resolved") or version)
+    return None, f"installed from {pin} {resolved!r}, not from the registry"
+
+
+def read_package_lock(data: bytes, source: str, *, validate: bool = False) -> Sbom:
+    """package-lock.json or npm-shrinkwrap.json, any lockfileVersion."""
+    del validate
+    kind = "npm-shrinkwrap.json" if source.lower().endswith("npm-shrinkwrap.json") else "package-lock.json"
+    text = text_of(data, source)
+    doc = expect_mapping(load_json(text, source, kind), source, "the document", kind)
+    keys = json_key_lines(text)
+    version = doc.get("lockfileVersion")
+    if "packages" in doc:
+        packages = _from_packages(doc, keys, source, kind)
+    else:
+        packages = []
+        _from_dependencies(
+            expect_mapping(doc.get("dependencies"), source, '"dependencies"', kind),
+            keys,
+            offset_of(keys, "dependencies"),
+            source,
+            kind,
+            packages,
+        )
+    return build_sbom(kind, str(version) if version is not None else None, source, data, packages)
+
+
+def _from_packages(
+    doc: dict[str, Any], keys: list[tuple[str, int, int]], source: str, kind: str
+) -> list[Package]:
+    table = expect_mapping(doc.get("packages"), source, '"packages"', kind)
+    start = offset_of(keys, "packages")
+    root = expect_mapping(table.get(""), source, '"packages"[""]', kind)
+    direct_names = {
+        name
+        for field in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
+        for name in expect_mapping(root.get(field), source, f"root {field}", kind)
+    }
+    packages = []
+    for path, entry in table.items():
+        line = line_after(keys, path, start)
+        if not path or "node_modules/" not in path:
+            continue  # the project itself or a workspace folder
+        entry = expect_mapping(entry, source, f'"packages"["{path}"]', kind, line)
+        if entry.get("link") is True:
+            continue  # a symlink to a workspace folder: the folder is the project's own code
+        folder = path.rsplit("node_modules/", 1)[1]
+        name = str(entry.get("name") or folder)
+        raw = str(entry.get("version") or "")
+        name, raw = _alias(name, raw)
+        if not raw and entry.get("resolved"):
+            raw = str(entry["resolved"])
+        version, reason = _version_reason(raw, entry) if raw else (None, "no version in the lockfile")
+        top_level = path.count("node_modules/") == 1 and path.startswith("node_modules/")
+        integrity = str(entry.get("integrity") or "")
+        packages.append(
+            Package(
+                "npm",
+                name,
+                version,
+                line,
+                parse_integrity(integrity),
+                _scope(entry),
+                top_level and folder in direct_names if direct_names or root else None,
+                bool(integrity),
+                reason,
+            )
+        )
+    return packages
+
+
+def _from_dependencies(
+    table: dict[str, Any],
+    keys: list[tuple[str, int, int]],
+    start: int,
+    source: str,
+    kind: str,
+    out: list[Package],
+) -> None:
+    for name, entry in table.items():
+        line = line_after(keys, name, start)
+        entry = expect_mapping(entry, source, f'"dependencies"["{name}"]', kind, line)
+        raw = str(entry.get("version") or "")
+        real, raw = _alias(name, raw)
+        if not raw:
+            raise fail(source, f'dependency "{name}" has no version', line, kind=kind)
+        version, reason = _version_reason(raw, entry)
+        integrity = str(entry.get("integrity") or "")
+        out.append(
+            Package(
+                "npm",
+                real,
+                version,
+                line,
+                parse_integrity(integrity),
+                _scope(entry),
+                None,
+                bool(integrity),
+                reason,
+            )
+        )
+        nested = entry.get("dependencies")
+        if nested:
+            offset = next((o for k, _l, o in keys if k == name and o >= start), start)
+            _from_dependencies(
+                expect_mapping(nested, source, f'"{name}".dependencies', kind, line),
+                keys,
+                offset,
+                source,
+                kind,
+                out,
+            )
+
+
+def declared_package_json(data: bytes, source: str) -> list[DeclaredDependency]:
+    """Dependencies declared in package.json; peerDependencies are the consumer's to install."""
+    kind = "package.json"
+    text = text_of(data, source)
+    doc = expect_mapping(load_json(text, source, kind), source, "the document", kind)
+    keys = json_key_lines(text)
+    result = []
+    for field, dev, optional in _DEP_TABLES:
+        start = offset_of(keys, field)
+        for name, spec in expect_mapping(doc.get(field), source, f'"{field}"', kind).items():
+            line = line_after(keys, name, start)
+            if not isinstance(spec, str):
+                raise fail(source, f'"{field}"."{name}" must be a string', line, kind=kind)
+            pin, version = npm_pin(spec)
+            result.append(
+                DeclaredDependency(
+                    ecosystem="npm",
+                    name=name,
+                    specifier=spec,
+                    pin=pin,
+                    manifest=source,
+                    line=line,
+                    dev=dev,
+                    optional=optional,
+                    version=version,
+                )
+            )
+    return result
+
+
+def read_package_json(data: bytes, source: str, *, validate: bool = False) -> Sbom:
+    """package.json as an input: declared dependencies; exact pins are identified."""
+    del validate
+    return sbom_from_declared("package.json", declared_package_json(data, source), source, data)
