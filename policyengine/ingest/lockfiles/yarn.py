@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from policyengine.ingest.lockfiles._common import (
     Package,
@@ -189,11 +188,21 @@ def read(data: bytes, source: str, *, validate: bool = False) -> Sbom:
     return read_v1(data, source, text)
 
 
+def berry_checksummed(data: bytes, source: str) -> set[tuple[str, str]]:
+    """(name, version) of the Berry entries that carry a ``checksum`` (for project facts)."""
+    text = text_of(data, source)
+    if not is_berry(text):
+        return set()
+    doc, _node = load_yaml(text, source, "yarn.lock")
+    found = set()
+    for key, entry in expect_mapping(doc, source, "the document", "yarn.lock").items():
+        if key == "__metadata" or not isinstance(entry, dict) or not entry.get("checksum"):
+            continue
+        name, _protocol = _berry_resolution(str(entry.get("resolution") or key))
+        found.add((name, str(entry.get("version"))))
+    return found
+
+
 def is_berry(text: str) -> bool:
     """Berry lockfiles are YAML with a ``__metadata`` block."""
     return re.search(r"^__metadata:\s*$", text, re.MULTILINE) is not None
-
-
-def berry_entries(doc: Any) -> int:
-    """How many package entries a Berry document holds (for diagnostics)."""
-    return len(doc) - 1 if isinstance(doc, dict) and "__metadata" in doc else 0
