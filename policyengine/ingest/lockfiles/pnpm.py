@@ -87,12 +87,14 @@ def read(data: bytes, source: str, *, validate: bool = False) -> Sbom:
         name, version = split_key(str(key), major)
         if entry.get("name"):
             name = str(entry["name"])
-            version = str(entry["version"]) if entry.get("version") is not None else version
+        if entry.get("version") is not None:
+            version = str(entry["version"])
         reason = None
         if version is None or nodesemver.valid(version, True) is None:
             reason = f"the package key {key!r} names no registry version"
-            version = version if version and reason is None else None
-            name = name if version else str(key)
+            if version is None:
+                name = str(key)
+            version = None
         resolution = expect_mapping(entry.get("resolution"), source, "resolution", KIND, line)
         integrity = str(resolution.get("integrity") or "")
         if entry.get("dev") is True:

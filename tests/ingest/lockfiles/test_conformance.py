@@ -1,0 +1,294 @@
+"""Conformance against the osv-scanner / osv-scalibr lockfile fixtures (../shared/corpus/lockfiles).
+
+Expected package lists are transcribed from those projects' Go tests (osv-scanner v1
+``pkg/lockfile/parse-*_test.go`` at 5058d477, osv-scalibr
+``extractor/filesystem/language/{python,javascript}/*/*_test.go``), as the set of
+distinct (name, version) pairs: our model merges two lock entries with the same
+name and version (osv-scanner keeps one per commit). Deliberate differences are
+listed in ``DIVERGENCES`` with the reason; fixtures we do not support in
+``UNSUPPORTED``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from policyengine.ingest import read_input
+from policyengine.ingest.lockfiles import reader_for
+from policyengine.model import InputError
+from tests.conftest import corpus_path
+
+V1 = "osv-scanner-v1-pkg-lockfile"
+SC = "osv-scalibr"
+
+# (fixture, reader kind, expected distinct (name, version) pairs), from the Go tests.
+EXPECTED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
+    # parse-poetry-lock_test.go
+    (f"{V1}/poetry/empty.lock", "poetry.lock", set()),
+    (f"{V1}/poetry/one-package.lock", "poetry.lock", {("numpy", "1.23.3")}),
+    (f"{V1}/poetry/two-packages.lock", "poetry.lock", {("proto-plus", "1.22.0"), ("protobuf", "4.21.5")}),
+    (f"{V1}/poetry/one-package-with-metadata.lock", "poetry.lock", {("emoji", "2.0.0")}),
+    (f"{V1}/poetry/source-git.lock", "poetry.lock", {("ike", "0.2.0")}),
+    (f"{V1}/poetry/source-legacy.lock", "poetry.lock", {("appdirs", "1.4.4")}),
+    (f"{V1}/poetry/optional-package.lock", "poetry.lock", {("numpy", "1.23.3")}),
+    # parse-pipenv-lock_test.go
+    (f"{V1}/pipenv/empty.json", "Pipfile.lock", set()),
+    (f"{V1}/pipenv/one-package.json", "Pipfile.lock", {("markupsafe", "2.1.1")}),
+    (f"{V1}/pipenv/one-package-dev.json", "Pipfile.lock", {("markupsafe", "2.1.1")}),
+    (f"{V1}/pipenv/two-packages.json", "Pipfile.lock", {("itsdangerous", "2.1.2"), ("markupsafe", "2.1.1")}),
+    (f"{V1}/pipenv/two-packages-alt.json", "Pipfile.lock", {("itsdangerous", "2.1.2"), ("markupsafe", "2.1.1")}),
+    (
+        f"{V1}/pipenv/multiple-packages.json",
+        "Pipfile.lock",
+        {("itsdangerous", "2.1.2"), ("pluggy", "1.0.1"), ("pluggy", "1.0.0"), ("markupsafe", "2.1.1")},
+    ),
+    (f"{V1}/pipenv/no-version.json", "Pipfile.lock", set()),
+    # parse-pdm-lock_test.go
+    (f"{V1}/pdm/empty.toml", "pdm.lock", set()),
+    (f"{V1}/pdm/single-package.toml", "pdm.lock", {("toml", "0.10.2")}),
+    (f"{V1}/pdm/two-packages.toml", "pdm.lock", {("toml", "0.10.2"), ("six", "1.16.0")}),
+    (
+        f"{V1}/pdm/dev-dependency.toml",
+        "pdm.lock",
+        {("toml", "0.10.2"), ("pyroute2", "0.7.11"), ("win-inet-pton", "1.1.0")},
+    ),
+    (
+        f"{V1}/pdm/optional-dependency.toml",
+        "pdm.lock",
+        {("toml", "0.10.2"), ("pyroute2", "0.7.11"), ("win-inet-pton", "1.1.0")},
+    ),
+    (f"{V1}/pdm/git-dependency.toml", "pdm.lock", {("toml", "0.10.2")}),
+    # uvlock_test.go (osv-scalibr)
+    (f"{SC}/python/uvlock/testdata/no-packages.lock", "uv.lock", set()),
+    (f"{SC}/python/uvlock/testdata/one-package.lock", "uv.lock", {("emoji", "2.14.0")}),
+    (f"{SC}/python/uvlock/testdata/two-packages.lock", "uv.lock", {("emoji", "2.14.0"), ("protobuf", "4.25.5")}),
+    (f"{SC}/python/uvlock/testdata/source-git.lock", "uv.lock", {("ruff", "0.8.1")}),
+    (
+        f"{SC}/python/uvlock/testdata/grouped-packages.lock",
+        "uv.lock",
+        {
+            ("emoji", "2.14.0"), ("click", "8.1.7"), ("colorama", "0.4.6"), ("black", "24.10.0"),
+            ("flake8", "7.1.1"), ("mccabe", "0.7.0"), ("mypy-extensions", "1.0.0"),
+            ("packaging", "24.2"), ("pathspec", "0.12.1"), ("platformdirs", "4.3.6"),
+            ("pycodestyle", "2.12.1"), ("pyflakes", "3.2.0"), ("tomli", "2.2.1"),
+            ("typing-extensions", "4.12.2"),
+        },
+    ),
+    # parse-requirements-txt_test.go: exact pins only (see DIVERGENCES for the others)
+    (f"{V1}/pip/empty.txt", "requirements.txt", set()),
+    (f"{V1}/pip/only-comments.txt", "requirements.txt", set()),
+    (f"{V1}/pip/one-package-constrained.txt", "requirements.txt", {("django", "2.2.24")}),
+    (
+        f"{V1}/pip/multiple-packages-constrained.txt",
+        "requirements.txt",
+        {
+            ("astroid", "2.5.1"), ("beautifulsoup4", "4.9.3"), ("boto3", "1.17.19"),
+            ("botocore", "1.20.19"), ("certifi", "2020.12.5"), ("chardet", "4.0.0"),
+            ("circus", "0.17.1"), ("click", "7.1.2"), ("django-debug-toolbar", "3.2.1"),
+            ("django-filter", "2.4.0"), ("django-nose", "1.4.7"), ("django-storages", "1.11.1"),
+            ("django", "2.2.24"),
+        },
+    ),
+    (f"{V1}/pip/with-added-support.txt", "requirements.txt", {("twisted", "20.3.0")}),
+    (
+        f"{V1}/pip/non-normalized-names.txt",
+        "requirements.txt",
+        {("zope-interface", "5.4.0"), ("pillow", "1.0.0"), ("twisted", "20.3.0")},
+    ),
+    # parse-npm-lock-v2_test.go
+    (f"{V1}/npm/empty.v2.json", "package-lock.json", set()),
+    (f"{V1}/npm/scoped-packages.v2.json", "package-lock.json", {("wrappy", "1.0.2"), ("@babel/code-frame", "7.0.0")}),
+    (
+        f"{V1}/npm/nested-dependencies.v2.json",
+        "package-lock.json",
+        {("postcss", "6.0.23"), ("postcss", "7.0.16"), ("postcss-calc", "7.0.1"),
+         ("supports-color", "6.1.0"), ("supports-color", "5.5.0")},
+    ),
+    (
+        f"{V1}/npm/nested-dependencies-dup.v2.json",
+        "package-lock.json",
+        {("supports-color", "6.1.0"), ("supports-color", "2.0.0")},
+    ),
+    (
+        f"{V1}/npm/alias.v2.json",
+        "package-lock.json",
+        {("@babel/code-frame", "7.0.0"), ("string-width", "4.2.0"), ("string-width", "5.1.2")},
+    ),
+    (f"{V1}/npm/optional-package.v2.json", "package-lock.json", {("wrappy", "1.0.2"), ("supports-color", "5.5.0")}),
+    # parse-yarn-lock-v1_test.go
+    (f"{V1}/yarn/empty.v1.lock", "yarn.lock", set()),
+    (
+        f"{V1}/yarn/multiple-constraints.v1.lock",
+        "yarn.lock",
+        {("@babel/code-frame", "7.12.13"), ("domelementtype", "1.3.1")},
+    ),
+    (
+        f"{V1}/yarn/scoped-packages.v1.lock",
+        "yarn.lock",
+        {("@babel/code-frame", "7.12.11"), ("@babel/compat-data", "7.14.0")},
+    ),
+    (
+        f"{V1}/yarn/with-prerelease.v1.lock",
+        "yarn.lock",
+        {("css-tree", "1.0.0-alpha.37"), ("gensync", "1.0.0-beta.2"), ("node-fetch", "3.0.0-beta.9"),
+         ("resolve", "1.20.0"), ("resolve", "2.0.0-next.3")},
+    ),
+    (f"{V1}/yarn/with-build-string.v1.lock", "yarn.lock", {("domino", "2.1.6+git"), ("tslib", "2.6.2")}),
+    (
+        f"{V1}/yarn/commits.v1.lock",
+        "yarn.lock",
+        {("mine1", "1.0.0-alpha.37"), ("mine2", "0.0.1"), ("mine3", "1.2.3"), ("mine4", "0.0.2"),
+         ("mine4", "0.0.4"), ("my-package", "1.8.3"), ("@bower_components/angular-animate", "1.4.14"),
+         ("@bower_components/alertify", "0.0.0"), ("minimist", "0.0.8"), ("bats-assert", "2.0.0"),
+         ("bats-support", "0.3.0"), ("bats", "1.5.0"), ("vue", "2.6.12"), ("kit", "1.0.0"),
+         ("casadistance", "1.0.0"), ("babel-preset-php", "1.1.1"), ("is-number", "2.0.0"),
+         ("is-number", "5.0.0")},
+    ),
+    (
+        f"{V1}/yarn/files.v1.lock",
+        "yarn.lock",
+        {("etag", "1.8.1"), ("filedep", "1.2.0"), ("lodash", "1.3.1"), ("other_package", "0.0.2"),
+         ("sprintf-js", "0.0.0"), ("etag", "1.8.0")},
+    ),
+    (
+        f"{V1}/yarn/with-aliases.v1.lock",
+        "yarn.lock",
+        {("@babel/helper-validator-identifier", "7.22.20"), ("ansi-regex", "6.0.1"), ("ansi-regex", "5.0.1")},
+    ),
+    # parse-pnpm-lock-v9_test.go
+    (
+        f"{V1}/pnpm/peer-dependencies.v9.yaml",
+        "pnpm-lock.yaml",
+        {("acorn-jsx", "5.3.2"), ("acorn", "8.11.3")},
+    ),
+    (
+        f"{V1}/pnpm/peer-dependencies-advanced.v9.yaml",
+        "pnpm-lock.yaml",
+        {("@eslint-community/eslint-utils", "4.4.0"), ("@eslint/eslintrc", "2.1.4"),
+         ("@typescript-eslint/eslint-plugin", "5.62.0"), ("@typescript-eslint/parser", "5.62.0"),
+         ("@typescript-eslint/type-utils", "5.62.0"), ("@typescript-eslint/typescript-estree", "5.62.0"),
+         ("@typescript-eslint/utils", "5.62.0"), ("debug", "4.3.4"), ("eslint", "8.57.0"),
+         ("has-flag", "4.0.0"), ("supports-color", "7.2.0"), ("tsutils", "3.21.0"),
+         ("typescript", "4.9.5")},
+    ),
+    (
+        f"{V1}/pnpm/multiple-versions.v9.yaml",
+        "pnpm-lock.yaml",
+        {("uuid", "8.0.0"), ("uuid", "8.3.2"), ("xmlbuilder", "11.0.1")},
+    ),
+    (f"{V1}/pnpm/commits.v9.yaml", "pnpm-lock.yaml", {("ansi-regex", "6.0.1"), ("is-number", "7.0.0")}),
+    (
+        f"{V1}/pnpm/mixed-groups.v9.yaml",
+        "pnpm-lock.yaml",
+        {("ansi-regex", "5.0.1"), ("uuid", "8.3.2"), ("is-number", "7.0.0")},
+    ),
+]
+
+# Fixtures whose expectation we deliberately do not share, with the reason.
+DIVERGENCES: dict[str, tuple[str, set[tuple[str, str | None]]]] = {
+    # osv-scanner reports unconstrained requirements as version "0.0.0" and a range's
+    # lower bound as its version; a requirements file locks neither, so we report no
+    # version (the component is unidentified and says why).
+    f"{V1}/pip/one-package-unconstrained.txt": ("requirements.txt", {("flask", None)}),
+    f"{V1}/pip/multiple-packages-mixed.txt": (
+        "requirements.txt",
+        {("flask", None), ("flask-cors", None), ("pandas", "0.23.4"), ("numpy", "1.16.0"),
+         ("scikit-learn", "0.20.1"), ("sklearn", None), ("requests", None), ("gevent", None)},
+    ),
+    # The "deps/etag" entry (etag 1.8.0) is a local folder (file:./deps/etag): the
+    # project's own code, not a registry package, so it is left out.
+    # pip's join_lines strips every trailing backslash before joining, so "bar == 4.5\\\\"
+    # followed by ".6" is 4.5.6 to pip; osv-scanner keeps the backslashes.
+    f"{V1}/pip/line-continuation.txt": (
+        "requirements.txt",
+        {("foo", "1.2.3"), ("bar", "4.5.6"), ("baz", "7.8.9"), ("qux", "10.11.12")},
+    ),
+    f"{V1}/npm/files.v2.json": ("package-lock.json", {("abbrev", "1.0.9"), ("abbrev", "2.3.4")}),
+}
+
+# Inputs that must be refused with exit 3 (InputError), with the line where known.
+MALFORMED: list[tuple[str, str, int | None]] = [
+    (f"{V1}/poetry/not-toml.txt", "poetry.lock", 1),
+    (f"{V1}/pdm/not-toml.txt", "pdm.lock", 1),
+    (f"{V1}/pipenv/not-json.txt", "Pipfile.lock", 1),
+    (f"{V1}/npm/not-json.txt", "package-lock.json", 1),
+    (f"{V1}/pnpm/not-yaml.txt", "pnpm-lock.yaml", None),
+    (f"{SC}/python/uvlock/testdata/not-toml.txt", "uv.lock", 1),
+    (f"{SC}/python/pylock/testdata/not-toml.txt", "pylock.toml", 1),
+    (f"{SC}/python/pyprojecttoml/testdata/malformed.toml", "pyproject.toml", None),
+    (f"{SC}/javascript/packagejson/testdata/invalid", "package.json", 8),
+    # requirements lines pip itself refuses (osv tools skip them silently; a gate must not)
+    (f"{SC}/python/requirements/testdata/invalid.txt", "requirements.txt", 1),
+    (f"{SC}/python/requirements/testdata/per_req_options.txt", "requirements.txt", 13),
+    (f"{SC}/python/requirements/testdata/env_var.txt", "requirements.txt", 2),
+    (f"{V1}/pip/with-bad-r-option.txt", "requirements.txt", 3),
+]
+
+UNSUPPORTED = {
+    f"{SC}/javascript/bunlock": "bun.lock is not in scope for this issue",
+    f"{SC}/javascript/packagejson": "scalibr reads package.json as the package it describes "
+    "(installed node_modules); we read it as a manifest of declared dependencies",
+    f"{SC}/python/pyprojecttoml": "scalibr's expectations are per-extractor metadata; "
+    "pyproject.toml is covered by tests/ingest/lockfiles/test_manifests.py",
+}
+
+
+def _pairs(path: str, kind: str) -> set[tuple[str, str | None]]:
+    file = corpus_path("lockfiles", *path.split("/"))
+    sbom = reader_for(kind)(file.read_bytes(), str(file), validate=False)
+    assert sbom.format in (kind, "npm-shrinkwrap.json")
+    assert all(c.ecosystem == ("npm" if "json" in kind or "yarn" in kind or "pnpm" in kind else "pypi") for c in sbom.components)
+    return {(c.name, c.version) for c in sbom.components}
+
+
+@pytest.mark.parametrize(("path", "kind", "expected"), EXPECTED, ids=[e[0] for e in EXPECTED])
+def test_expected_packages(path: str, kind: str, expected: set[tuple[str, str | None]]) -> None:
+    assert _pairs(path, kind) == expected
+
+
+@pytest.mark.parametrize("path", sorted(DIVERGENCES))
+def test_documented_divergences(path: str) -> None:
+    kind, expected = DIVERGENCES[path]
+    assert _pairs(path, kind) == expected
+
+
+@pytest.mark.parametrize(("path", "kind", "line"), MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_malformed_inputs_are_input_errors(path: str, kind: str, line: int | None) -> None:
+    file = corpus_path("lockfiles", *path.split("/"))
+    with pytest.raises(InputError) as info:
+        reader_for(kind)(file.read_bytes(), str(file), validate=False)
+    assert info.value.exit_code == 3
+    assert info.value.position is not None and info.value.position.file == str(file)
+    if line is not None:
+        assert info.value.position.line == line
+    assert "\n" not in info.value.one_line()
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        (f"{V1}/poetry/two-packages.lock", "poetry.lock"),
+        (f"{V1}/pipenv/two-packages.json", "Pipfile.lock"),
+        (f"{V1}/pdm/two-packages.toml", "pdm.lock"),
+        (f"{SC}/python/uvlock/testdata/two-packages.lock", "uv.lock"),
+        (f"{SC}/python/pylock/testdata/example.toml", "pylock.toml"),
+        (f"{V1}/npm/two-packages.v1.json", "package-lock.json"),
+        (f"{V1}/npm/two-packages.v2.json", "package-lock.json"),
+        (f"{V1}/yarn/two-packages.v1.lock", "yarn.lock"),
+        (f"{V1}/yarn/two-packages.v2.lock", "yarn.lock"),
+        (f"{V1}/pnpm/one-package.yaml", "pnpm-lock.yaml"),
+        (f"{V1}/pnpm/one-package-v6-lockfile.yaml", "pnpm-lock.yaml"),
+        (f"{V1}/pnpm/one-package.v9.yaml", "pnpm-lock.yaml"),
+    ],
+)
+def test_detected_by_content(path: str, kind: str) -> None:
+    """The fixtures have generic names, so these are recognised by their content alone."""
+    file = corpus_path("lockfiles", *path.split("/"))
+    assert read_input(file).format == kind
+
+
+def test_not_json_through_read_input_is_exit_3(run_cli) -> None:  # type: ignore[no-untyped-def]
+    file = corpus_path("lockfiles", V1, "npm", "not-json.txt")
+    code, out, err = run_cli("inspect", str(file))
+    assert code == 3 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
