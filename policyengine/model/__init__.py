@@ -52,6 +52,8 @@ from policyengine.model.project import (
 )
 
 __all__ = [
+    # project facts (lockfile and manifest ingest)
+    "PINS",
     "Advisories",
     "Advisory",
     "Artifact",
@@ -59,6 +61,8 @@ __all__ = [
     "Component",
     "ComponentEvidence",
     "Coverage",
+    "DeclaredDependency",
+    "Disagreement",
     "Evidence",
     "EvidenceIncompleteError",
     "FactKind",
@@ -69,13 +73,18 @@ __all__ = [
     "InputError",
     "JsonValue",
     "Location",
+    "LockEntry",
+    "LockfileFacts",
+    "ManifestFacts",
     "Missing",
     "Ok",
     "PackageMetadata",
     "Person",
+    "Pin",
     "PolicyEngineError",
     "PolicyError",
     "Position",
+    "ProjectFacts",
     "Publishers",
     "Release",
     "ReleaseHistory",
@@ -86,15 +95,6 @@ __all__ = [
     "Unidentified",
     "UsageError",
     "coverage_of",
-    # project facts (lockfile and manifest ingest)
-    "PINS",
-    "DeclaredDependency",
-    "Disagreement",
-    "LockEntry",
-    "LockfileFacts",
-    "ManifestFacts",
-    "Pin",
-    "ProjectFacts",
     "project_facts_from_json",
     "project_facts_to_json",
 ]

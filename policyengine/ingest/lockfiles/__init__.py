@@ -106,7 +106,11 @@ def _by_content(text: str, hint: str | None) -> str | None:
         return "uv.lock"
     if _line(r"^\[(project|tool\.poetry|build-system|dependency-groups)\]", text):
         return "pyproject.toml"
-    if hint is None and _line(r"^\[(dev-packages|packages)\]", text) and _line(r"^\[requires\]", text):
+    if (
+        hint is None
+        and _line(r"^\[(dev-packages|packages)\]", text)
+        and _line(r"^\[requires\]", text)
+    ):
         return "Pipfile"
     return None
 

@@ -28,7 +28,15 @@ from policyengine.ingest.normalize import (
     normalize_name,
     purl_for,
 )
-from policyengine.model import Component, Hash, InputError, Location, Position, Sbom
+from policyengine.model import (
+    Component,
+    DeclaredDependency,
+    Hash,
+    InputError,
+    Location,
+    Position,
+    Sbom,
+)
 
 REQUIRED = "required"
 OPTIONAL = "optional"
@@ -78,9 +86,7 @@ def load_json(text: str, source: str, kind: str) -> Any:
             hint=f"regenerate the {kind} with its package manager",
         ) from None
     except RecursionError:
-        raise InputError(
-            f"{kind} nests too deeply to read", position=Position(source)
-        ) from None
+        raise InputError(f"{kind} nests too deeply to read", position=Position(source)) from None
 
 
 def load_toml(text: str, source: str, kind: str) -> dict[str, Any]:
@@ -151,21 +157,29 @@ def fail(source: str, message: str, line: int | None = None, *, kind: str) -> In
     )
 
 
-def expect_mapping(value: Any, source: str, what: str, kind: str, line: int | None = None) -> dict[str, Any]:
+def expect_mapping(
+    value: Any, source: str, what: str, kind: str, line: int | None = None
+) -> dict[str, Any]:
     """``value`` when it is a mapping (``{}`` for null), else an InputError."""
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise fail(source, f"{what} must be a table/object, found {type(value).__name__}", line, kind=kind)
+        raise fail(
+            source, f"{what} must be a table/object, found {type(value).__name__}", line, kind=kind
+        )
     return value
 
 
-def expect_list(value: Any, source: str, what: str, kind: str, line: int | None = None) -> list[Any]:
+def expect_list(
+    value: Any, source: str, what: str, kind: str, line: int | None = None
+) -> list[Any]:
     """``value`` when it is a list (``[]`` for null), else an InputError."""
     if value is None:
         return []
     if not isinstance(value, list):
-        raise fail(source, f"{what} must be an array, found {type(value).__name__}", line, kind=kind)
+        raise fail(
+            source, f"{what} must be an array, found {type(value).__name__}", line, kind=kind
+        )
     return value
 
 
@@ -329,3 +343,30 @@ def build_sbom(
         components=tuple(components),
         dependencies=graph,
     )
+
+
+def sbom_from_declared(
+    kind: str, declared: list[DeclaredDependency], source: str, data: bytes
+) -> Sbom:
+    """Components of a manifest: exact pins are identified, the rest say how they were declared."""
+    packages = []
+    for dep in declared:
+        scope = EXCLUDED if dep.dev else OPTIONAL if dep.optional else REQUIRED
+        reason = None
+        if dep.version is None:
+            shown = f" {dep.specifier!r}" if dep.specifier else ""
+            reason = f"declared as {dep.pin}{shown} in {kind}; a manifest locks no version"
+        packages.append(
+            Package(
+                dep.ecosystem,
+                dep.name,
+                dep.version,
+                dep.line,
+                (),
+                scope,
+                True,
+                dep.hashes > 0,
+                reason,
+            )
+        )
+    return build_sbom(kind, None, source, data, packages)

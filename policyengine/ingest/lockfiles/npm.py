@@ -24,10 +24,10 @@ from policyengine.ingest.lockfiles._common import (
     load_json,
     offset_of,
     parse_integrity,
+    sbom_from_declared,
     text_of,
 )
 from policyengine.ingest.lockfiles.pins import npm_pin
-from policyengine.ingest.lockfiles.python_manifests import sbom_from_declared
 from policyengine.model import DeclaredDependency, Sbom
 
 _DEP_TABLES = (
@@ -66,7 +66,11 @@ def _version_reason(version: str, entry: dict[str, Any]) -> tuple[str | None, st
 def read_package_lock(data: bytes, source: str, *, validate: bool = False) -> Sbom:
     """package-lock.json or npm-shrinkwrap.json, any lockfileVersion."""
     del validate
-    kind = "npm-shrinkwrap.json" if source.lower().endswith("npm-shrinkwrap.json") else "package-lock.json"
+    kind = (
+        "npm-shrinkwrap.json"
+        if source.lower().endswith("npm-shrinkwrap.json")
+        else "package-lock.json"
+    )
     text = text_of(data, source)
     doc = expect_mapping(load_json(text, source, kind), source, "the document", kind)
     keys = json_key_lines(text)
@@ -111,7 +115,9 @@ def _from_packages(
         name, raw = _alias(name, raw)
         if not raw and entry.get("resolved"):
             raw = str(entry["resolved"])
-        version, reason = _version_reason(raw, entry) if raw else (None, "no version in the lockfile")
+        version, reason = (
+            _version_reason(raw, entry) if raw else (None, "no version in the lockfile")
+        )
         top_level = path.count("node_modules/") == 1 and path.startswith("node_modules/")
         integrity = str(entry.get("integrity") or "")
         packages.append(

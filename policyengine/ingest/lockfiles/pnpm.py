@@ -30,7 +30,11 @@ from policyengine.ingest.lockfiles._common import (
 from policyengine.model import Sbom
 
 KIND = "pnpm-lock.yaml"
-_GROUPS = (("dependencies", REQUIRED), ("optionalDependencies", OPTIONAL), ("devDependencies", EXCLUDED))
+_GROUPS = (
+    ("dependencies", REQUIRED),
+    ("optionalDependencies", OPTIONAL),
+    ("devDependencies", EXCLUDED),
+)
 
 
 def _major(version: Any) -> int:

@@ -113,7 +113,10 @@ def read_pipfile_lock(data: bytes, source: str, *, validate: bool = False) -> Sb
             version = version[2:] if version.startswith("==") else version
             hashes = [
                 h
-                for h in (parse_hash(str(x)) for x in expect_list(entry.get("hashes"), source, "hashes", kind, line))
+                for h in (
+                    parse_hash(str(x))
+                    for x in expect_list(entry.get("hashes"), source, "hashes", kind, line)
+                )
                 if h
             ]
             packages.append(Package("pypi", name, version, line, tuple(hashes), scope))
@@ -135,14 +138,19 @@ def read_uv(data: bytes, source: str, *, validate: bool = False) -> Sbom:
         by_name.setdefault(normalize_name("pypi", entry["name"]), []).append(entry)
     direct = {normalize_name("pypi", d) for r in roots for d in _uv_deps(r, ("dependencies",))}
     prod = _reach(roots, by_name, ("dependencies",), ("dependencies",))
-    optional = _reach(roots, by_name, ("optional-dependencies",), ("dependencies", "optional-dependencies"))
+    optional = _reach(
+        roots, by_name, ("optional-dependencies",), ("dependencies", "optional-dependencies")
+    )
     packages = []
     for entry, line in entries:
         if _uv_is_project(entry):
             continue
         name = normalize_name("pypi", entry["name"])
         hashes = []
-        for part in (entry.get("sdist"), *expect_list(entry.get("wheels"), source, "wheels", kind, line)):
+        for part in (
+            entry.get("sdist"),
+            *expect_list(entry.get("wheels"), source, "wheels", kind, line),
+        ):
             if isinstance(part, dict):
                 parsed = parse_hash(str(part.get("hash", "")))
                 if parsed:
@@ -240,7 +248,9 @@ def read_pylock(data: bytes, source: str, *, validate: bool = False) -> Sbom:
         for part in parts:
             if not isinstance(part, dict):
                 continue
-            for alg, value in expect_mapping(part.get("hashes"), source, "hashes", kind, line).items():
+            for alg, value in expect_mapping(
+                part.get("hashes"), source, "hashes", kind, line
+            ).items():
                 hexed = normalize_hash_value(str(value))
                 if hexed:
                     hashes.append(Hash(normalize_hash_alg(alg), hexed))

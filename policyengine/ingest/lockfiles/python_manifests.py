@@ -13,15 +13,11 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 
 from policyengine.ingest.lockfiles._common import (
-    EXCLUDED,
-    OPTIONAL,
-    REQUIRED,
-    Package,
-    build_sbom,
     expect_list,
     expect_mapping,
     fail,
     load_toml,
+    sbom_from_declared,
     text_of,
 )
 from policyengine.ingest.lockfiles.pins import is_commit, python_pin, python_specifier_text
@@ -88,7 +84,14 @@ def declared_pyproject(data: bytes, source: str) -> list[DeclaredDependency]:
     start = lines.section("project")
     for item in expect_list(project.get("dependencies"), source, "project.dependencies", kind):
         result.append(
-            _pep508(str(item), source, lines.find(str(item), start), dev=False, optional=False, kind=kind)
+            _pep508(
+                str(item),
+                source,
+                lines.find(str(item), start),
+                dev=False,
+                optional=False,
+                kind=kind,
+            )
         )
     extras = expect_mapping(
         project.get("optional-dependencies"), source, "project.optional-dependencies", kind
@@ -97,7 +100,14 @@ def declared_pyproject(data: bytes, source: str) -> list[DeclaredDependency]:
     for group in extras.values():
         for item in expect_list(group, source, "project.optional-dependencies", kind):
             result.append(
-                _pep508(str(item), source, lines.find(str(item), start), dev=False, optional=True, kind=kind)
+                _pep508(
+                    str(item),
+                    source,
+                    lines.find(str(item), start),
+                    dev=False,
+                    optional=True,
+                    kind=kind,
+                )
             )
     groups = expect_mapping(doc.get("dependency-groups"), source, "[dependency-groups]", kind)
     start = lines.section("dependency-groups")
@@ -106,7 +116,14 @@ def declared_pyproject(data: bytes, source: str) -> list[DeclaredDependency]:
             if isinstance(item, dict):
                 continue  # {include-group = "..."} repeats another group
             result.append(
-                _pep508(str(item), source, lines.find(str(item), start), dev=True, optional=False, kind=kind)
+                _pep508(
+                    str(item),
+                    source,
+                    lines.find(str(item), start),
+                    dev=True,
+                    optional=False,
+                    kind=kind,
+                )
             )
     tool = expect_mapping(doc.get("tool"), source, "[tool]", kind)
     poetry = expect_mapping(tool.get("poetry"), source, "[tool.poetry]", kind)
@@ -118,12 +135,26 @@ def declared_pyproject(data: bytes, source: str) -> list[DeclaredDependency]:
 def _poetry_tables(poetry: dict[str, Any], source: str, lines: _Lines) -> list[DeclaredDependency]:
     kind = "pyproject.toml"
     tables: list[tuple[str, dict[str, Any], bool]] = [
-        ("tool.poetry.dependencies", expect_mapping(poetry.get("dependencies"), source, "[tool.poetry.dependencies]", kind), False),
-        ("tool.poetry.dev-dependencies", expect_mapping(poetry.get("dev-dependencies"), source, "[tool.poetry.dev-dependencies]", kind), True),
+        (
+            "tool.poetry.dependencies",
+            expect_mapping(poetry.get("dependencies"), source, "[tool.poetry.dependencies]", kind),
+            False,
+        ),
+        (
+            "tool.poetry.dev-dependencies",
+            expect_mapping(
+                poetry.get("dev-dependencies"), source, "[tool.poetry.dev-dependencies]", kind
+            ),
+            True,
+        ),
     ]
-    for name, group in expect_mapping(poetry.get("group"), source, "[tool.poetry.group]", kind).items():
+    for name, group in expect_mapping(
+        poetry.get("group"), source, "[tool.poetry.group]", kind
+    ).items():
         group = expect_mapping(group, source, f"[tool.poetry.group.{name}]", kind)
-        deps = expect_mapping(group.get("dependencies"), source, f"[tool.poetry.group.{name}.dependencies]", kind)
+        deps = expect_mapping(
+            group.get("dependencies"), source, f"[tool.poetry.group.{name}.dependencies]", kind
+        )
         tables.append((f"tool.poetry.group.{name}.dependencies", deps, name != "main"))
     result = []
     for header, table, dev in tables:
@@ -160,12 +191,19 @@ def _table_value(
         # Several constraints by marker: whatever they say, not one exact version.
         return str(value), "range", None, False
     if not isinstance(value, dict):
-        raise fail(source, f"a dependency must be a string or table, found {value!r}", line, kind=kind)
+        raise fail(
+            source, f"a dependency must be a string or table, found {value!r}", line, kind=kind
+        )
     optional = bool(value.get("optional", False))
     if "git" in value or any(k in value for k in ("hg", "svn", "bzr")):
         url = str(value.get("git") or value.get("hg") or value.get("svn") or value.get("bzr"))
         ref = str(value.get("rev") or value.get("ref") or "")
-        return f"{url}@{ref}" if ref else url, ("vcs-commit" if is_commit(ref) else "vcs-ref"), None, optional
+        return (
+            f"{url}@{ref}" if ref else url,
+            ("vcs-commit" if is_commit(ref) else "vcs-ref"),
+            None,
+            optional,
+        )
     if "path" in value or "file" in value:
         return str(value.get("path") or value.get("file")), "path", None, optional
     if "url" in value:
@@ -201,33 +239,6 @@ def declared_pipfile(data: bytes, source: str) -> list[DeclaredDependency]:
                 )
             )
     return result
-
-
-def sbom_from_declared(
-    kind: str, declared: list[DeclaredDependency], source: str, data: bytes
-) -> Sbom:
-    """Components of a manifest: exact pins are identified, the rest say how they were declared."""
-    packages = []
-    for dep in declared:
-        scope = EXCLUDED if dep.dev else OPTIONAL if dep.optional else REQUIRED
-        reason = None
-        if dep.version is None:
-            shown = f" {dep.specifier!r}" if dep.specifier else ""
-            reason = f"declared as {dep.pin}{shown} in {kind}; a manifest locks no version"
-        packages.append(
-            Package(
-                dep.ecosystem,
-                dep.name,
-                dep.version,
-                dep.line,
-                (),
-                scope,
-                True,
-                dep.hashes > 0,
-                reason,
-            )
-        )
-    return build_sbom(kind, None, source, data, packages)
 
 
 def read_pyproject(data: bytes, source: str, *, validate: bool = False) -> Sbom:

@@ -262,8 +262,8 @@ def _take_option(tokens: list[str], i: int) -> tuple[str, str | None, int]:
         return token[:2], token[2:], i + 1
     if token in _GLOBAL_FLAGS:
         return token, None, i + 1
-    value = tokens[i + 1] if i + 1 < len(tokens) else None
-    return token, value, i + 2
+    following = tokens[i + 1] if i + 1 < len(tokens) else None
+    return token, following, i + 2
 
 
 def _nested(

@@ -139,9 +139,7 @@ def read_v1(data: bytes, source: str, text: str) -> Sbom:
         fragment = _SHA1_FRAGMENT.search(resolved)
         if not hashes and fragment and not resolved.startswith("git"):
             hashes = (Hash("sha1", fragment.group(1)),)
-        packages.append(
-            Package("npm", name, version, block.line, hashes, has_hash=bool(hashes))
-        )
+        packages.append(Package("npm", name, version, block.line, hashes, has_hash=bool(hashes)))
     return build_sbom("yarn.lock", "1", source, data, packages)
 
 
@@ -165,9 +163,7 @@ def read_berry(data: bytes, source: str, text: str) -> Sbom:
         if version is None:
             raise fail(source, f"entry {key!r} has no version", line, kind="yarn.lock")
         checksum = entry.get("checksum")
-        packages.append(
-            Package("npm", name, str(version), line, (), has_hash=bool(checksum))
-        )
+        packages.append(Package("npm", name, str(version), line, (), has_hash=bool(checksum)))
     spec = meta.get("version")
     return build_sbom("yarn.lock", str(spec) if spec is not None else None, source, data, packages)
 

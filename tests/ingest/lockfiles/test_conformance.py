@@ -26,7 +26,11 @@ EXPECTED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
     # parse-poetry-lock_test.go
     (f"{V1}/poetry/empty.lock", "poetry.lock", set()),
     (f"{V1}/poetry/one-package.lock", "poetry.lock", {("numpy", "1.23.3")}),
-    (f"{V1}/poetry/two-packages.lock", "poetry.lock", {("proto-plus", "1.22.0"), ("protobuf", "4.21.5")}),
+    (
+        f"{V1}/poetry/two-packages.lock",
+        "poetry.lock",
+        {("proto-plus", "1.22.0"), ("protobuf", "4.21.5")},
+    ),
     (f"{V1}/poetry/one-package-with-metadata.lock", "poetry.lock", {("emoji", "2.0.0")}),
     (f"{V1}/poetry/source-git.lock", "poetry.lock", {("ike", "0.2.0")}),
     (f"{V1}/poetry/source-legacy.lock", "poetry.lock", {("appdirs", "1.4.4")}),
@@ -35,12 +39,25 @@ EXPECTED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
     (f"{V1}/pipenv/empty.json", "Pipfile.lock", set()),
     (f"{V1}/pipenv/one-package.json", "Pipfile.lock", {("markupsafe", "2.1.1")}),
     (f"{V1}/pipenv/one-package-dev.json", "Pipfile.lock", {("markupsafe", "2.1.1")}),
-    (f"{V1}/pipenv/two-packages.json", "Pipfile.lock", {("itsdangerous", "2.1.2"), ("markupsafe", "2.1.1")}),
-    (f"{V1}/pipenv/two-packages-alt.json", "Pipfile.lock", {("itsdangerous", "2.1.2"), ("markupsafe", "2.1.1")}),
+    (
+        f"{V1}/pipenv/two-packages.json",
+        "Pipfile.lock",
+        {("itsdangerous", "2.1.2"), ("markupsafe", "2.1.1")},
+    ),
+    (
+        f"{V1}/pipenv/two-packages-alt.json",
+        "Pipfile.lock",
+        {("itsdangerous", "2.1.2"), ("markupsafe", "2.1.1")},
+    ),
     (
         f"{V1}/pipenv/multiple-packages.json",
         "Pipfile.lock",
-        {("itsdangerous", "2.1.2"), ("pluggy", "1.0.1"), ("pluggy", "1.0.0"), ("markupsafe", "2.1.1")},
+        {
+            ("itsdangerous", "2.1.2"),
+            ("pluggy", "1.0.1"),
+            ("pluggy", "1.0.0"),
+            ("markupsafe", "2.1.1"),
+        },
     ),
     (f"{V1}/pipenv/no-version.json", "Pipfile.lock", set()),
     # parse-pdm-lock_test.go
@@ -61,16 +78,29 @@ EXPECTED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
     # uvlock_test.go (osv-scalibr)
     (f"{SC}/python/uvlock/testdata/no-packages.lock", "uv.lock", set()),
     (f"{SC}/python/uvlock/testdata/one-package.lock", "uv.lock", {("emoji", "2.14.0")}),
-    (f"{SC}/python/uvlock/testdata/two-packages.lock", "uv.lock", {("emoji", "2.14.0"), ("protobuf", "4.25.5")}),
+    (
+        f"{SC}/python/uvlock/testdata/two-packages.lock",
+        "uv.lock",
+        {("emoji", "2.14.0"), ("protobuf", "4.25.5")},
+    ),
     (f"{SC}/python/uvlock/testdata/source-git.lock", "uv.lock", {("ruff", "0.8.1")}),
     (
         f"{SC}/python/uvlock/testdata/grouped-packages.lock",
         "uv.lock",
         {
-            ("emoji", "2.14.0"), ("click", "8.1.7"), ("colorama", "0.4.6"), ("black", "24.10.0"),
-            ("flake8", "7.1.1"), ("mccabe", "0.7.0"), ("mypy-extensions", "1.0.0"),
-            ("packaging", "24.2"), ("pathspec", "0.12.1"), ("platformdirs", "4.3.6"),
-            ("pycodestyle", "2.12.1"), ("pyflakes", "3.2.0"), ("tomli", "2.2.1"),
+            ("emoji", "2.14.0"),
+            ("click", "8.1.7"),
+            ("colorama", "0.4.6"),
+            ("black", "24.10.0"),
+            ("flake8", "7.1.1"),
+            ("mccabe", "0.7.0"),
+            ("mypy-extensions", "1.0.0"),
+            ("packaging", "24.2"),
+            ("pathspec", "0.12.1"),
+            ("platformdirs", "4.3.6"),
+            ("pycodestyle", "2.12.1"),
+            ("pyflakes", "3.2.0"),
+            ("tomli", "2.2.1"),
             ("typing-extensions", "4.12.2"),
         },
     ),
@@ -82,10 +112,18 @@ EXPECTED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
         f"{V1}/pip/multiple-packages-constrained.txt",
         "requirements.txt",
         {
-            ("astroid", "2.5.1"), ("beautifulsoup4", "4.9.3"), ("boto3", "1.17.19"),
-            ("botocore", "1.20.19"), ("certifi", "2020.12.5"), ("chardet", "4.0.0"),
-            ("circus", "0.17.1"), ("click", "7.1.2"), ("django-debug-toolbar", "3.2.1"),
-            ("django-filter", "2.4.0"), ("django-nose", "1.4.7"), ("django-storages", "1.11.1"),
+            ("astroid", "2.5.1"),
+            ("beautifulsoup4", "4.9.3"),
+            ("boto3", "1.17.19"),
+            ("botocore", "1.20.19"),
+            ("certifi", "2020.12.5"),
+            ("chardet", "4.0.0"),
+            ("circus", "0.17.1"),
+            ("click", "7.1.2"),
+            ("django-debug-toolbar", "3.2.1"),
+            ("django-filter", "2.4.0"),
+            ("django-nose", "1.4.7"),
+            ("django-storages", "1.11.1"),
             ("django", "2.2.24"),
         },
     ),
@@ -97,12 +135,21 @@ EXPECTED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
     ),
     # parse-npm-lock-v2_test.go
     (f"{V1}/npm/empty.v2.json", "package-lock.json", set()),
-    (f"{V1}/npm/scoped-packages.v2.json", "package-lock.json", {("wrappy", "1.0.2"), ("@babel/code-frame", "7.0.0")}),
+    (
+        f"{V1}/npm/scoped-packages.v2.json",
+        "package-lock.json",
+        {("wrappy", "1.0.2"), ("@babel/code-frame", "7.0.0")},
+    ),
     (
         f"{V1}/npm/nested-dependencies.v2.json",
         "package-lock.json",
-        {("postcss", "6.0.23"), ("postcss", "7.0.16"), ("postcss-calc", "7.0.1"),
-         ("supports-color", "6.1.0"), ("supports-color", "5.5.0")},
+        {
+            ("postcss", "6.0.23"),
+            ("postcss", "7.0.16"),
+            ("postcss-calc", "7.0.1"),
+            ("supports-color", "6.1.0"),
+            ("supports-color", "5.5.0"),
+        },
     ),
     (
         f"{V1}/npm/nested-dependencies-dup.v2.json",
@@ -114,7 +161,11 @@ EXPECTED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
         "package-lock.json",
         {("@babel/code-frame", "7.0.0"), ("string-width", "4.2.0"), ("string-width", "5.1.2")},
     ),
-    (f"{V1}/npm/optional-package.v2.json", "package-lock.json", {("wrappy", "1.0.2"), ("supports-color", "5.5.0")}),
+    (
+        f"{V1}/npm/optional-package.v2.json",
+        "package-lock.json",
+        {("wrappy", "1.0.2"), ("supports-color", "5.5.0")},
+    ),
     # parse-yarn-lock-v1_test.go
     (f"{V1}/yarn/empty.v1.lock", "yarn.lock", set()),
     (
@@ -130,30 +181,63 @@ EXPECTED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
     (
         f"{V1}/yarn/with-prerelease.v1.lock",
         "yarn.lock",
-        {("css-tree", "1.0.0-alpha.37"), ("gensync", "1.0.0-beta.2"), ("node-fetch", "3.0.0-beta.9"),
-         ("resolve", "1.20.0"), ("resolve", "2.0.0-next.3")},
+        {
+            ("css-tree", "1.0.0-alpha.37"),
+            ("gensync", "1.0.0-beta.2"),
+            ("node-fetch", "3.0.0-beta.9"),
+            ("resolve", "1.20.0"),
+            ("resolve", "2.0.0-next.3"),
+        },
     ),
-    (f"{V1}/yarn/with-build-string.v1.lock", "yarn.lock", {("domino", "2.1.6+git"), ("tslib", "2.6.2")}),
+    (
+        f"{V1}/yarn/with-build-string.v1.lock",
+        "yarn.lock",
+        {("domino", "2.1.6+git"), ("tslib", "2.6.2")},
+    ),
     (
         f"{V1}/yarn/commits.v1.lock",
         "yarn.lock",
-        {("mine1", "1.0.0-alpha.37"), ("mine2", "0.0.1"), ("mine3", "1.2.3"), ("mine4", "0.0.2"),
-         ("mine4", "0.0.4"), ("my-package", "1.8.3"), ("@bower_components/angular-animate", "1.4.14"),
-         ("@bower_components/alertify", "0.0.0"), ("minimist", "0.0.8"), ("bats-assert", "2.0.0"),
-         ("bats-support", "0.3.0"), ("bats", "1.5.0"), ("vue", "2.6.12"), ("kit", "1.0.0"),
-         ("casadistance", "1.0.0"), ("babel-preset-php", "1.1.1"), ("is-number", "2.0.0"),
-         ("is-number", "5.0.0")},
+        {
+            ("mine1", "1.0.0-alpha.37"),
+            ("mine2", "0.0.1"),
+            ("mine3", "1.2.3"),
+            ("mine4", "0.0.2"),
+            ("mine4", "0.0.4"),
+            ("my-package", "1.8.3"),
+            ("@bower_components/angular-animate", "1.4.14"),
+            ("@bower_components/alertify", "0.0.0"),
+            ("minimist", "0.0.8"),
+            ("bats-assert", "2.0.0"),
+            ("bats-support", "0.3.0"),
+            ("bats", "1.5.0"),
+            ("vue", "2.6.12"),
+            ("kit", "1.0.0"),
+            ("casadistance", "1.0.0"),
+            ("babel-preset-php", "1.1.1"),
+            ("is-number", "2.0.0"),
+            ("is-number", "5.0.0"),
+        },
     ),
     (
         f"{V1}/yarn/files.v1.lock",
         "yarn.lock",
-        {("etag", "1.8.1"), ("filedep", "1.2.0"), ("lodash", "1.3.1"), ("other_package", "0.0.2"),
-         ("sprintf-js", "0.0.0"), ("etag", "1.8.0")},
+        {
+            ("etag", "1.8.1"),
+            ("filedep", "1.2.0"),
+            ("lodash", "1.3.1"),
+            ("other_package", "0.0.2"),
+            ("sprintf-js", "0.0.0"),
+            ("etag", "1.8.0"),
+        },
     ),
     (
         f"{V1}/yarn/with-aliases.v1.lock",
         "yarn.lock",
-        {("@babel/helper-validator-identifier", "7.22.20"), ("ansi-regex", "6.0.1"), ("ansi-regex", "5.0.1")},
+        {
+            ("@babel/helper-validator-identifier", "7.22.20"),
+            ("ansi-regex", "6.0.1"),
+            ("ansi-regex", "5.0.1"),
+        },
     ),
     # parse-pnpm-lock-v9_test.go
     (
@@ -164,19 +248,32 @@ EXPECTED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
     (
         f"{V1}/pnpm/peer-dependencies-advanced.v9.yaml",
         "pnpm-lock.yaml",
-        {("@eslint-community/eslint-utils", "4.4.0"), ("@eslint/eslintrc", "2.1.4"),
-         ("@typescript-eslint/eslint-plugin", "5.62.0"), ("@typescript-eslint/parser", "5.62.0"),
-         ("@typescript-eslint/type-utils", "5.62.0"), ("@typescript-eslint/typescript-estree", "5.62.0"),
-         ("@typescript-eslint/utils", "5.62.0"), ("debug", "4.3.4"), ("eslint", "8.57.0"),
-         ("has-flag", "4.0.0"), ("supports-color", "7.2.0"), ("tsutils", "3.21.0"),
-         ("typescript", "4.9.5")},
+        {
+            ("@eslint-community/eslint-utils", "4.4.0"),
+            ("@eslint/eslintrc", "2.1.4"),
+            ("@typescript-eslint/eslint-plugin", "5.62.0"),
+            ("@typescript-eslint/parser", "5.62.0"),
+            ("@typescript-eslint/type-utils", "5.62.0"),
+            ("@typescript-eslint/typescript-estree", "5.62.0"),
+            ("@typescript-eslint/utils", "5.62.0"),
+            ("debug", "4.3.4"),
+            ("eslint", "8.57.0"),
+            ("has-flag", "4.0.0"),
+            ("supports-color", "7.2.0"),
+            ("tsutils", "3.21.0"),
+            ("typescript", "4.9.5"),
+        },
     ),
     (
         f"{V1}/pnpm/multiple-versions.v9.yaml",
         "pnpm-lock.yaml",
         {("uuid", "8.0.0"), ("uuid", "8.3.2"), ("xmlbuilder", "11.0.1")},
     ),
-    (f"{V1}/pnpm/commits.v9.yaml", "pnpm-lock.yaml", {("ansi-regex", "6.0.1"), ("is-number", "7.0.0")}),
+    (
+        f"{V1}/pnpm/commits.v9.yaml",
+        "pnpm-lock.yaml",
+        {("ansi-regex", "6.0.1"), ("is-number", "7.0.0")},
+    ),
     (
         f"{V1}/pnpm/mixed-groups.v9.yaml",
         "pnpm-lock.yaml",
@@ -192,8 +289,16 @@ DIVERGENCES: dict[str, tuple[str, set[tuple[str, str | None]]]] = {
     f"{V1}/pip/one-package-unconstrained.txt": ("requirements.txt", {("flask", None)}),
     f"{V1}/pip/multiple-packages-mixed.txt": (
         "requirements.txt",
-        {("flask", None), ("flask-cors", None), ("pandas", "0.23.4"), ("numpy", "1.16.0"),
-         ("scikit-learn", "0.20.1"), ("sklearn", None), ("requests", None), ("gevent", None)},
+        {
+            ("flask", None),
+            ("flask-cors", None),
+            ("pandas", "0.23.4"),
+            ("numpy", "1.16.0"),
+            ("scikit-learn", "0.20.1"),
+            ("sklearn", None),
+            ("requests", None),
+            ("gevent", None),
+        },
     ),
     # The "deps/etag" entry (etag 1.8.0) is a local folder (file:./deps/etag): the
     # project's own code, not a registry package, so it is left out.
@@ -237,7 +342,10 @@ def _pairs(path: str, kind: str) -> set[tuple[str, str | None]]:
     file = corpus_path("lockfiles", *path.split("/"))
     sbom = reader_for(kind)(file.read_bytes(), str(file), validate=False)
     assert sbom.format in (kind, "npm-shrinkwrap.json")
-    assert all(c.ecosystem == ("npm" if "json" in kind or "yarn" in kind or "pnpm" in kind else "pypi") for c in sbom.components)
+    assert all(
+        c.ecosystem == ("npm" if "json" in kind or "yarn" in kind or "pnpm" in kind else "pypi")
+        for c in sbom.components
+    )
     return {(c.name, c.version) for c in sbom.components}
 
 

@@ -28,7 +28,10 @@ def test_nested_requirements_and_constraints(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("-r sub/base.txt\nDjango\n-c constraints.txt\n")
     (tmp_path / "sub" / "base.txt").write_text("-r ../requirements.txt\nZope.Interface==5.4.0\n")
     (tmp_path / "constraints.txt").write_text("django==2.2.24\nunused==1.0\n")
-    assert _read(tmp_path / "requirements.txt") == [("zope-interface", "5.4.0"), ("django", "2.2.24")]
+    assert _read(tmp_path / "requirements.txt") == [
+        ("zope-interface", "5.4.0"),
+        ("django", "2.2.24"),
+    ]
 
 
 def test_nested_url_is_refused(tmp_path: Path) -> None:
@@ -46,7 +49,9 @@ def test_hashes_markers_and_continuations(tmp_path: Path) -> None:
         "    --hash=sha256:" + "AB" * 32 + " \\\n"
         "    --hash sha256:" + "cd" * 32 + "\n"
     )
-    sbom = parse_bytes((tmp_path / "requirements.txt").read_bytes(), str(tmp_path / "requirements.txt"))
+    sbom = parse_bytes(
+        (tmp_path / "requirements.txt").read_bytes(), str(tmp_path / "requirements.txt")
+    )
     (six,) = sbom.components
     assert six.location is not None and six.location.line == 2
     assert [h.value for h in six.hashes] == ["ab" * 32, "cd" * 32]
@@ -54,20 +59,39 @@ def test_hashes_markers_and_continuations(tmp_path: Path) -> None:
 
 def test_npm_integrity_becomes_hex() -> None:
     digest = hashlib.sha512(b"x").digest()
-    sri = "sha512-" + base64.b64encode(digest).decode() + " sha1-" + base64.b64encode(b"y" * 20).decode()
+    sri = (
+        "sha512-"
+        + base64.b64encode(digest).decode()
+        + " sha1-"
+        + base64.b64encode(b"y" * 20).decode()
+    )
     hashes = parse_integrity(sri)
-    assert [(h.alg, h.value) for h in hashes] == [("sha512", digest.hex()), ("sha1", (b"y" * 20).hex())]
+    assert [(h.alg, h.value) for h in hashes] == [
+        ("sha512", digest.hex()),
+        ("sha1", (b"y" * 20).hex()),
+    ]
     assert parse_integrity("sha512-***not base64***") == ()
 
 
 @pytest.mark.parametrize(
     ("spec", "pin"),
     [
-        ("1.2.3", "exact"), ("=1.2.3", "exact"), ("^1.2.3", "range"), ("~1.2", "range"),
-        (">=1 <2", "range"), ("*", "unpinned"), ("latest", "unpinned"), ("next", "unpinned"),
-        ("file:../x", "path"), ("workspace:*", "path"), ("github:a/b#main", "vcs-ref"),
-        ("a/b#" + "0" * 40, "vcs-commit"), ("git+https://x/y.git", "vcs-ref"),
-        ("https://x/y.tgz", "url"), ("npm:other@1.0.0", "exact"), ("npm:@s/other@^1", "range"),
+        ("1.2.3", "exact"),
+        ("=1.2.3", "exact"),
+        ("^1.2.3", "range"),
+        ("~1.2", "range"),
+        (">=1 <2", "range"),
+        ("*", "unpinned"),
+        ("latest", "unpinned"),
+        ("next", "unpinned"),
+        ("file:../x", "path"),
+        ("workspace:*", "path"),
+        ("github:a/b#main", "vcs-ref"),
+        ("a/b#" + "0" * 40, "vcs-commit"),
+        ("git+https://x/y.git", "vcs-ref"),
+        ("https://x/y.tgz", "url"),
+        ("npm:other@1.0.0", "exact"),
+        ("npm:@s/other@^1", "range"),
     ],
 )
 def test_npm_pins(spec: str, pin: str) -> None:
@@ -76,7 +100,14 @@ def test_npm_pins(spec: str, pin: str) -> None:
 
 @pytest.mark.parametrize(
     ("spec", "pin"),
-    [("==1.0", "exact"), ("1.0", "exact"), ("^1.0", "range"), (">=1,<2", "range"), ("*", "unpinned"), ("==1.*", "range")],
+    [
+        ("==1.0", "exact"),
+        ("1.0", "exact"),
+        ("^1.0", "range"),
+        (">=1,<2", "range"),
+        ("*", "unpinned"),
+        ("==1.*", "range"),
+    ],
 )
 def test_python_specifier_pins(spec: str, pin: str) -> None:
     assert python_specifier_text(spec)[0] == pin
@@ -107,7 +138,7 @@ versions = st.from_regex(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}", fullmatch=True)
 def test_yarn_v1_round_trip(packages: dict[str, str]) -> None:
     text = "# yarn lockfile v1\n\n\n" + "".join(
         f'{name}@^{version}, "{name}@~{version}":\n  version "{version}"\n'
-        f"  dependencies:\n    other \"^1\"\n\n"
+        f'  dependencies:\n    other "^1"\n\n'
         for name, version in packages.items()
     )
     blocks = parse_v1(text, "yarn.lock")
@@ -119,5 +150,5 @@ def test_yarn_v1_round_trip(packages: dict[str, str]) -> None:
 
 def test_yarn_v1_garbage_line_is_an_error() -> None:
     with pytest.raises(InputError) as info:
-        parse_v1("# yarn lockfile v1\n\na@^1:\n  version \"1.0.0\"\nnot a header\n", "yarn.lock")
+        parse_v1('# yarn lockfile v1\n\na@^1:\n  version "1.0.0"\nnot a header\n', "yarn.lock")
     assert info.value.position is not None and info.value.position.line == 5
