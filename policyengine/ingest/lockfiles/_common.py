@@ -185,7 +185,7 @@ def expect_list(
 
 def table_lines(text: str, header: str) -> list[int]:
     """Line numbers of every ``[[header]]`` array-of-tables header, in file order."""
-    pattern = re.compile(rf"^\s*\[\[\s*{re.escape(header)}\s*\]\]\s*(#.*)?$", re.MULTILINE)
+    pattern = re.compile(rf"^[ \t]*\[\[\s*{re.escape(header)}\s*\]\]\s*(#.*)?$", re.MULTILINE)
     return [text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(text)]
 
 

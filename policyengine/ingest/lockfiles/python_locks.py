@@ -235,13 +235,15 @@ def read_pdm(data: bytes, source: str, *, validate: bool = False) -> Sbom:
 
 
 def read_pylock(data: bytes, source: str, *, validate: bool = False) -> Sbom:
-    """pylock.toml (PEP 751): hashes from sdist, wheels and archives; VCS/directory entries kept."""
+    """pylock.toml (PEP 751): hashes from sdist, wheels and archives; local directories left out."""
     del validate
     kind = "pylock.toml"
     text = text_of(data, source)
     doc = load_toml(text, source, kind)
     packages = []
     for entry, line in _packages_table(doc, text, source, kind, key="packages"):
+        if "directory" in entry:
+            continue  # a local source tree: the project's own code, not a distribution
         hashes = []
         parts: list[Any] = [entry.get("sdist"), entry.get("archive")]
         parts += expect_list(entry.get("wheels"), source, "wheels", kind, line)
@@ -257,7 +259,7 @@ def read_pylock(data: bytes, source: str, *, validate: bool = False) -> Sbom:
         version = _str(entry.get("version"))
         reason = None
         if version is None:
-            reason = "pylock.toml entry without a version (a VCS or directory source)"
+            reason = "pylock.toml entry without a version (a VCS or archive source)"
         packages.append(
             Package("pypi", entry["name"], version, line, tuple(hashes), unidentified_reason=reason)
         )

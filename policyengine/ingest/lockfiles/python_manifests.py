@@ -32,7 +32,7 @@ class _Lines:
         self.text = text
 
     def section(self, header: str) -> int:
-        match = re.search(rf"^\s*\[\s*{re.escape(header)}\s*\]", self.text, re.MULTILINE)
+        match = re.search(rf"^[ \t]*\[\s*{re.escape(header)}\s*\]", self.text, re.MULTILINE)
         return match.start() if match else 0
 
     def find(self, needle: str, start: int = 0) -> int | None:
@@ -42,7 +42,7 @@ class _Lines:
         return self.text.count("\n", 0, index) + 1 if index >= 0 else None
 
     def key(self, name: str, start: int = 0) -> int | None:
-        pattern = re.compile(rf"^\s*[\"']?{re.escape(name)}[\"']?\s*=", re.MULTILINE)
+        pattern = re.compile(rf"^[ \t]*[\"']?{re.escape(name)}[\"']?\s*=", re.MULTILINE)
         match = pattern.search(self.text, start) or pattern.search(self.text)
         return self.text.count("\n", 0, match.start()) + 1 if match else None
 

@@ -279,10 +279,131 @@ EXPECTED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
         "pnpm-lock.yaml",
         {("ansi-regex", "5.0.1"), ("uuid", "8.3.2"), ("is-number", "7.0.0")},
     ),
+    # parse-npm-lock-v1_test.go
+    (f"{V1}/npm/empty.v1.json", "package-lock.json", set()),
+    (
+        f"{V1}/npm/alias.v1.json",
+        "package-lock.json",
+        {("@babel/code-frame", "7.0.0"), ("string-width", "4.2.0"), ("string-width", "5.1.2")},
+    ),
+    (
+        f"{V1}/npm/optional-package.v1.json",
+        "package-lock.json",
+        {("wrappy", "1.0.2"), ("supports-color", "5.5.0")},
+    ),
+    (
+        f"{V1}/npm/files.v1.json",
+        "package-lock.json",
+        {("lodash", "1.3.1"), ("other_package", None)},
+    ),
+    # parse-yarn-lock-v2_test.go (Berry)
+    (
+        f"{V1}/yarn/two-packages.v2.lock",
+        "yarn.lock",
+        {("compare-func", "2.0.0"), ("concat-map", "0.0.1")},
+    ),
+    (
+        f"{V1}/yarn/with-quotes.v2.lock",
+        "yarn.lock",
+        {("compare-func", "2.0.0"), ("concat-map", "0.0.1")},
+    ),
+    (
+        f"{V1}/yarn/multiple-versions.v2.lock",
+        "yarn.lock",
+        {("debug", "4.3.3"), ("debug", "2.6.9"), ("debug", "3.2.7")},
+    ),
+    (
+        f"{V1}/yarn/scoped-packages.v2.lock",
+        "yarn.lock",
+        {
+            ("@babel/cli", "7.16.8"),
+            ("@babel/code-frame", "7.16.7"),
+            ("@babel/compat-data", "7.16.8"),
+        },
+    ),
+    (
+        f"{V1}/yarn/commits.v2.lock",
+        "yarn.lock",
+        {
+            ("@my-scope/my-first-package", "0.0.6"),
+            ("my-second-package", "0.2.2"),
+            ("@typegoose/typegoose", "7.2.0"),
+            ("vuejs", "2.5.0"),
+            ("my-third-package", "0.16.1-dev"),
+            ("my-node-sdk", "1.1.0"),
+            ("is-really-great", "1.0.0"),
+        },
+    ),
+    (f"{V1}/yarn/files.v2.lock", "yarn.lock", {("my-package", "0.0.2")}),
+    # pylock_test.go (osv-scalibr)
+    (
+        f"{SC}/python/pylock/testdata/example.toml",
+        "pylock.toml",
+        {("attrs", "25.1.0"), ("cattrs", "24.1.2"), ("numpy", "2.2.3")},
+    ),
+    (
+        f"{SC}/python/pylock/testdata/commits.toml",
+        "pylock.toml",
+        {
+            ("click", "8.2.1"),
+            ("mleroc", "0.1.0"),
+            ("packaging", "24.2"),
+            ("pathspec", "0.12.1"),
+            ("python-dateutil", "2.9.0.post0"),
+            ("scikit-learn", "1.6.1"),
+            ("tqdm", "4.67.1"),
+        },
+    ),
+    (f"{SC}/python/pylock/testdata/pip-just-self.toml", "pylock.toml", set()),
+    (
+        f"{SC}/python/pylock/testdata/pip-full.toml",
+        "pylock.toml",
+        {
+            ("annotated-types", "0.7.0"),
+            ("packaging", "25.0"),
+            ("pyproject-toml", "0.1.0"),
+            ("setuptools", "80.9.0"),
+            ("wheel", "0.45.1"),
+        },
+    ),
+    (
+        f"{SC}/python/pylock/testdata/pdm-full.toml",
+        "pylock.toml",
+        {
+            ("certifi", "2025.1.31"),
+            ("chardet", "3.0.4"),
+            ("charset-normalizer", "2.0.12"),
+            ("colorama", "0.3.9"),
+            ("idna", "2.7"),
+            ("py", "1.4.34"),
+            ("pytest", "3.2.5"),
+            ("requests", "2.27.1"),
+            ("setuptools", "39.2.0"),
+            ("urllib3", "1.26.20"),
+        },
+    ),
 ]
 
 # Fixtures whose expectation we deliberately do not share, with the reason.
 DIVERGENCES: dict[str, tuple[str, set[tuple[str, str | None]]]] = {
+    # Yarn Berry workspace entries ("name@workspace:.", version 0.0.0-use.local) are the
+    # project itself; osv-scanner lists them, we leave them out as for npm workspaces.
+    f"{V1}/yarn/with-prerelease.v2.lock": (
+        "yarn.lock",
+        {("@nicolo-ribaudo/chokidar-2", "2.1.8-no-fsevents.3"), ("gensync", "1.0.0-beta.2")},
+    ),
+    f"{V1}/yarn/with-build-string.v2.lock": (
+        "yarn.lock",
+        {("domino", "2.1.6+git"), ("tslib", "2.6.2")},
+    ),
+    f"{V1}/yarn/with-aliases.v2.lock": (
+        "yarn.lock",
+        {
+            ("@babel/helper-validator-identifier", "7.22.20"),
+            ("ansi-regex", "6.0.1"),
+            ("ansi-regex", "5.0.1"),
+        },
+    ),
     # osv-scanner reports unconstrained requirements as version "0.0.0" and a range's
     # lower bound as its version; a requirements file locks neither, so we report no
     # version (the component is unidentified and says why).
@@ -400,3 +521,98 @@ def test_not_json_through_read_input_is_exit_3(run_cli) -> None:  # type: ignore
     code, out, err = run_cli("inspect", str(file))
     assert code == 3 and out == ""
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+# Line numbers from the Go tests (models.Position Start) for the formats that record them.
+LINES: list[tuple[str, str, dict[tuple[str, str], int]]] = [
+    (
+        f"{V1}/npm/scoped-packages.v2.json",
+        "package-lock.json",
+        {("wrappy", "1.0.2"): 18, ("@babel/code-frame", "7.0.0"): 10},
+    ),
+    (
+        f"{V1}/npm/nested-dependencies.v2.json",
+        "package-lock.json",
+        {
+            ("postcss", "6.0.23"): 10,
+            ("postcss", "7.0.16"): 34,
+            ("postcss-calc", "7.0.1"): 23,
+            ("supports-color", "6.1.0"): 47,
+            ("supports-color", "5.5.0"): 58,
+        },
+    ),
+    (
+        f"{V1}/npm/alias.v1.json",
+        "package-lock.json",
+        {
+            ("@babel/code-frame", "7.0.0"): 5,
+            ("string-width", "4.2.0"): 23,
+            ("string-width", "5.1.2"): 13,
+        },
+    ),
+    (
+        f"{V1}/pipenv/multiple-packages.json",
+        "Pipfile.lock",
+        {
+            ("itsdangerous", "2.1.2"): 19,
+            ("pluggy", "1.0.1"): 27,
+            ("pluggy", "1.0.0"): 88,
+            ("markupsafe", "2.1.1"): 32,
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "kind", "lines"), LINES, ids=[e[0] for e in LINES])
+def test_line_numbers(path: str, kind: str, lines: dict[tuple[str, str], int]) -> None:
+    file = corpus_path("lockfiles", *path.split("/"))
+    sbom = reader_for(kind)(file.read_bytes(), str(file), validate=False)
+    found = {
+        (c.name, c.version or ""): c.location.line if c.location else None for c in sbom.components
+    }
+    assert found == lines
+
+
+# Dependency groups from the Go tests (DepGroups), in our scope words.
+SCOPES: list[tuple[str, str, dict[str, str | None]]] = [
+    (f"{V1}/pipenv/one-package-dev.json", "Pipfile.lock", {"markupsafe": "excluded"}),
+    (f"{V1}/poetry/optional-package.lock", "poetry.lock", {"numpy": "optional"}),
+    (
+        f"{V1}/pdm/dev-dependency.toml",
+        "pdm.lock",
+        {"toml": "required", "pyroute2": "excluded", "win-inet-pton": "excluded"},
+    ),
+    (
+        f"{V1}/pdm/optional-dependency.toml",
+        "pdm.lock",
+        {"toml": "required", "pyroute2": "optional", "win-inet-pton": "optional"},
+    ),
+    # dev+optional is development-only: it is never installed in production
+    (
+        f"{V1}/npm/optional-package.v1.json",
+        "package-lock.json",
+        {"wrappy": "excluded", "supports-color": "optional"},
+    ),
+    (
+        f"{V1}/npm/optional-package.v2.json",
+        "package-lock.json",
+        {"wrappy": "optional", "supports-color": "excluded"},
+    ),
+    (
+        f"{V1}/pnpm/mixed-groups.v9.yaml",
+        "pnpm-lock.yaml",
+        {"ansi-regex": "required", "uuid": "optional", "is-number": "excluded"},
+    ),
+    (
+        f"{V1}/pnpm/mixed-groups.v6.yaml",
+        "pnpm-lock.yaml",
+        {"ansi-regex": "required", "uuid": "optional", "is-number": "excluded"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "kind", "scopes"), SCOPES, ids=[e[0] for e in SCOPES])
+def test_scopes(path: str, kind: str, scopes: dict[str, str | None]) -> None:
+    file = corpus_path("lockfiles", *path.split("/"))
+    sbom = reader_for(kind)(file.read_bytes(), str(file), validate=False)
+    assert {c.name: c.scope for c in sbom.components} == scopes
