@@ -89,15 +89,18 @@ def read(data: bytes, source: str, *, validate: bool = False) -> Sbom:
         line = lines.get(str(key))
         entry = expect_mapping(entry, source, f"packages[{key!r}]", KIND, line)
         name, version = split_key(str(key), major)
-        if entry.get("name"):
-            name = str(entry["name"])
+        explicit = entry.get("name")
+        if explicit:
+            name = str(explicit)
         if entry.get("version") is not None:
             version = str(entry["version"])
         reason = None
-        if version is None or nodesemver.valid(version, True) is None:
+        if str(key).lstrip("/").startswith(("file:", "link:")):
+            reason = f"installed from the local path {key!r}, not from the registry"
+        elif version is None or nodesemver.valid(version, True) is None:
             reason = f"the package key {key!r} names no registry version"
-            if version is None:
-                name = str(key)
+        if reason is not None:
+            name = name if explicit else str(key)
             version = None
         resolution = expect_mapping(entry.get("resolution"), source, "resolution", KIND, line)
         integrity = str(resolution.get("integrity") or "")

@@ -616,3 +616,37 @@ def test_scopes(path: str, kind: str, scopes: dict[str, str | None]) -> None:
     file = corpus_path("lockfiles", *path.split("/"))
     sbom = reader_for(kind)(file.read_bytes(), str(file), validate=False)
     assert {c.name: c.scope for c in sbom.components} == scopes
+
+
+def test_pnpm_v5_fixtures() -> None:
+    """parse-pnpm-lock_test.go: multiple-versions, tarball and exotic (lockfileVersion 5.x)."""
+    assert _pairs(f"{V1}/pnpm/multiple-versions.yaml", "pnpm-lock.yaml") == {
+        ("uuid", "3.3.2"),
+        ("uuid", "8.3.2"),
+        ("xmlbuilder", "9.0.7"),
+    }
+    file = corpus_path("lockfiles", V1, "pnpm", "tarball.yaml")
+    (tarball,) = reader_for("pnpm-lock.yaml")(file.read_bytes(), str(file)).components
+    assert (tarball.name, tarball.version, tarball.scope) == (
+        "@my-org/my-package",
+        "3.2.3",
+        "excluded",
+    )
+    assert tarball.location is not None and tarball.location.line == 10
+    # osv-scanner drops the two keys that name no version; we keep them as unidentified.
+    file = corpus_path("lockfiles", V1, "pnpm", "exotic.yaml")
+    sbom = reader_for("pnpm-lock.yaml")(file.read_bytes(), str(file))
+    assert {(c.name, c.version) for c in sbom.components if c.identified} == {
+        ("foo", "1.0.0"),
+        ("@foo/bar", "1.0.0"),
+        ("foo", "1.1.0"),
+        ("@foo/bar", "1.1.0"),
+        ("foo", "1.2.0"),
+        ("foo", "1.3.0"),
+        ("foo", "1.4.0"),
+    }
+    assert sorted(c.name for c in sbom.components if not c.identified) == [
+        "/foo/bar",
+        "github.com/kevva/is-positive",
+    ]
+    assert [c.location.line for c in sbom.components if c.location][:4] == [10, 11, 12, 13]
