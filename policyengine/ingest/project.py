@@ -19,7 +19,11 @@ from pathlib import Path
 from policyengine.ingest.lockfiles import KINDS, name_kind, reader_for
 from policyengine.ingest.lockfiles.npm import declared_package_json
 from policyengine.ingest.lockfiles.pins import npm_satisfies, python_satisfies
-from policyengine.ingest.lockfiles.python_manifests import declared_pipfile, declared_pyproject
+from policyengine.ingest.lockfiles.python_manifests import (
+    declared_pipfile,
+    declared_pyproject,
+    is_dynamic,
+)
 from policyengine.ingest.lockfiles.requirements import declared as declared_requirements
 from policyengine.ingest.lockfiles.yarn import berry_checksummed
 from policyengine.model import (
@@ -104,7 +108,8 @@ def _manifest(kind: str, path: Path) -> ManifestFacts:
         return ManifestFacts(kind, str(path), ecosystem, error=exc.one_line())
     except OSError as exc:
         return ManifestFacts(kind, str(path), ecosystem, error=f"{path}: {exc}")
-    return ManifestFacts(kind, str(path), ecosystem, tuple(declared))
+    dynamic = kind == "pyproject.toml" and is_dynamic(_read(path))
+    return ManifestFacts(kind, str(path), ecosystem, tuple(declared), dynamic=dynamic)
 
 
 def _lockfile(

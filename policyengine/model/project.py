@@ -74,6 +74,8 @@ class ManifestFacts:
     declared: tuple[DeclaredDependency, ...] = ()
     error: str | None = None
     """Set when the manifest could not be read; then ``declared`` is empty."""
+    dynamic: bool = False
+    """True when the dependency list is computed at build time (PEP 621 ``dynamic``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,7 @@ def project_facts_from_json(document: dict[str, Any]) -> ProjectFacts:
             ecosystem=m["ecosystem"],
             declared=declared(m.get("declared", [])),
             error=m.get("error"),
+            dynamic=bool(m.get("dynamic", False)),
         )
         for m in document.get("manifests", [])
     )

@@ -8,6 +8,7 @@ without a version, whose ``unidentified_reason`` says how it was declared.
 from __future__ import annotations
 
 import re
+import tomllib
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -36,6 +37,8 @@ class _Lines:
         return match.start() if match else 0
 
     def find(self, needle: str, start: int = 0) -> int | None:
+        # Quotes inside a TOML string are escaped in the text: match the part before them.
+        needle = re.split(r"[\"']", needle, maxsplit=1)[0]
         index = self.text.find(needle, start)
         if index < 0:
             index = self.text.find(needle)
@@ -130,6 +133,18 @@ def declared_pyproject(data: bytes, source: str) -> list[DeclaredDependency]:
     if poetry:
         result += _poetry_tables(poetry, source, lines)
     return result
+
+
+def is_dynamic(data: bytes) -> bool:
+    """True when ``[project]`` marks its dependencies ``dynamic`` (computed by the backend)."""
+    try:
+        project = tomllib.loads(data.decode("utf-8-sig")).get("project", {})
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return False
+    dynamic = project.get("dynamic", []) if isinstance(project, dict) else []
+    return isinstance(dynamic, list) and (
+        "dependencies" in dynamic or "optional-dependencies" in dynamic
+    )
 
 
 def _poetry_tables(poetry: dict[str, Any], source: str, lines: _Lines) -> list[DeclaredDependency]:
