@@ -650,3 +650,38 @@ def test_pnpm_v5_fixtures() -> None:
         "github.com/kevva/is-positive",
     ]
     assert [c.location.line for c in sbom.components if c.location][:4] == [10, 11, 12, 13]
+
+
+# osv-scalibr requirements_test.go lists only exactly pinned requirements; we keep the
+# others as unidentified components (never dropped) and normalise names per PEP 503.
+SCALIBR_REQUIREMENTS: dict[str, set[tuple[str, str | None]]] = {
+    "no_version.txt": set(),
+    "loop.txt": set(),
+    "comments.txt": {
+        ("pycrypto", "1.2-alpha"),
+        ("gmpy2", "1"),
+        ("sympy", "1.2"),
+        ("requests", "1.0"),
+        ("six", "1.2"),
+    },
+    # scalibr also skips "pkg.dot.name==5.0.0"; PEP 508 allows dots, so we keep it.
+    "with_versions.txt": {
+        ("nltk", "3.2.2"),
+        ("tabulate", "0.7.7"),
+        ("qwerty", "0.1"),
+        ("hy-phen", "1.2"),
+        ("under-score", "1.3"),
+        ("yolo", "1.0"),
+        ("pkg-dot-name", "5.0.0"),
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCALIBR_REQUIREMENTS))
+def test_scalibr_requirements(name: str) -> None:
+    file = corpus_path("lockfiles", SC, "python", "requirements", "testdata", name)
+    sbom = reader_for("requirements.txt")(file.read_bytes(), str(file))
+    assert {(c.name, c.version) for c in sbom.components if c.identified} == (
+        SCALIBR_REQUIREMENTS[name]
+    )
+    assert all(c.unidentified_reason for c in sbom.components if not c.identified)
