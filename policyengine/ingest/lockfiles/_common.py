@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import hashlib
 import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -183,42 +184,72 @@ def expect_list(
     return value
 
 
+class LineIndex:
+    """Offset -> 1-based line number in O(log n), for readers that search the raw text."""
+
+    def __init__(self, text: str) -> None:
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def line(self, offset: int) -> int:
+        """The line holding ``offset``."""
+        return bisect.bisect_left(self.newlines, offset) + 1
+
+
 def table_lines(text: str, header: str) -> list[int]:
     """Line numbers of every ``[[header]]`` array-of-tables header, in file order."""
     pattern = re.compile(rf"^[ \t]*\[\[\s*{re.escape(header)}\s*\]\]\s*(#.*)?$", re.MULTILINE)
-    return [text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(text)]
+    index = LineIndex(text)
+    return [index.line(m.start()) for m in pattern.finditer(text)]
 
 
-def json_key_lines(text: str) -> list[tuple[str, int, int]]:
-    """Every JSON object key that opens an object or string: (key, line, offset), in order.
+class JsonKeys:
+    """Where each JSON object key sits: parsers keep no positions, messages need lines.
 
-    Good enough to point at an entry (``"node_modules/x": {``); JSON parsers do
-    not keep positions, and a message or audit needs only the line.
+    Finds every ``"key":`` in the text; with ``objects=True`` only keys whose value
+    is an object (lockfile entries), so that a name mentioned in an earlier entry's
+    ``requires`` does not shadow the entry itself.
     """
-    found = []
-    for match in re.finditer(r'"((?:[^"\\]|\\.)*)"\s*:', text):
-        try:
-            key = json.loads(f'"{match.group(1)}"')
-        except json.JSONDecodeError:
-            continue
-        found.append((key, text.count("\n", 0, match.start()) + 1, match.start()))
-    return found
 
+    # The unrolled form of "(?:[^"\\]|\\.)*" backtracks far less on large files, and
+    # anchoring at line starts (pretty-printed files) skips every string value.
+    _BODY = r'"([^"\\]*(?:\\.[^"\\]*)*)"\s*:'
+    _PATTERNS: ClassVar[dict[tuple[bool, bool], re.Pattern[str]]] = {
+        (False, False): re.compile(_BODY),
+        (True, False): re.compile(_BODY + r"\s*\{"),
+        (False, True): re.compile(r"^[ \t]*" + _BODY, re.MULTILINE),
+        (True, True): re.compile(r"^[ \t]*" + _BODY + r"\s*\{", re.MULTILINE),
+    }
 
-def line_after(keys: list[tuple[str, int, int]], key: str, offset: int = 0) -> int | None:
-    """The line of the first ``key`` at or after ``offset`` in :func:`json_key_lines` output."""
-    for name, line, start in keys:
-        if start >= offset and name == key:
-            return line
-    return None
+    def __init__(self, text: str, *, objects: bool = False) -> None:
+        index = LineIndex(text)
+        self.offsets: dict[str, list[int]] = {}
+        self.lines: dict[int, int] = {}
+        pretty = objects and len(index.newlines) > 2
+        for match in self._PATTERNS[(objects, pretty)].finditer(text):
+            raw = match.group(1)
+            if "\\" in raw:
+                try:
+                    key = json.loads(f'"{raw}"')
+                except json.JSONDecodeError:
+                    continue
+            else:
+                key = raw
+            start = match.start(1) - 1
+            self.offsets.setdefault(key, []).append(start)
+            self.lines[start] = index.line(start)
 
+    def offset(self, key: str, after: int = 0) -> int | None:
+        """Offset of the first ``key`` at or after ``after``."""
+        found = self.offsets.get(key)
+        if not found:
+            return None
+        at = bisect.bisect_left(found, after)
+        return found[at] if at < len(found) else None
 
-def offset_of(keys: list[tuple[str, int, int]], key: str) -> int:
-    """The offset of the first ``key`` (0 when absent)."""
-    for name, _line, start in keys:
-        if name == key:
-            return start
-    return 0
+    def line(self, key: str, after: int = 0) -> int | None:
+        """Line of the first ``key`` at or after ``after``."""
+        offset = self.offset(key, after)
+        return self.lines[offset] if offset is not None else None
 
 
 def parse_hash(text: str) -> Hash | None:
@@ -253,6 +284,30 @@ def parse_integrity(integrity: str) -> tuple[Hash, ...]:
 def unique_hashes(hashes: Iterable[Hash]) -> tuple[Hash, ...]:
     """Hashes without duplicates, in first-seen order."""
     return tuple(dict.fromkeys(hashes))
+
+
+_PURL_SAFE = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def fast_purl(ecosystem: str, name: str, version: str | None) -> str:
+    """:func:`purl_for`, with a fast path for names and versions that need no escaping.
+
+    packageurl-python takes ~100 µs per purl, most of a large lockfile's read time;
+    for plain names and versions the purl is just the joined text (a property test
+    checks the two agree).
+    """
+    short, scope = name, ""
+    if ecosystem == "npm" and name.startswith("@") and "/" in name:
+        scope, short = name[1:].split("/", 1)
+        if not _PURL_SAFE.match(scope):
+            return purl_for(ecosystem, name, version)
+        scope = f"%40{scope}/"
+    if not _PURL_SAFE.match(short) or (version is not None and not _PURL_SAFE.match(version)):
+        return purl_for(ecosystem, name, version)
+    if ecosystem in ("pypi", "npm"):
+        short = short.lower()  # packageurl lower-cases these names (not the npm scope)
+    text = f"pkg:{ecosystem}/{scope}{short}"
+    return f"{text}@{version}" if version else text
 
 
 def merge_scope(a: str | None, b: str | None) -> str | None:
@@ -312,7 +367,7 @@ def build_sbom(
     components = []
     seen_refs: set[str] = set()
     for pkg in merged.values():
-        purl = purl_for(pkg.ecosystem, pkg.name, pkg.version)
+        purl = fast_purl(pkg.ecosystem, pkg.name, pkg.version)
         ref = purl
         if ref in seen_refs:
             ref = f"{purl}#L{pkg.line}"

@@ -9,20 +9,19 @@ becomes hex digests.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from policyengine.ingest.lockfiles._common import (
     EXCLUDED,
     OPTIONAL,
     REQUIRED,
+    JsonKeys,
     Package,
     build_sbom,
     expect_mapping,
     fail,
-    json_key_lines,
-    line_after,
     load_json,
-    offset_of,
     parse_integrity,
     sbom_from_declared,
     text_of,
@@ -55,7 +54,12 @@ def _alias(name: str, version: str) -> tuple[str, str]:
     return name, version
 
 
+_PLAIN_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+
+
 def _version_reason(version: str, entry: dict[str, Any]) -> tuple[str | None, str | None]:
+    if _PLAIN_VERSION.match(version):
+        return version, None  # the common case, without asking node-semver
     pin, _ = npm_pin(version)
     if pin in ("exact", "range"):
         return version, None
@@ -73,7 +77,7 @@ def read_package_lock(data: bytes, source: str, *, validate: bool = False) -> Sb
     )
     text = text_of(data, source)
     doc = expect_mapping(load_json(text, source, kind), source, "the document", kind)
-    keys = json_key_lines(text)
+    keys = JsonKeys(text, objects=True)
     version = doc.get("lockfileVersion")
     if "packages" in doc:
         packages = _from_packages(doc, keys, source, kind)
@@ -82,7 +86,7 @@ def read_package_lock(data: bytes, source: str, *, validate: bool = False) -> Sb
         _from_dependencies(
             expect_mapping(doc.get("dependencies"), source, '"dependencies"', kind),
             keys,
-            offset_of(keys, "dependencies"),
+            keys.offset("dependencies") or 0,
             source,
             kind,
             packages,
@@ -90,11 +94,9 @@ def read_package_lock(data: bytes, source: str, *, validate: bool = False) -> Sb
     return build_sbom(kind, str(version) if version is not None else None, source, data, packages)
 
 
-def _from_packages(
-    doc: dict[str, Any], keys: list[tuple[str, int, int]], source: str, kind: str
-) -> list[Package]:
+def _from_packages(doc: dict[str, Any], keys: JsonKeys, source: str, kind: str) -> list[Package]:
     table = expect_mapping(doc.get("packages"), source, '"packages"', kind)
-    start = offset_of(keys, "packages")
+    start = keys.offset("packages") or 0
     root = expect_mapping(table.get(""), source, '"packages"[""]', kind)
     direct_names = {
         name
@@ -103,7 +105,7 @@ def _from_packages(
     }
     packages = []
     for path, entry in table.items():
-        line = line_after(keys, path, start)
+        line = keys.line(path, start)
         if not path or "node_modules/" not in path:
             continue  # the project itself or a workspace folder
         entry = expect_mapping(entry, source, f'"packages"["{path}"]', kind, line)
@@ -138,14 +140,15 @@ def _from_packages(
 
 def _from_dependencies(
     table: dict[str, Any],
-    keys: list[tuple[str, int, int]],
+    keys: JsonKeys,
     start: int,
     source: str,
     kind: str,
     out: list[Package],
 ) -> None:
     for name, entry in table.items():
-        line = line_after(keys, name, start)
+        here = keys.offset(name, start)
+        line = keys.line(name, start)
         entry = expect_mapping(entry, source, f'"dependencies"["{name}"]', kind, line)
         raw = str(entry.get("version") or "")
         real, raw = _alias(name, raw)
@@ -168,7 +171,7 @@ def _from_dependencies(
         )
         nested = entry.get("dependencies")
         if nested:
-            offset = next((o for k, _l, o in keys if k == name and o >= start), start)
+            offset = keys.offset("dependencies", here if here is not None else start) or start
             _from_dependencies(
                 expect_mapping(nested, source, f'"{name}".dependencies', kind, line),
                 keys,
@@ -184,12 +187,12 @@ def declared_package_json(data: bytes, source: str) -> list[DeclaredDependency]:
     kind = "package.json"
     text = text_of(data, source)
     doc = expect_mapping(load_json(text, source, kind), source, "the document", kind)
-    keys = json_key_lines(text)
+    keys = JsonKeys(text)
     result = []
     for field, dev, optional in _DEP_TABLES:
-        start = offset_of(keys, field)
+        start = keys.offset(field) or 0
         for name, spec in expect_mapping(doc.get(field), source, f'"{field}"', kind).items():
-            line = line_after(keys, name, start)
+            line = keys.line(name, start)
             if not isinstance(spec, str):
                 raise fail(source, f'"{field}"."{name}" must be a string', line, kind=kind)
             pin, version = npm_pin(spec)

@@ -14,16 +14,14 @@ from policyengine.ingest.lockfiles._common import (
     EXCLUDED,
     OPTIONAL,
     REQUIRED,
+    JsonKeys,
     Package,
     build_sbom,
     expect_list,
     expect_mapping,
     fail,
-    json_key_lines,
-    line_after,
     load_json,
     load_toml,
-    offset_of,
     parse_hash,
     table_lines,
     text_of,
@@ -98,13 +96,13 @@ def read_pipfile_lock(data: bytes, source: str, *, validate: bool = False) -> Sb
     kind = "Pipfile.lock"
     text = text_of(data, source)
     doc = expect_mapping(load_json(text, source, kind), source, "the document", kind)
-    keys = json_key_lines(text)
+    keys = JsonKeys(text, objects=True)
     packages = []
     for section, scope in (("default", REQUIRED), ("develop", EXCLUDED)):
         table = expect_mapping(doc.get(section), source, f'"{section}"', kind)
-        start = offset_of(keys, section)
+        start = keys.offset(section) or 0
         for name, entry in table.items():
-            line = line_after(keys, name, start)
+            line = keys.line(name, start)
             entry = expect_mapping(entry, source, f'"{section}.{name}"', kind, line)
             version = _str(entry.get("version"))
             if version is None:

@@ -213,6 +213,8 @@ def _split_args_options(line: str) -> tuple[str, str]:
 
 
 def _shlex(text: str, source: str, line: int) -> list[str]:
+    if not any(char in text for char in "\"'\\"):
+        return text.split()  # shlex is slow and only matters for quoted text
     try:
         return shlex.split(text, comments=False)
     except ValueError as exc:

@@ -152,3 +152,25 @@ def test_yarn_v1_garbage_line_is_an_error() -> None:
     with pytest.raises(InputError) as info:
         parse_v1('# yarn lockfile v1\n\na@^1:\n  version "1.0.0"\nnot a header\n', "yarn.lock")
     assert info.value.position is not None and info.value.position.line == 5
+
+
+purl_text = st.from_regex(r"[A-Za-z0-9._+~!-]{1,12}", fullmatch=True)
+
+
+@settings(max_examples=50)
+@given(
+    st.sampled_from(["pypi", "npm"]),
+    purl_text,
+    st.none() | purl_text,
+    st.none() | st.from_regex(r"[A-Za-z0-9._-]{1,8}", fullmatch=True),
+)
+def test_fast_purl_matches_packageurl(
+    ecosystem: str, name: str, version: str | None, scope: str | None
+) -> None:
+    from policyengine.ingest.lockfiles._common import fast_purl
+    from policyengine.ingest.normalize import normalize_name, purl_for
+
+    full = normalize_name(ecosystem, name)
+    if ecosystem == "npm" and scope:
+        full = f"@{scope}/{name}"
+    assert fast_purl(ecosystem, full, version) == purl_for(ecosystem, full, version)
