@@ -65,6 +65,9 @@ def name_kind(source: str) -> str | None:
         return "pylock.toml"
     if _REQUIREMENTS_NAME.search(name) or name in ("requirements.txt", "requirements.in"):
         return "requirements.txt"
+    parent = PurePath(source).parent.name.lower()
+    if parent in ("requirements", "reqs") and name.endswith((".txt", ".in")):
+        return "requirements.txt"  # the requirements/base.txt, requirements/dev.txt layout
     return None
 
 

@@ -122,10 +122,11 @@ def _constrained(req: ReqLine, constraints: dict[str, str]) -> ReqLine:
     version = constraints.get(req.name)
     if req.version is not None or version is None or req.pin in ("url", "path", "vcs-ref"):
         return req
+    # The constraints file is part of the declaration: the requirement is pinned there.
     return ReqLine(
         req.name,
-        req.specifier,
-        req.pin,
+        f"=={version}",
+        "exact",
         version,
         req.file,
         req.line,

@@ -118,6 +118,7 @@ def test_detection_uses_content_then_name() -> None:
     assert detect(b"# yarn lockfile v1\n", "x") == "yarn.lock"
     assert detect(b"flask\n", "requirements-dev.txt") == "requirements.txt"
     assert detect(b"flask\n", "notes.txt") is None
+    assert detect(b"flask\n", "requirements/base.txt") == "requirements.txt"
     assert detect(b"[[package]]\nname = \n", "poetry.lock") == "poetry.lock"
 
 
