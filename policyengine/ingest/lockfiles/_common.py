@@ -104,11 +104,16 @@ def load_toml(text: str, source: str, kind: str) -> dict[str, Any]:
             position=Position(source, line, column),
             hint=f"regenerate the {kind} with its tool",
         ) from None
+    except RecursionError:
+        raise InputError(f"{kind} nests too deeply to read", position=Position(source)) from None
 
 
 def load_yaml(text: str, source: str, kind: str) -> tuple[Any, yaml.Node | None]:
     """Parse YAML with the safe loader; return the data and its node tree (for line numbers)."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML in {kind}: {exc}", position=Position(source)) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -125,6 +130,8 @@ def load_yaml(text: str, source: str, kind: str) -> tuple[Any, yaml.Node | None]
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML in {kind}: {exc}", position=Position(source)) from None
+    except RecursionError:
+        raise InputError(f"{kind} nests too deeply to read", position=Position(source)) from None
     finally:
         loader.dispose()
     return data, node
