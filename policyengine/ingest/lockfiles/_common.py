@@ -17,8 +17,8 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import yaml
@@ -63,6 +63,9 @@ class Package:
     direct: bool | None = None
     has_hash: bool = False
     unidentified_reason: str | None = None
+    depends_on: tuple[tuple[str, str | None], ...] = ()
+    """(name, version) of what this package depends on; version ``None`` when the
+    lockfile names only the package (resolved when one version of it is locked)."""
 
 
 def text_of(data: bytes, source: str) -> str:
@@ -331,13 +334,12 @@ def build_sbom(
     source: str,
     data: bytes,
     packages: Iterable[Package],
-    *,
-    dependencies: Mapping[str, Iterable[str]] | None = None,
 ) -> Sbom:
     """Turn packages into an :class:`Sbom`: names normalised, purls built, duplicates merged.
 
     A package listed twice with the same name and version (npm nests copies) is one
     component; its scope is the strongest of the copies and it is direct if any is.
+    ``depends_on`` becomes the dependency graph; direct components are the roots.
     """
     merged: dict[tuple[str, str, str | None], Package] = {}
     for pkg in packages:
@@ -345,43 +347,34 @@ def build_sbom(
         key = (pkg.ecosystem, name, pkg.version)
         earlier = merged.get(key)
         if earlier is None:
-            merged[key] = Package(
-                pkg.ecosystem,
-                name,
-                pkg.version,
-                pkg.line,
-                unique_hashes(pkg.hashes),
-                pkg.scope,
-                pkg.direct,
-                pkg.has_hash or bool(pkg.hashes),
-                pkg.unidentified_reason,
+            merged[key] = replace(
+                pkg,
+                name=name,
+                hashes=unique_hashes(pkg.hashes),
+                has_hash=pkg.has_hash or bool(pkg.hashes),
             )
             continue
         direct = earlier.direct
         if pkg.direct is not None:
             direct = bool(direct) or pkg.direct
-        merged[key] = Package(
-            earlier.ecosystem,
-            name,
-            earlier.version,
-            earlier.line,
-            unique_hashes((*earlier.hashes, *pkg.hashes)),
-            merge_scope(earlier.scope, pkg.scope),
-            direct,
-            earlier.has_hash or pkg.has_hash or bool(pkg.hashes),
-            earlier.unidentified_reason,
+        merged[key] = replace(
+            earlier,
+            hashes=unique_hashes((*earlier.hashes, *pkg.hashes)),
+            scope=merge_scope(earlier.scope, pkg.scope),
+            direct=direct,
+            has_hash=earlier.has_hash or pkg.has_hash or bool(pkg.hashes),
+            depends_on=tuple(dict.fromkeys((*earlier.depends_on, *pkg.depends_on))),
         )
     components = []
-    seen_refs: set[str] = set()
-    for pkg in merged.values():
+    refs: dict[tuple[str, str | None], str] = {}
+    by_name: dict[str, list[str]] = {}
+    for (_ecosystem, name, version), pkg in merged.items():
         purl = fast_purl(pkg.ecosystem, pkg.name, pkg.version)
-        ref = purl
-        if ref in seen_refs:
-            ref = f"{purl}#L{pkg.line}"
-        seen_refs.add(ref)
+        refs[(name, version)] = purl
+        by_name.setdefault(name, []).append(purl)
         components.append(
             Component(
-                ref=ref,
+                ref=purl,
                 name=pkg.name,
                 version=pkg.version,
                 ecosystem=pkg.ecosystem,
@@ -394,16 +387,27 @@ def build_sbom(
                 unidentified_reason=pkg.unidentified_reason,
             )
         )
-    graph: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    if dependencies:
-        graph = tuple((ref, tuple(deps)) for ref, deps in dependencies.items())
+    graph = []
+    for (ecosystem, _name, _version), pkg in merged.items():
+        targets: list[str] = []
+        for dep_name, dep_version in pkg.depends_on:
+            dep_name = normalize_name(ecosystem, dep_name)
+            target = refs.get((dep_name, dep_version))
+            if target is None and dep_version is None and len(by_name.get(dep_name, ())) == 1:
+                target = by_name[dep_name][0]
+            if target is not None:
+                targets.append(target)
+        if targets:
+            ref = refs[(pkg.name, pkg.version)]
+            graph.append((ref, tuple(dict.fromkeys(targets))))
     return Sbom(
         format=kind,
         spec_version=spec_version,
         source=source,
         digest="sha256:" + hashlib.sha256(data).hexdigest(),
         components=tuple(components),
-        dependencies=graph,
+        dependencies=tuple(graph),
+        roots=tuple(c.ref for c in components if c.direct),
     )
 
 

@@ -103,12 +103,11 @@ def _from_packages(doc: dict[str, Any], keys: JsonKeys, source: str, kind: str) 
         for field in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
         for name in expect_mapping(root.get(field), source, f"root {field}", kind)
     }
-    packages = []
+    installed: dict[str, tuple[str, str | None, str | None, dict[str, Any]]] = {}
     for path, entry in table.items():
-        line = keys.line(path, start)
         if not path or "node_modules/" not in path:
             continue  # the project itself or a workspace folder
-        entry = expect_mapping(entry, source, f'"packages"["{path}"]', kind, line)
+        entry = expect_mapping(entry, source, f'"packages"["{path}"]', kind, keys.line(path, start))
         if entry.get("link") is True:
             continue  # a symlink to a workspace folder: the folder is the project's own code
         folder = path.rsplit("node_modules/", 1)[1]
@@ -120,6 +119,10 @@ def _from_packages(doc: dict[str, Any], keys: JsonKeys, source: str, kind: str) 
         version, reason = (
             _version_reason(raw, entry) if raw else (None, "no version in the lockfile")
         )
+        installed[path] = (name, version, reason, entry)
+    packages = []
+    for path, (name, version, reason, entry) in installed.items():
+        folder = path.rsplit("node_modules/", 1)[1]
         top_level = path.count("node_modules/") == 1 and path.startswith("node_modules/")
         integrity = str(entry.get("integrity") or "")
         packages.append(
@@ -127,15 +130,40 @@ def _from_packages(doc: dict[str, Any], keys: JsonKeys, source: str, kind: str) 
                 "npm",
                 name,
                 version,
-                line,
+                keys.line(path, start),
                 parse_integrity(integrity),
                 _scope(entry),
                 top_level and folder in direct_names if direct_names or root else None,
                 bool(integrity),
                 reason,
+                _depends_on(path, entry, installed),
             )
         )
     return packages
+
+
+def _depends_on(
+    path: str,
+    entry: dict[str, Any],
+    installed: dict[str, tuple[str, str | None, str | None, dict[str, Any]]],
+) -> tuple[tuple[str, str | None], ...]:
+    """What an installed package requires, resolved as Node does: nearest node_modules up."""
+    found = []
+    for field in ("dependencies", "optionalDependencies", "peerDependencies"):
+        wanted = entry.get(field)
+        for dep in wanted if isinstance(wanted, dict) else ():
+            base = path
+            while True:
+                candidate = f"{base}/node_modules/{dep}" if base else f"node_modules/{dep}"
+                if candidate in installed:
+                    name, version, _reason, _entry = installed[candidate]
+                    found.append((name, version))
+                    break
+                if not base:
+                    break
+                cut = base.rfind("/node_modules/")
+                base = base[:cut] if cut >= 0 else ""
+    return tuple(found)
 
 
 def _from_dependencies(

@@ -84,6 +84,9 @@ def read(data: bytes, source: str, *, validate: bool = False) -> Sbom:
         for name, value in expect_mapping(importer.get(group), source, group, KIND).items()
     }
     reached = _reachability(doc, importers, source) if major >= 9 else {}
+    edges = _edges(expect_mapping(doc.get("snapshots"), source, "snapshots", KIND), source)
+    if major < 9:
+        edges = _edges(table, source)
     packages = []
     for key, entry in table.items():
         line = lines.get(str(key))
@@ -123,10 +126,26 @@ def read(data: bytes, source: str, *, validate: bool = False) -> Sbom:
                 (name, version) in direct if importers else None,
                 bool(integrity or resolution.get("commit")),
                 reason,
+                tuple(edges.get(str(key).split("(", 1)[0], ())),
             )
         )
     spec = doc.get("lockfileVersion")
     return build_sbom(KIND, str(spec) if spec is not None else None, source, data, packages)
+
+
+def _edges(table: dict[str, Any], source: str) -> dict[str, list[tuple[str, str | None]]]:
+    """Per package key (peer suffix removed): the (name, version) pairs it depends on."""
+    edges: dict[str, list[tuple[str, str | None]]] = {}
+    for key, entry in table.items():
+        targets = edges.setdefault(str(key).split("(", 1)[0], [])
+        if not isinstance(entry, dict):
+            continue
+        for group in ("dependencies", "optionalDependencies"):
+            for name, version in expect_mapping(entry.get(group), source, group, KIND).items():
+                cleaned = _clean(version)
+                if nodesemver.valid(cleaned, True) is not None:
+                    targets.append((str(name), cleaned))
+    return edges
 
 
 def _dep_version(value: Any) -> str:

@@ -7,6 +7,7 @@ from the ``[[package]]`` headers, which the parsers do not keep. Scopes follow
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,6 +29,8 @@ from policyengine.ingest.lockfiles._common import (
 )
 from policyengine.ingest.normalize import normalize_hash_alg, normalize_hash_value, normalize_name
 from policyengine.model import Hash, Sbom
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def _str(value: Any) -> str | None:
@@ -83,8 +86,17 @@ def read_poetry(data: bytes, source: str, *, validate: bool = False) -> Sbom:
             scope = REQUIRED if category == "main" else EXCLUDED
         else:
             scope = None
+        deps = entry.get("dependencies")
         packages.append(
-            Package("pypi", name, _str(entry.get("version")), line, tuple(hashes), scope)
+            Package(
+                "pypi",
+                name,
+                _str(entry.get("version")),
+                line,
+                tuple(hashes),
+                scope,
+                depends_on=tuple((d, None) for d in deps) if isinstance(deps, dict) else (),
+            )
         )
     version = _str(metadata.get("lock-version"))
     return build_sbom(kind, version, source, data, packages)
@@ -165,9 +177,22 @@ def read_uv(data: bytes, source: str, *, validate: bool = False) -> Sbom:
                 tuple(hashes),
                 scope,
                 (name in direct) if roots else None,
+                depends_on=_uv_depends_on(entry),
             )
         )
     return build_sbom(kind, _str(doc.get("version")), source, data, packages)
+
+
+def _uv_depends_on(entry: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
+    found: list[tuple[str, str | None]] = []
+    for key in ("dependencies", "optional-dependencies"):
+        value = entry.get(key)
+        groups: Iterable[Any] = value.values() if isinstance(value, dict) else [value or []]
+        for group in groups:
+            for dep in group if isinstance(group, list) else []:
+                if isinstance(dep, dict) and isinstance(dep.get("name"), str):
+                    found.append((dep["name"], _str(dep.get("version"))))
+    return tuple(found)
 
 
 def _uv_is_project(entry: dict[str, Any]) -> bool:
@@ -228,7 +253,13 @@ def read_pdm(data: bytes, source: str, *, validate: bool = False) -> Sbom:
         for key, files in legacy_files.items():
             if isinstance(key, str) and key.split(" ")[0] == f"{name}" and isinstance(files, list):
                 hashes += _file_hashes(files)
-        packages.append(Package("pypi", name, version, line, tuple(hashes), scope))
+        deps = expect_list(entry.get("dependencies"), source, "dependencies", kind, line)
+        depends_on = tuple(
+            (m.group(0), None) for m in (_NAME.match(str(d)) for d in deps) if m is not None
+        )
+        packages.append(
+            Package("pypi", name, version, line, tuple(hashes), scope, depends_on=depends_on)
+        )
     return build_sbom(kind, _str(metadata.get("lock_version")), source, data, packages)
 
 
@@ -258,7 +289,21 @@ def read_pylock(data: bytes, source: str, *, validate: bool = False) -> Sbom:
         reason = None
         if version is None:
             reason = "pylock.toml entry without a version (a VCS or archive source)"
+        deps = expect_list(entry.get("dependencies"), source, "dependencies", kind, line)
+        depends_on = tuple(
+            (str(d["name"]), _str(d.get("version")))
+            for d in deps
+            if isinstance(d, dict) and isinstance(d.get("name"), str)
+        )
         packages.append(
-            Package("pypi", entry["name"], version, line, tuple(hashes), unidentified_reason=reason)
+            Package(
+                "pypi",
+                entry["name"],
+                version,
+                line,
+                tuple(hashes),
+                unidentified_reason=reason,
+                depends_on=depends_on,
+            )
         )
     return build_sbom(kind, _str(doc.get("lock-version")), source, data, packages)

@@ -38,6 +38,8 @@ class V1Block:
     descriptors: list[str]
     line: int
     fields: dict[str, str] = field(default_factory=dict)
+    dependencies: list[tuple[str, str]] = field(default_factory=list)
+    """(name, range) from the ``dependencies`` and ``optionalDependencies`` maps."""
 
 
 def _unquote(text: str) -> str:
@@ -52,6 +54,7 @@ def parse_v1(text: str, source: str) -> list[V1Block]:
     blocks: list[V1Block] = []
     current: V1Block | None = None
     nested_indent: int | None = None
+    nested_key = ""
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip()
         if not line.strip() or line.lstrip().startswith("#"):
@@ -75,11 +78,18 @@ def parse_v1(text: str, source: str) -> list[V1Block]:
                 position=Position(source, number),
                 hint="the file does not look like a yarn v1 lockfile; run `yarn install`",
             )
-        if nested_indent is not None and indent > nested_indent:
-            continue  # inside "dependencies:" and similar maps
         stripped = line.strip()
+        if nested_indent is not None and indent > nested_indent:
+            # inside "dependencies:" and similar maps
+            match = _ENTRY.match(stripped)
+            if match and nested_key in ("dependencies", "optionalDependencies"):
+                name = match.group(1) if match.group(1) is not None else match.group(2)
+                wanted = match.group(3) if match.group(3) is not None else match.group(4)
+                current.dependencies.append((name, (wanted or "").strip()))
+            continue
         if stripped.endswith(":"):
             nested_indent = indent
+            nested_key = _unquote(stripped[:-1])
             continue
         nested_indent = None
         match = _ENTRY.match(stripped)
@@ -128,8 +138,14 @@ def _descriptor_name(descriptor: str) -> str:
 
 def read_v1(data: bytes, source: str, text: str) -> Sbom:
     """Components of a yarn v1 lockfile."""
+    blocks = parse_v1(text, source)
+    by_descriptor = {
+        d: (_descriptor_name(b.descriptors[0]), b.fields.get("version"))
+        for b in blocks
+        for d in b.descriptors
+    }
     packages = []
-    for block in parse_v1(text, source):
+    for block in blocks:
         name = _descriptor_name(block.descriptors[0])
         version = block.fields.get("version")
         if not version:
@@ -139,7 +155,22 @@ def read_v1(data: bytes, source: str, text: str) -> Sbom:
         fragment = _SHA1_FRAGMENT.search(resolved)
         if not hashes and fragment and not resolved.startswith("git"):
             hashes = (Hash("sha1", fragment.group(1)),)
-        packages.append(Package("npm", name, version, block.line, hashes, has_hash=bool(hashes)))
+        depends_on = tuple(
+            by_descriptor[f"{dep}@{wanted}"]
+            for dep, wanted in block.dependencies
+            if f"{dep}@{wanted}" in by_descriptor
+        )
+        packages.append(
+            Package(
+                "npm",
+                name,
+                version,
+                block.line,
+                hashes,
+                has_hash=bool(hashes),
+                depends_on=depends_on,
+            )
+        )
     return build_sbom("yarn.lock", "1", source, data, packages)
 
 
@@ -149,6 +180,13 @@ def read_berry(data: bytes, source: str, text: str) -> Sbom:
     doc = expect_mapping(doc, source, "the document", "yarn.lock")
     lines = yaml_key_lines(node)
     meta = expect_mapping(doc.get("__metadata"), source, "__metadata", "yarn.lock")
+    resolved: dict[str, tuple[str, str | None]] = {}
+    for key, entry in doc.items():
+        if key != "__metadata" and isinstance(entry, dict):
+            target = _berry_resolution(str(entry.get("resolution") or str(key).split(",")[0]))
+            version = entry.get("version")
+            for descriptor in str(key).split(","):
+                resolved[descriptor.strip()] = (target[0], str(version) if version else None)
     packages = []
     for key, entry in doc.items():
         if key == "__metadata":
@@ -163,7 +201,27 @@ def read_berry(data: bytes, source: str, text: str) -> Sbom:
         if version is None:
             raise fail(source, f"entry {key!r} has no version", line, kind="yarn.lock")
         checksum = entry.get("checksum")
-        packages.append(Package("npm", name, str(version), line, (), has_hash=bool(checksum)))
+        wanted = expect_mapping(
+            entry.get("dependencies"), source, "dependencies", "yarn.lock", line
+        )
+        depends_on = []
+        for dep, spec in wanted.items():
+            # Older Berry files write "^1.0.0" where the key says "npm:^1.0.0".
+            for descriptor in (f"{dep}@{spec}", f"{dep}@npm:{spec}"):
+                if descriptor in resolved:
+                    depends_on.append(resolved[descriptor])
+                    break
+        packages.append(
+            Package(
+                "npm",
+                name,
+                str(version),
+                line,
+                (),
+                has_hash=bool(checksum),
+                depends_on=tuple(depends_on),
+            )
+        )
     spec = meta.get("version")
     return build_sbom("yarn.lock", str(spec) if spec is not None else None, source, data, packages)
 

@@ -685,3 +685,14 @@ def test_scalibr_requirements(name: str) -> None:
         SCALIBR_REQUIREMENTS[name]
     )
     assert all(c.unidentified_reason for c in sbom.components if not c.identified)
+
+
+def test_npm_nested_graph() -> None:
+    """Node resolves a dependency from the nearest node_modules up the tree."""
+    file = corpus_path("lockfiles", V1, "npm", "nested-dependencies.v2.json")
+    sbom = reader_for("package-lock.json")(file.read_bytes(), str(file))
+    assert dict(sbom.dependencies) == {
+        "pkg:npm/postcss@6.0.23": ("pkg:npm/supports-color@5.5.0",),
+        "pkg:npm/postcss-calc@7.0.1": ("pkg:npm/postcss@7.0.16",),
+        "pkg:npm/postcss@7.0.16": ("pkg:npm/supports-color@6.1.0",),
+    }

@@ -48,6 +48,13 @@ def test_uv_lock() -> None:
     assert found["iniconfig"][1] == "excluded"
     assert found["requests"][1:3] == ("required", True)
     assert found["idna"][1:3] == ("required", False)
+    assert dict(sbom.dependencies)["pkg:pypi/requests@2.32.3"] == (
+        "pkg:pypi/certifi@2026.10.19.post1",
+        "pkg:pypi/charset-normalizer@3.5.3",
+        "pkg:pypi/idna@3.20",
+        "pkg:pypi/urllib3@2.8.0",
+    )
+    assert set(sbom.roots) == {"pkg:pypi/requests@2.32.3", "pkg:pypi/click@8.5.1"}
     assert all(v[3] >= 1 for v in found.values())
 
 

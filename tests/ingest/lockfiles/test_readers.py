@@ -175,3 +175,68 @@ def test_fast_purl_matches_packageurl(
     if ecosystem == "npm" and scope:
         full = f"@{scope}/{name}"
     assert fast_purl(ecosystem, full, version) == purl_for(ecosystem, full, version)
+
+
+YARN_V1 = b"""# yarn lockfile v1
+
+
+"@scope/a@^1.0.0", "@scope/a@^1.1.0":
+  version "1.2.0"
+  dependencies:
+    b "~2.0.0"
+    "@scope/c" "3"
+
+b@~2.0.0:
+  version "2.0.1"
+  optionalDependencies:
+    "@scope/c" "3"
+
+"@scope/c@3":
+  version "3.0.0"
+"""
+
+YARN_BERRY = b"""__metadata:
+  version: 8
+  cacheKey: 10c0
+
+"a@npm:^1.0.0, a@npm:^1.1.0":
+  version: 1.2.0
+  resolution: "a@npm:1.2.0"
+  dependencies:
+    b: "npm:~2.0.0"
+  checksum: 10c0/abcd
+  languageName: node
+  linkType: hard
+
+"b@npm:~2.0.0":
+  version: 2.0.1
+  resolution: "b@npm:2.0.1"
+  languageName: node
+  linkType: hard
+
+"root@workspace:.":
+  version: 0.0.0-use.local
+  resolution: "root@workspace:."
+  dependencies:
+    a: "npm:^1.0.0"
+  languageName: unknown
+  linkType: soft
+"""
+
+
+def test_yarn_dependency_graphs() -> None:
+    v1 = parse_bytes(YARN_V1, "yarn.lock")
+    assert dict(v1.dependencies) == {
+        "pkg:npm/%40scope/a@1.2.0": ("pkg:npm/b@2.0.1", "pkg:npm/%40scope/c@3.0.0"),
+        "pkg:npm/b@2.0.1": ("pkg:npm/%40scope/c@3.0.0",),
+    }
+    berry = parse_bytes(YARN_BERRY, "yarn.lock")
+    assert [(c.name, c.version) for c in berry.components] == [("a", "1.2.0"), ("b", "2.0.1")]
+    assert dict(berry.dependencies) == {"pkg:npm/a@1.2.0": ("pkg:npm/b@2.0.1",)}
+
+
+def test_npm_graph_resolves_nested_copies_first() -> None:
+    file = Path(__file__).resolve().parents[2] / "fixtures" / "lockfiles-generated" / "npm"
+    sbom = parse_bytes((file / "package-lock.json").read_bytes(), str(file / "package-lock.json"))
+    assert dict(sbom.dependencies) == {"pkg:npm/debug@4.4.3": ("pkg:npm/ms@2.1.3",)}
+    assert set(sbom.roots) == {c.ref for c in sbom.components}
