@@ -108,3 +108,25 @@ def test_lockfile_and_sbom_agree(lockfile: str, sbom_file: str) -> None:
     assert {(c.name, c.version) for c in from_lock.components} == {
         (c.name, c.version) for c in from_sbom.components
     }
+
+
+@pytest.mark.parametrize(
+    ("lockfile", "sbom_file"),
+    [
+        ("pip-compile/requirements.txt", "pip-compile/requirements.cdx.json"),
+        ("npm/package-lock.json", "npm/package.cdx.json"),
+    ],
+)
+def test_lockfile_agrees_with_sbom_purls(lockfile: str, sbom_file: str) -> None:
+    """Until the CycloneDX reader lands: compare with the SBOM's purls directly."""
+    from policyengine.ingest.normalize import identity_from_purl
+
+    document = json.loads((GENERATED / sbom_file).read_text())
+    from_sbom = set()
+    for component in document["components"]:
+        identity = identity_from_purl(component["purl"])
+        from_sbom.add((identity.ecosystem, identity.name, identity.version))
+    from_lock = {
+        (c.ecosystem, c.name, c.version) for c in read_input(GENERATED / lockfile).components
+    }
+    assert from_lock == from_sbom
