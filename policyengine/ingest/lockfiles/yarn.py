@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from policyengine.ingest.lockfiles._common import (
     Package,
@@ -175,7 +176,10 @@ def read_v1(data: bytes, source: str, text: str) -> Sbom:
 
 
 def read_berry(data: bytes, source: str, text: str) -> Sbom:
-    """Components of a yarn Berry (v2+) lockfile; workspaces (the project itself) left out."""
+    """Components of a yarn Berry (v2+) lockfile; workspaces (the project itself) left out.
+
+    What a workspace depends on is direct; Berry does not say which of it is dev-only.
+    """
     doc, node = load_yaml(text, source, "yarn.lock")
     doc = expect_mapping(doc, source, "the document", "yarn.lock")
     lines = yaml_key_lines(node)
@@ -187,7 +191,9 @@ def read_berry(data: bytes, source: str, text: str) -> Sbom:
             version = entry.get("version")
             for descriptor in str(key).split(","):
                 resolved[descriptor.strip()] = (target[0], str(version) if version else None)
-    packages = []
+    entries = []
+    direct: set[tuple[str, str | None]] = set()
+    workspaces = 0
     for key, entry in doc.items():
         if key == "__metadata":
             continue
@@ -195,35 +201,47 @@ def read_berry(data: bytes, source: str, text: str) -> Sbom:
         entry = expect_mapping(entry, source, f"entry {key!r}", "yarn.lock", line)
         resolution = str(entry.get("resolution") or str(key).split(",")[0])
         name, protocol = _berry_resolution(resolution)
+        depends_on = _berry_depends_on(entry, resolved, source, line)
         if protocol.startswith(("workspace:", "link:", "portal:")):
+            workspaces += protocol.startswith("workspace:")
+            direct.update(depends_on)
             continue
         version = entry.get("version")
         if version is None:
             raise fail(source, f"entry {key!r} has no version", line, kind="yarn.lock")
-        checksum = entry.get("checksum")
-        wanted = expect_mapping(
-            entry.get("dependencies"), source, "dependencies", "yarn.lock", line
+        entries.append((name, str(version), line, bool(entry.get("checksum")), depends_on))
+    packages = [
+        Package(
+            "npm",
+            name,
+            version,
+            line,
+            (),
+            direct=((name, version) in direct) if workspaces else None,
+            has_hash=checksum,
+            depends_on=depends_on,
         )
-        depends_on = []
-        for dep, spec in wanted.items():
-            # Older Berry files write "^1.0.0" where the key says "npm:^1.0.0".
-            for descriptor in (f"{dep}@{spec}", f"{dep}@npm:{spec}"):
-                if descriptor in resolved:
-                    depends_on.append(resolved[descriptor])
-                    break
-        packages.append(
-            Package(
-                "npm",
-                name,
-                str(version),
-                line,
-                (),
-                has_hash=bool(checksum),
-                depends_on=tuple(depends_on),
-            )
-        )
+        for name, version, line, checksum, depends_on in entries
+    ]
     spec = meta.get("version")
     return build_sbom("yarn.lock", str(spec) if spec is not None else None, source, data, packages)
+
+
+def _berry_depends_on(
+    entry: dict[str, Any],
+    resolved: dict[str, tuple[str, str | None]],
+    source: str,
+    line: int | None,
+) -> tuple[tuple[str, str | None], ...]:
+    wanted = expect_mapping(entry.get("dependencies"), source, "dependencies", "yarn.lock", line)
+    found = []
+    for dep, spec in wanted.items():
+        # Older Berry files write "^1.0.0" where the key says "npm:^1.0.0".
+        for descriptor in (f"{dep}@{spec}", f"{dep}@npm:{spec}"):
+            if descriptor in resolved:
+                found.append(resolved[descriptor])
+                break
+    return tuple(found)
 
 
 def _berry_resolution(resolution: str) -> tuple[str, str]:

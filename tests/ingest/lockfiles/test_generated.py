@@ -130,3 +130,25 @@ def test_lockfile_agrees_with_sbom_purls(lockfile: str, sbom_file: str) -> None:
         (c.ecosystem, c.name, c.version) for c in read_input(GENERATED / lockfile).components
     }
     assert from_lock == from_sbom
+
+
+@pytest.mark.parametrize(
+    ("folder", "version", "scoped", "hash_count"),
+    [
+        ("pnpm", "9.0", True, 1),  # pnpm 9.15.9
+        ("yarn-v1", "1", False, 1),  # yarn 1.22.22
+        ("yarn-berry", "10", False, 0),  # yarn 4.18.1: the checksum is yarn's cache digest
+    ],
+)
+def test_pnpm_and_yarn_lockfiles(folder: str, version: str, scoped: bool, hash_count: int) -> None:
+    """The npm project locked by pnpm and yarn: the same four packages as package-lock.json."""
+    lock = next(p for p in (GENERATED / folder).iterdir() if p.name != "package.json")
+    sbom = read_input(lock)
+    assert sbom.spec_version == version
+    assert {(c.name, c.version) for c in sbom.components} == {
+        (c.name, c.version) for c in read_input(GENERATED / "npm" / "package-lock.json").components
+    }
+    assert all(len(c.hashes) == hash_count for c in sbom.components)
+    assert dict(sbom.dependencies) == {"pkg:npm/debug@4.4.3": ("pkg:npm/ms@2.1.3",)}
+    scopes = {c.name: c.scope for c in sbom.components}
+    assert (scopes["is-number"] == "excluded") is scoped
