@@ -132,6 +132,7 @@ def _lockfile(
             line=c.location.line if c.location else None,
             has_hash=bool(c.hashes) or (c.name, c.version or "") in checksummed,
             scope=c.scope,
+            direct=c.direct,
         )
         for c in sbom.components
     )

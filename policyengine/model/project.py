@@ -62,6 +62,7 @@ class LockEntry:
     line: int | None = None
     has_hash: bool = False
     scope: str | None = None
+    direct: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

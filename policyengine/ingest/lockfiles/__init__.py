@@ -2,8 +2,8 @@
 
 ``policyengine.ingest`` calls :func:`detect` when no SBOM format matched and then
 :func:`reader_for`. Detection looks at the content first; the file name decides
-only where a format has no content signature (requirements files, Pipfile) and
-as a fallback, so that a damaged ``poetry.lock`` still reaches its reader and
+only where a format has no content signature (requirements files, Pipfile,
+package.json) and as a fallback, so that a damaged ``poetry.lock`` still reaches its reader and
 gets an error with a line number instead of "unknown format".
 """
 
@@ -49,7 +49,7 @@ _EXACT_NAMES = {
     "pnpm-lock.yaml": "pnpm-lock.yaml",
 }
 _PYLOCK_NAME = re.compile(r"^pylock\.[^.]+\.toml$")
-_REQUIREMENTS_NAME = re.compile(r"(^|[-_.])(requirements|constraints|reqs)([-_.]|$).*\.(txt|in)$")
+_REQUIREMENTS_NAME = re.compile(r"(^|[-_.])(requirements|constraints|reqs)([-_.][^/]*)?\.(txt|in)$")
 
 
 def _line(pattern: str, text: str) -> bool:
@@ -86,9 +86,9 @@ def _by_content(text: str, hint: str | None) -> str | None:
             return "npm-shrinkwrap.json" if hint == "npm-shrinkwrap.json" else "package-lock.json"
         if '"pipfile-spec"' in text or ('"_meta"' in text and '"default"' in text):
             return "Pipfile.lock"
-        if hint == "package.json" or re.search(r'"(devDependencies|dependencies)"\s*:', text):
-            return "package.json" if hint in (None, "package.json") else hint
-        return None
+        # package.json has no content signature (NuGet and .NET files also have
+        # "dependencies"): only its name says what it is.
+        return hint
     if _line(r"^# yarn lockfile v1", text):
         return "yarn.lock"
     if _line(r"^__metadata:\s*$", text):
@@ -109,12 +109,6 @@ def _by_content(text: str, hint: str | None) -> str | None:
         return "uv.lock"
     if _line(r"^\[(project|tool\.poetry|build-system|dependency-groups)\]", text):
         return "pyproject.toml"
-    if (
-        hint is None
-        and _line(r"^\[(dev-packages|packages)\]", text)
-        and _line(r"^\[requires\]", text)
-    ):
-        return "Pipfile"
     return None
 
 

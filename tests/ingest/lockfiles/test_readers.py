@@ -119,6 +119,11 @@ def test_detection_uses_content_then_name() -> None:
     assert detect(b"flask\n", "requirements-dev.txt") == "requirements.txt"
     assert detect(b"flask\n", "notes.txt") is None
     assert detect(b"flask\n", "requirements/base.txt") == "requirements.txt"
+    assert detect(b"flask\n", "my-requirements.txt") == "requirements.txt"
+    assert detect(b"flask\n", "notrequirements.txt") is None
+    # package.json has no content signature: other JSON with "dependencies" is not one.
+    assert detect(b'{"version": 1, "dependencies": {}}', "packages.lock.json") is None
+    assert detect(b'{"dependencies": {"a": "1.0.0"}}', "package.json") == "package.json"
     assert detect(b"[[package]]\nname = \n", "poetry.lock") == "poetry.lock"
 
 
