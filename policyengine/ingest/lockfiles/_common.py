@@ -66,6 +66,8 @@ class Package:
     depends_on: tuple[tuple[str, str | None], ...] = ()
     """(name, version) of what this package depends on; version ``None`` when the
     lockfile names only the package (resolved when one version of it is locked)."""
+    file: str | None = None
+    """The file that declares it, when not the input itself (nested requirement files)."""
 
 
 def text_of(data: bytes, source: str) -> str:
@@ -383,7 +385,7 @@ def build_sbom(
                 scope=pkg.scope,
                 direct=pkg.direct,
                 type="library",
-                location=Location(file=source, line=pkg.line),
+                location=Location(file=pkg.file or source, line=pkg.line),
                 unidentified_reason=pkg.unidentified_reason,
             )
         )

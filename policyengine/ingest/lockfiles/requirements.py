@@ -83,6 +83,7 @@ def read(data: bytes, source: str, *, validate: bool = False) -> Sbom:
             r.direct,
             r.hash_count > 0,
             r.unidentified_reason,
+            file=r.file,
         )
         for r in lines
     ]

@@ -14,6 +14,7 @@ from policyengine.ingest import parse_bytes
 from policyengine.ingest.lockfiles import detect
 from policyengine.ingest.lockfiles._common import parse_integrity
 from policyengine.ingest.lockfiles.pins import npm_pin, python_specifier_text
+from policyengine.ingest.lockfiles.requirements import declared as declared_requirements
 from policyengine.ingest.lockfiles.yarn import parse_v1
 from policyengine.model import InputError
 
@@ -32,6 +33,14 @@ def test_nested_requirements_and_constraints(tmp_path: Path) -> None:
         ("zope-interface", "5.4.0"),
         ("django", "2.2.24"),
     ]
+    top = tmp_path / "requirements.txt"
+    sbom = parse_bytes(top.read_bytes(), str(top))
+    zope = sbom.components[0].location
+    assert zope is not None and (zope.file, zope.line) == (str(tmp_path / "sub" / "base.txt"), 2)
+    declared = {
+        d.name: (d.pin, d.specifier) for d in declared_requirements(top.read_bytes(), str(top))
+    }
+    assert declared["django"] == ("exact", "==2.2.24")
 
 
 def test_nested_url_is_refused(tmp_path: Path) -> None:
