@@ -90,7 +90,8 @@ def project_facts(directory: Path) -> ProjectFacts:
         elif kind in KINDS:
             locks.append((kind, path, None))
     lockfiles = tuple(_lockfile(kind, path, source, manifests) for kind, path, source in locks)
-    declared = tuple(d for m in manifests for d in m.declared)
+    # A requirements file nested with -r is also found on its own: count each line once.
+    declared = tuple(dict.fromkeys(d for m in manifests for d in m.declared))
     return ProjectFacts(str(directory), tuple(manifests), lockfiles, declared)
 
 

@@ -106,3 +106,14 @@ def test_json_round_trip() -> None:
     assert project_facts_from_json(document) == facts
     changed = replace(facts, directory="elsewhere")
     assert project_facts_from_json(project_facts_to_json(changed)) != facts
+
+
+def test_nested_requirement_files_are_declared_once(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("-r requirements-base.txt\nflask==3.0.0\n")
+    (tmp_path / "requirements-base.txt").write_text("six==1.16.0\n")
+    facts = project_facts(tmp_path)
+    assert len(facts.manifests) == 2
+    assert sorted((d.name, Path(d.manifest).name, d.line) for d in facts.declared) == [
+        ("flask", "requirements.txt", 2),
+        ("six", "requirements-base.txt", 1),
+    ]
