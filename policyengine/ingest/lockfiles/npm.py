@@ -173,7 +173,10 @@ def _from_dependencies(
     source: str,
     kind: str,
     out: list[Package],
+    chain: tuple[dict[str, Any], ...] = (),
 ) -> None:
+    """Version 1: walk the nested ``dependencies`` tree; ``chain`` holds the enclosing tables."""
+    scope = (*chain, table)
     for name, entry in table.items():
         here = keys.offset(name, start)
         line = keys.line(name, start)
@@ -184,6 +187,9 @@ def _from_dependencies(
             raise fail(source, f'dependency "{name}" has no version', line, kind=kind)
         version, reason = _version_reason(raw, entry)
         integrity = str(entry.get("integrity") or "")
+        nested = expect_mapping(
+            entry.get("dependencies"), source, f'"{name}".dependencies', kind, line
+        )
         out.append(
             Package(
                 "npm",
@@ -195,19 +201,29 @@ def _from_dependencies(
                 None,
                 bool(integrity),
                 reason,
+                _requires(entry, (*scope, nested)),
             )
         )
-        nested = entry.get("dependencies")
         if nested:
             offset = keys.offset("dependencies", here if here is not None else start) or start
-            _from_dependencies(
-                expect_mapping(nested, source, f'"{name}".dependencies', kind, line),
-                keys,
-                offset,
-                source,
-                kind,
-                out,
-            )
+            _from_dependencies(nested, keys, offset, source, kind, out, scope)
+
+
+def _requires(
+    entry: dict[str, Any], scope: tuple[dict[str, Any], ...]
+) -> tuple[tuple[str, str | None], ...]:
+    """Version 1 ``requires``, resolved from the innermost enclosing table outwards."""
+    wanted = entry.get("requires")
+    found = []
+    for dep in wanted if isinstance(wanted, dict) else ():
+        for table in reversed(scope):
+            target = table.get(dep)
+            if isinstance(target, dict):
+                real, raw = _alias(dep, str(target.get("version") or ""))
+                if raw:
+                    found.append((real, _version_reason(raw, target)[0]))
+                break
+    return tuple(found)
 
 
 def declared_package_json(data: bytes, source: str) -> list[DeclaredDependency]:

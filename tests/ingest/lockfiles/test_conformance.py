@@ -687,9 +687,10 @@ def test_scalibr_requirements(name: str) -> None:
     assert all(c.unidentified_reason for c in sbom.components if not c.identified)
 
 
-def test_npm_nested_graph() -> None:
-    """Node resolves a dependency from the nearest node_modules up the tree."""
-    file = corpus_path("lockfiles", V1, "npm", "nested-dependencies.v2.json")
+@pytest.mark.parametrize("name", ["nested-dependencies.v1.json", "nested-dependencies.v2.json"])
+def test_npm_nested_graph(name: str) -> None:
+    """Node resolves a dependency from the nearest node_modules up the tree (v1: requires)."""
+    file = corpus_path("lockfiles", V1, "npm", name)
     sbom = reader_for("package-lock.json")(file.read_bytes(), str(file))
     assert dict(sbom.dependencies) == {
         "pkg:npm/postcss@6.0.23": ("pkg:npm/supports-color@5.5.0",),
