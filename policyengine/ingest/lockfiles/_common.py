@@ -341,7 +341,9 @@ def build_sbom(
 
     A package listed twice with the same name and version (npm nests copies) is one
     component; its scope is the strongest of the copies and it is direct if any is.
-    ``depends_on`` becomes the dependency graph; direct components are the roots.
+    ``depends_on`` becomes the dependency graph. ``roots`` stays empty: a lockfile
+    describes a project that is not itself a component; ``direct`` marks its
+    dependencies.
     """
     merged: dict[tuple[str, str, str | None], Package] = {}
     for pkg in packages:
@@ -409,7 +411,6 @@ def build_sbom(
         digest="sha256:" + hashlib.sha256(data).hexdigest(),
         components=tuple(components),
         dependencies=tuple(graph),
-        roots=tuple(c.ref for c in components if c.direct),
     )
 
 
