@@ -71,12 +71,58 @@ def _trim_npm(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def derive_npm_full() -> None:
+    """Write ``npm/provenance-demo.body``: the recorded @sigstore/sign packument plus the
+    fields the reachable registry strips (top-level ``maintainers``, per-version
+    ``_npmUser``, ``maintainers``, ``dist.attestations``, a ``postinstall`` script and a
+    deprecation), in the shapes registry.npmjs.org documents, so the parser of those
+    fields is tested. It is labelled as derived in the README beside the recordings.
+    """
+    folder = OUT / "npm"
+    data = json.loads((folder / _body_name("/@sigstore%2fsign")).read_text())
+    data["name"] = data["_id"] = "provenance-demo"
+    data["maintainers"] = [{"name": "alice", "email": "alice@example.org"},
+                           {"name": "bob", "email": "bob@example.org"}]
+    order = sorted(data["versions"], key=lambda v: data["time"][v])
+    for index, version in enumerate(order):
+        manifest = data["versions"][version]
+        manifest["name"] = "provenance-demo"
+        latest = index == len(order) - 1
+        user = "mallory" if latest else "alice"
+        manifest["_npmUser"] = {"name": user, "email": f"{user}@example.org"}
+        manifest["maintainers"] = data["maintainers"]
+        if not latest:
+            manifest["dist"]["attestations"] = {
+                "url": f"https://registry.npmjs.org/-/npm/v1/attestations/provenance-demo@{version}",
+                "provenance": {"predicateType": "https://slsa.dev/provenance/v1"},
+            }
+        else:
+            manifest["scripts"]["postinstall"] = "node ./setup.js"
+        if version == order[0]:
+            manifest["deprecated"] = "1.x is no longer supported"
+    data["time"]["created"] = data["time"][order[0]]
+    data["time"]["modified"] = data["time"][order[-1]]
+    name = _body_name("/provenance-demo")
+    (folder / name).write_text(json.dumps(data, indent=1, sort_keys=True))
+    manifest_path = folder / "manifest.json"
+    entries = json.loads(manifest_path.read_text())
+    entries["GET /provenance-demo"] = {
+        "status": 200, "headers": {"content-type": "application/json"}, "body": name,
+        "derived": "from GET /@sigstore%2fsign by scripts/record_registry.py derive_npm_full",
+    }
+    manifest_path.write_text(json.dumps(entries, indent=1, sort_keys=True))
+
+
 def main() -> None:
     """Record every answer listed above."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pypi-url", default="https://pypi.org")
     parser.add_argument("--npm-url", default="https://registry.npmjs.org")
+    parser.add_argument("--derive-only", action="store_true", help="only rebuild derived files")
     args = parser.parse_args()
+    if args.derive_only:
+        derive_npm_full()
+        return
     headers = {"User-Agent": "policyengine-recorder/0.1"}
     with httpx.Client(headers=headers, timeout=60, follow_redirects=True) as client:
         folder = OUT / "pypi"
@@ -96,6 +142,7 @@ def main() -> None:
             path = "/" + name.replace("/", "%2f")
             manifest[f"GET {path}"] = _record(client, args.npm_url, path, folder, _trim_npm)
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    derive_npm_full()
 
 
 if __name__ == "__main__":
