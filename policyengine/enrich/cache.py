@@ -108,6 +108,11 @@ class Cache:
                 "UPDATE responses SET fetched_at = ? WHERE key = ?", (fetched_at, key)
             )
 
+    def delete(self, key: str) -> None:
+        """Remove the entry for ``key`` if there is one."""
+        with self._conn:
+            self._conn.execute("DELETE FROM responses WHERE key = ?", (key,))
+
     def close(self) -> None:
         """Close the connection."""
         self._conn.close()

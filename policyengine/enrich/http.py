@@ -132,6 +132,10 @@ class Fetcher:
             )
         return Answer(final, response.status_code, body, _stamp(now), from_cache=False)
 
+    def forget(self, url: str) -> None:
+        """Drop the cached answer for ``url`` (its body turned out to be unusable)."""
+        self.cache.delete(f"GET {url}")
+
     async def post_json(self, source: str, url: str, payload: bytes) -> Answer:
         """POST a JSON body (never cached here: callers cache per query)."""
         if self.settings.offline:

@@ -59,8 +59,9 @@ async def npm_facts(
             return fill(versions, kinds, Missing(f"{name} not found on registry ({url})"))
         if answer.status != 200:
             raise FetchError(f"HTTP {answer.status} from {url}")
-        data = decode_json(answer)
+        data = decode_json(answer, fetcher, url)
         if not isinstance(data, dict):
+            fetcher.forget(url)
             raise FetchError(f"unexpected answer from {url}: not an object")
     except NotCached as exc:
         return fill(versions, kinds, Missing(str(exc)))

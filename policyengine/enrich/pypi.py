@@ -47,11 +47,17 @@ def removed(version: str) -> Missing:
     return Missing(f"version {version} is not listed by the registry (removed)")
 
 
-def decode_json(answer: Answer) -> Any:
-    """Parse an answer's body as JSON, or raise FetchError saying it is not JSON."""
+def decode_json(answer: Answer, fetcher: Fetcher | None = None, url: str = "") -> Any:
+    """Parse an answer's body as JSON, or raise FetchError saying it is not JSON.
+
+    With ``fetcher`` and the requested ``url``, an unusable body is also dropped from the cache so that the
+    next run asks again instead of replaying the broken answer.
+    """
     try:
         return json.loads(answer.body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        if fetcher is not None:
+            fetcher.forget(url or answer.url)
         raise FetchError(f"invalid JSON from {answer.url}: {exc}") from None
 
 
@@ -72,8 +78,9 @@ async def pypi_facts(
             return fill(versions, kinds, Missing(f"{name} not found on registry ({url})"))
         if answer.status != 200:
             raise FetchError(f"HTTP {answer.status} from {url}")
-        data = decode_json(answer)
+        data = decode_json(answer, fetcher, url)
         if not isinstance(data, dict) or not isinstance(data.get("releases"), dict):
+            fetcher.forget(url)
             raise FetchError(f"unexpected answer from {url}: no 'releases' object")
     except NotCached as exc:
         return fill(versions, kinds, Missing(str(exc)))
