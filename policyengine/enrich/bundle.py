@@ -142,7 +142,7 @@ def parse_bundle(data: bytes, source: str) -> Evidence:
             hint=f"this version reads schema_version {SCHEMA_VERSION!r}",
         )
     try:
-        bundle = _ADAPTER.validate_python(raw)
+        bundle = _ADAPTER.validate_json(data, strict=True)
     except ValidationError as exc:
         error = exc.errors()[0]
         raise InputError(

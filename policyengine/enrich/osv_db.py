@@ -22,8 +22,8 @@ import yaml
 
 from policyengine.enrich.advisory import merge, record_affects, to_advisory
 from policyengine.enrich.cache import connect
-from policyengine.enrich.versions import normalise_name, purl_type
-from policyengine.model import Advisories, FactResult, InputError, Ok, Position, Source
+from policyengine.enrich.versions import ORDERED_ECOSYSTEMS, normalise_name, purl_type
+from policyengine.model import Advisories, FactResult, InputError, Missing, Ok, Position, Source
 
 DB_NAME = "osv.sqlite3"
 _SCHEMA = (
@@ -110,6 +110,10 @@ class AdvisoryDb:
 
     def lookup(self, ecosystem: str, name: str, version: str) -> FactResult:
         """The advisories (aliases merged, withdrawn ignored) affecting one package version."""
+        if ecosystem not in ORDERED_ECOSYSTEMS:
+            return Missing(
+                f"offline advisory matching needs the {ecosystem} version order, not known yet"
+            )
         rows = self._conn.execute(
             "SELECT v.record FROM packages p JOIN vulns v ON v.id = p.id "
             "WHERE p.ecosystem = ? AND p.name = ? ORDER BY v.id",

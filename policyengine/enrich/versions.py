@@ -29,6 +29,9 @@ OSV_ECOSYSTEMS: Mapping[str, str] = {
 }
 """purl type -> OSV ecosystem name."""
 
+ORDERED_ECOSYSTEMS = frozenset({"pypi", "npm"})
+"""Ecosystems whose version order this module knows (so offline range matching works)."""
+
 _PURL_TYPES = {v.lower(): k for k, v in OSV_ECOSYSTEMS.items()}
 
 
