@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from packageurl import PackageURL  # noqa: E402
+from packageurl import PackageURL
 
-from policyengine.enrich import EnrichSettings, enrich_run  # noqa: E402
-from policyengine.enrich.versions import normalise_name  # noqa: E402
-from policyengine.model import Component, FactKind, Ok, Sbom  # noqa: E402
+from policyengine.enrich import EnrichSettings, enrich_run
+from policyengine.enrich.versions import normalise_name
+from policyengine.model import Component, FactKind, Ok, Sbom
 
 
 def load(path: Path) -> Sbom:
@@ -81,7 +81,9 @@ def main() -> None:
             for k in ce.facts
             if k != FactKind.ADVISORIES
         )
-        print(f"{label}: {elapsed:.2f} s, requests {dict(run.requests)}, registry facts ok {ok}/{total}")
+        print(
+            f"{label}: {elapsed:.2f} s, requests {dict(run.requests)}, registry facts ok {ok}/{total}"
+        )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,11 @@ from policyengine.enrich import EnrichSettings, dump_bundle, enrich  # noqa: E40
 from tests.enrich.conftest import Replay, _handler, sbom_of  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "evidence" / "litellm-1.82.8.evidence.json"
-PUBLIC = {"/pypi": "https://pypi.org", "/npm": "https://registry.npmjs.org",
-          "/osv": "https://api.osv.dev"}
+PUBLIC = {
+    "/pypi": "https://pypi.org",
+    "/npm": "https://registry.npmjs.org",
+    "/osv": "https://api.osv.dev",
+}
 
 
 def main() -> None:
@@ -38,8 +41,11 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as cache:
             settings = EnrichSettings(
-                pypi_url=state.pypi_url, npm_url=state.npm_url, osv_url=state.osv_url,
-                cache_dir=Path(cache), progress=False,
+                pypi_url=state.pypi_url,
+                npm_url=state.npm_url,
+                osv_url=state.osv_url,
+                cache_dir=Path(cache),
+                progress=False,
             )
             sbom = sbom_of(("pypi", "litellm", "1.82.8"), ("pypi", "litellm", "1.82.6"))
             text = dump_bundle(enrich(sbom, settings)).decode()

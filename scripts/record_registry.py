@@ -72,8 +72,9 @@ def _trim_npm(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def derive_npm_full() -> None:
-    """Write ``npm/provenance-demo.body``: the recorded @sigstore/sign packument plus the
-    fields the reachable registry strips (top-level ``maintainers``, per-version
+    """Write ``npm/provenance-demo.body``, derived from the recorded @sigstore/sign packument.
+
+    It adds the fields the reachable registry strips (top-level ``maintainers``, per-version
     ``_npmUser``, ``maintainers``, ``dist.attestations``, a ``postinstall`` script and a
     deprecation), in the shapes registry.npmjs.org documents, so the parser of those
     fields is tested. It is labelled as derived in the README beside the recordings.
@@ -81,8 +82,10 @@ def derive_npm_full() -> None:
     folder = OUT / "npm"
     data = json.loads((folder / _body_name("/@sigstore%2fsign")).read_text())
     data["name"] = data["_id"] = "provenance-demo"
-    data["maintainers"] = [{"name": "alice", "email": "alice@example.org"},
-                           {"name": "bob", "email": "bob@example.org"}]
+    data["maintainers"] = [
+        {"name": "alice", "email": "alice@example.org"},
+        {"name": "bob", "email": "bob@example.org"},
+    ]
     order = sorted(data["versions"], key=lambda v: data["time"][v])
     for index, version in enumerate(order):
         manifest = data["versions"][version]
@@ -107,7 +110,9 @@ def derive_npm_full() -> None:
     manifest_path = folder / "manifest.json"
     entries = json.loads(manifest_path.read_text())
     entries["GET /provenance-demo"] = {
-        "status": 200, "headers": {"content-type": "application/json"}, "body": name,
+        "status": 200,
+        "headers": {"content-type": "application/json"},
+        "body": name,
         "derived": "from GET /@sigstore%2fsign by scripts/record_registry.py derive_npm_full",
     }
     manifest_path.write_text(json.dumps(entries, indent=1, sort_keys=True))

@@ -21,7 +21,9 @@ FIXTURE = Path(__file__).resolve().parent.parent / "fixtures/evidence/litellm-1.
 def test_round_trip_replays_without_network(
     replay: Replay, settings: EnrichSettings, tmp_path: Path
 ) -> None:
-    evidence = enrich(sbom_of(("pypi", "litellm", "1.82.8"), ("npm", "provenance-demo", "5.1.0")), settings)
+    evidence = enrich(
+        sbom_of(("pypi", "litellm", "1.82.8"), ("npm", "provenance-demo", "5.1.0")), settings
+    )
     data = dump_bundle(evidence)
     assert dump_bundle(evidence) == data  # deterministic
     path = tmp_path / "evidence.json"
@@ -60,9 +62,14 @@ def _bundle() -> dict:  # type: ignore[type-arg]
     ("edit", "pointer"),
     [
         (lambda b: b.update(extra=1), "/extra"),
-        (lambda b: b["components"]["pypi/litellm@1.82.8"].update(bogus={}), "/components/pypi~1litellm@1.82.8/bogus"),
         (
-            lambda b: b["components"]["pypi/litellm@1.82.8"]["releases"]["value"].update(listed="no"),
+            lambda b: b["components"]["pypi/litellm@1.82.8"].update(bogus={}),
+            "/components/pypi~1litellm@1.82.8/bogus",
+        ),
+        (
+            lambda b: b["components"]["pypi/litellm@1.82.8"]["releases"]["value"].update(
+                listed="no"
+            ),
             "/components/pypi~1litellm@1.82.8/releases/value/listed",
         ),
         (

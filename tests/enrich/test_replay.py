@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
+
 from policyengine.enrich import enrich, enrich_run
 from policyengine.enrich.settings import EnrichSettings, Ttl
 from policyengine.model import (
@@ -209,4 +211,24 @@ def test_offline_uses_only_the_cache(replay: Replay, settings: EnrichSettings) -
     other = enrich(sbom_of(("pypi", "requests", "2.32.3")), offline(settings))
     fact = other.for_key("pypi/requests@2.32.3").get(FactKind.RELEASES)
     assert isinstance(fact, Missing) and fact.reason.startswith("offline: no cached answer")
+    assert sum(replay.counts.values()) == 0
+
+
+def test_no_progress_output_when_not_a_terminal(
+    replay: Replay, settings: EnrichSettings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    enrich(sbom_of(("pypi", "litellm", "1.82.6")), replace(settings, progress=True))
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+def test_unidentified_and_other_ecosystems(replay: Replay, settings: EnrichSettings) -> None:
+    sbom = sbom_of(("maven", "org.example:lib", "1.0"))
+    sbom = replace(
+        sbom, components=(*sbom.components, replace(sbom.components[0], ref="x", version=None))
+    )
+    evidence = enrich(sbom, replace(settings, advisories="off"))
+    assert list(evidence.components) == ["maven/org.example:lib@1.0"]
+    fact = evidence.for_key("maven/org.example:lib@1.0").get(FactKind.PACKAGE)
+    assert isinstance(fact, Missing) and "maven" in fact.reason
     assert sum(replay.counts.values()) == 0

@@ -57,7 +57,9 @@ def test_multiple_ranges_in_one_event_list() -> None:
 
 
 def test_semver_range_for_npm_prerelease() -> None:
-    entry = {"ranges": [{"type": "SEMVER", "events": [{"introduced": "2.1.1-0"}, {"fixed": "3.0.0"}]}]}
+    entry = {
+        "ranges": [{"type": "SEMVER", "events": [{"introduced": "2.1.1-0"}, {"fixed": "3.0.0"}]}]
+    }
     assert affects("npm", "2.1.1-beta", entry)
     assert affects("npm", "2.2.4", entry)
     assert not affects("npm", "3.0.0", entry)
