@@ -82,7 +82,8 @@ def main() -> None:
             if k != FactKind.ADVISORIES
         )
         print(
-            f"{label}: {elapsed:.2f} s, requests {dict(run.requests)}, registry facts ok {ok}/{total}"
+            f"{label}: {elapsed:.2f} s, requests {dict(run.requests)}, "
+            f"registry facts ok {ok}/{total}"
         )
 
 

@@ -50,8 +50,8 @@ def removed(version: str) -> Missing:
 def decode_json(answer: Answer, fetcher: Fetcher | None = None, url: str = "") -> Any:
     """Parse an answer's body as JSON, or raise FetchError saying it is not JSON.
 
-    With ``fetcher`` and the requested ``url``, an unusable body is also dropped from the cache so that the
-    next run asks again instead of replaying the broken answer.
+    With ``fetcher`` and the requested ``url``, an unusable body is also dropped
+    from the cache so that the next run asks again instead of replaying it.
     """
     try:
         return json.loads(answer.body)
