@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from policyengine.enrich.advisory import record_affects  # noqa: E402
-from policyengine.enrich.osv_db import _files, _parse  # noqa: E402
+from policyengine.enrich.osv_db import parse_record, source_files  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "osv"
 OUT = ROOT / "tests" / "fixtures" / "recordings" / "osv"
@@ -43,8 +43,8 @@ def main() -> None:
     """Write the vulns/ and query/ recordings."""
     records: dict[str, dict[str, object]] = {}
     for folder in ("litellm-2026-03", "pypi", "npm"):
-        for name, data in _files(CORPUS / folder):
-            record, _ = _parse(name, data)
+        for name, data in source_files(CORPUS / folder):
+            record, _ = parse_record(name, data)
             if record is not None:
                 records[str(record["id"])] = record
     used: set[str] = set()

@@ -70,9 +70,9 @@ class AdvisoryDb:
         try:
             with self._conn:
                 self._conn.execute("BEGIN IMMEDIATE")
-                for name, data in _files(path):
+                for name, data in source_files(path):
                     digest.update(name.encode() + b"\0" + data)
-                    record, problem = _parse(name, data)
+                    record, problem = parse_record(name, data)
                     if record is None:
                         skipped.append((name, problem))
                         continue
@@ -141,7 +141,8 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def _files(path: Path) -> Iterator[tuple[str, bytes]]:
+def source_files(path: Path) -> Iterator[tuple[str, bytes]]:
+    """Each ``.json`` / ``.yaml`` file under ``path`` (zip, folder or file) as (name, bytes)."""
     wanted = (".json", ".yaml", ".yml")
     if path.is_dir():
         for item in sorted(path.rglob("*")):
@@ -183,7 +184,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _parse(name: str, data: bytes) -> tuple[dict[str, Any] | None, str]:
+def parse_record(name: str, data: bytes) -> tuple[dict[str, Any] | None, str]:
+    """One OSV record from JSON or PyPA YAML bytes, or ``None`` and the reason it is unusable."""
     try:
         if name.lower().endswith(".json"):
             record = json.loads(data)

@@ -9,10 +9,11 @@ endpoint is not served (404/403) the publishers of that release stay unknown.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urljoin
+
+import orjson
 
 from policyengine.enrich.advisory import parse_time
 from policyengine.enrich.http import Answer, Fetcher, FetchError, NotCached
@@ -54,8 +55,8 @@ def decode_json(answer: Answer, fetcher: Fetcher | None = None, url: str = "") -
     from the cache so that the next run asks again instead of replaying it.
     """
     try:
-        return json.loads(answer.body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return orjson.loads(answer.body)
+    except orjson.JSONDecodeError as exc:
         if fetcher is not None:
             fetcher.forget(url or answer.url)
         raise FetchError(f"invalid JSON from {answer.url}: {exc}") from None
