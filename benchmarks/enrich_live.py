@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from packageurl import PackageURL
 
 from policyengine.enrich import EnrichSettings, enrich_run
+from policyengine.enrich.osv_db import AdvisoryDb
 from policyengine.enrich.versions import normalise_name
 from policyengine.model import Component, FactKind, Ok, Sbom
 
@@ -53,9 +54,16 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--no-version-metadata", action="store_true")
+    parser.add_argument("--db", type=Path, help="OSV export to import first (for --advisories db)")
     args = parser.parse_args()
     sbom = load(args.sbom)
     cache = args.cache_dir or Path(tempfile.mkdtemp(prefix="pe-bench-"))
+    if args.db:
+        db = AdvisoryDb(cache)
+        started = time.perf_counter()
+        report = db.import_path(args.db)
+        print(f"imported {report.records} OSV records in {time.perf_counter() - started:.2f} s")
+        db.close()
     settings = EnrichSettings(
         cache_dir=cache,
         advisories=args.advisories,

@@ -119,7 +119,14 @@ def _find(
     history: Sequence[tuple[Release, list[Mapping[str, Any]]]], version: str
 ) -> tuple[Release, list[Mapping[str, Any]]] | None:
     for item in history:
-        if same_version("pypi", item[0].version, version):
+        if item[0].version == version:
+            return item
+    # Another spelling of the same PEP 440 version ("1.0" for "1.0.0"): parse once, compare.
+    wanted = sort_key("pypi", version)
+    if wanted is None:
+        return None
+    for item in history:
+        if sort_key("pypi", item[0].version) == wanted:
             return item
     return None
 
@@ -242,7 +249,7 @@ async def _publishers(
     source: Source,
 ) -> FactResult:
     order = [r.version for r, _ in history]
-    index = next(i for i, v in enumerate(order) if same_version("pypi", v, version))
+    index = next(i for i, v in enumerate(order) if v == version or same_version("pypi", v, version))
     previous = order[index - 1] if index > 0 else None
     try:
         own = await _version_info(fetcher, name, version, data)
