@@ -193,7 +193,10 @@ def _package(name: str, data: Mapping[str, Any]) -> PackageMetadata:
     repository = next((lowered[k] for k in _REPO_KEYS if k in lowered), None)
     homepage = lowered.get("homepage") or info.get("home_page") or None
     maintainer = _person(info.get("maintainer"), info.get("maintainer_email"))
-    status = info.get("project_status") or data.get("project_status") or {}
+    # PEP 792: the JSON API's info.project_status, or the Simple API's "project-status".
+    status = (
+        info.get("project_status") or data.get("project_status") or data.get("project-status") or {}
+    )
     ownership = data.get("ownership") or {}
     roles = tuple(
         sorted(
