@@ -12,9 +12,13 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from policyengine import __version__
 from policyengine.model import PolicyEngineError, UsageError
+
+if TYPE_CHECKING:
+    from policyengine.enrich import EnrichSettings
 
 EXIT_INTERNAL = 70
 
@@ -119,7 +123,7 @@ def _add_db(sub: argparse._SubParsersAction[_Parser]) -> None:
     imp.set_defaults(handler=_run_db_import)
 
 
-def _enrich_settings(args: argparse.Namespace) -> object:
+def _enrich_settings(args: argparse.Namespace) -> EnrichSettings:
     from policyengine.enrich import settings_from
 
     return settings_from(
@@ -136,11 +140,10 @@ def _enrich_settings(args: argparse.Namespace) -> object:
 def _run_enrich(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from policyengine.enrich import EnrichSettings, dump_bundle, enrich
+    from policyengine.enrich import dump_bundle, enrich
     from policyengine.model import Sbom
 
     settings = _enrich_settings(args)
-    assert isinstance(settings, EnrichSettings)
     sboms = [_read(args, path) for path in args.inputs]
     components = tuple(c for sbom in sboms if isinstance(sbom, Sbom) for c in sbom.components)
     first = sboms[0]
@@ -157,11 +160,9 @@ def _run_enrich(args: argparse.Namespace) -> int:
 def _run_db_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from policyengine.enrich import EnrichSettings
     from policyengine.enrich.osv_db import AdvisoryDb
 
     settings = _enrich_settings(args)
-    assert isinstance(settings, EnrichSettings)
     db = AdvisoryDb(settings.cache_dir)
     try:
         report = db.import_path(Path(args.path))

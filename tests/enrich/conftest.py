@@ -39,6 +39,7 @@ class Replay:
         self.counts: Counter[str] = Counter()
         self.faults: dict[str, list[str]] = {}
         self.bodies: list[bytes] = []
+        self.agents: set[str] = set()
         self.fault_sleep = 2.0
         self.root = ""
         self.lock = threading.Lock()
@@ -111,6 +112,7 @@ def _handler(state: Replay) -> type[BaseHTTPRequestHandler]:
             path = self._path()
             with state.lock:
                 state.counts[f"GET {path}"] += 1
+                state.agents.add(self.headers.get("User-Agent", ""))
             if self._fault(path):
                 return
             source, _, rest = path[1:].partition("/")
@@ -146,6 +148,7 @@ def _handler(state: Replay) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length)
             with state.lock:
                 state.counts[f"POST {path}"] += 1
+                state.agents.add(self.headers.get("User-Agent", ""))
                 state.bodies.append(body)
             if self._fault(path):
                 return

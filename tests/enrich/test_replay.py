@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from policyengine import __version__
 from policyengine.enrich import enrich, enrich_run
 from policyengine.enrich.settings import EnrichSettings, Ttl
 from policyengine.model import (
@@ -161,6 +162,7 @@ def test_request_counts_cold_then_warm(replay: Replay, settings: EnrichSettings)
     details = replay.total("/osv/v1/vulns/")
     assert details == len(_recorded_ids(sbom.components)) == 16
     assert cold.requests == {"pypi": 1, "npm": 3, "osv": 1 + details}
+    assert replay.agents == {f"policyengine/{__version__}"}
     replay.reset_counts()
     warm = enrich_run(sbom, settings, kinds)
     assert sum(replay.counts.values()) == 0
