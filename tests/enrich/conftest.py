@@ -40,6 +40,8 @@ class Replay:
         self.faults: dict[str, list[str]] = {}
         self.bodies: list[bytes] = []
         self.agents: set[str] = set()
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.fault_sleep = 2.0
         self.root = ""
         self.lock = threading.Lock()
@@ -88,6 +90,14 @@ def _handler(state: Replay) -> type[BaseHTTPRequestHandler]:
             if fault == "timeout":
                 time.sleep(state.fault_sleep)
                 self._send(200, b"{}")
+            elif fault == "slow":
+                with state.lock:
+                    state.in_flight += 1
+                    state.max_in_flight = max(state.max_in_flight, state.in_flight)
+                time.sleep(0.2)
+                with state.lock:
+                    state.in_flight -= 1
+                self._send(404, b"")
             elif fault == "429":
                 self._send(429, b"slow down", {"Retry-After": "1"})
             elif fault == "500":
@@ -165,7 +175,10 @@ def _handler(state: Replay) -> type[BaseHTTPRequestHandler]:
                 eco = "pypi" if package["ecosystem"] == "PyPI" else package["ecosystem"].lower()
                 name = package["name"].replace("/", "%2f")
                 file = RECORDINGS / "osv" / "query" / eco / name / f"{query['version']}.json"
-                results.append(json.loads(file.read_text()) if file.exists() else {})
+                answer = json.loads(file.read_text()) if file.exists() else {}
+                if isinstance(answer, list):  # pages, chosen by page_token ("p<n>")
+                    answer = answer[int(query.get("page_token", "p0")[1:])]
+                results.append(answer)
             answer = json.dumps({"results": results}).encode()
             self._send(200, answer, {"Content-Type": "application/json"})
 
