@@ -35,6 +35,13 @@ from policyengine.model import (
     Source,
 )
 
+_NO_SOURCE = Source("npm")
+
+
+def _with_source(fact: FactResult, source: Source) -> FactResult:
+    return Ok(fact.value, source) if isinstance(fact, Ok) else fact
+
+
 LIFECYCLE = ("preinstall", "install", "postinstall")
 """Scripts npm runs when the package is installed as a dependency."""
 _PERSON = re.compile(r"^\s*([^<(]*?)\s*(?:<([^>]*)>)?\s*(?:\(([^)]*)\))?\s*$")
@@ -89,7 +96,9 @@ async def npm_facts(
             )
         if FactKind.PUBLISHERS in kinds:
             facts[FactKind.PUBLISHERS] = (
-                Ok(_publishers(version, known, order), source) if listed else removed(version)
+                _with_source(_publishers(version, known, order), source)
+                if listed
+                else removed(version)
             )
         out[version] = facts
     return out
@@ -207,14 +216,14 @@ def _artifacts(
     return Artifacts(version=version, files=files, lifecycle_scripts=lifecycle)
 
 
-def _who(manifest: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def _who(
+    manifest: Mapping[str, Any],
+) -> tuple[tuple[str, ...] | None, tuple[str, ...], tuple[str, ...]]:
+    # ``None`` publishers: the registry does not say who published (no ``_npmUser``).
     user = person(manifest.get("_npmUser"))
-    publishers = (user.name or user.email or "",) if user else ()
-    maintainers = tuple(
-        sorted(
-            {p.name or p.email or "" for p in map(person, manifest.get("maintainers") or ()) if p}
-        )
-    )
+    publishers = (user.name or user.email or "",) if user else None
+    people = (person(m) for m in manifest.get("maintainers") or ())
+    maintainers = tuple(sorted({p.name or p.email or "" for p in people if p}))
     dist = manifest.get("dist") or {}
     attestations: tuple[str, ...] = ()
     found = dist.get("attestations") if isinstance(dist, dict) else None
@@ -225,20 +234,26 @@ def _who(manifest: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...],
     return publishers, maintainers, attestations
 
 
-def _publishers(version: str, known: Mapping[str, Any], order: Sequence[str]) -> Publishers:
+def _publishers(version: str, known: Mapping[str, Any], order: Sequence[str]) -> FactResult:
     publishers, maintainers, attestations = _who(known[version])
+    if publishers is None:
+        return Missing(f"the registry does not name the publisher of {version} (no _npmUser)")
     index = order.index(version) if version in order else -1
     previous = order[index - 1] if index > 0 else None
     if previous is None:
-        return Publishers(version, publishers, maintainers, attestations)
+        return Ok(Publishers(version, publishers, maintainers, attestations), _NO_SOURCE)
     before = _who(known[previous])
-    return Publishers(
-        version=version,
-        publishers=publishers,
-        maintainers=maintainers,
-        attestations=attestations,
-        previous_version=previous,
-        previous_publishers=before[0],
-        previous_maintainers=before[1],
-        previous_attestations=before[2],
+    named = before[0] is not None
+    return Ok(
+        Publishers(
+            version=version,
+            publishers=publishers,
+            maintainers=maintainers,
+            attestations=attestations,
+            previous_version=previous,
+            previous_publishers=before[0],
+            previous_maintainers=before[1] if named else None,
+            previous_attestations=before[2] if named else None,
+        ),
+        _NO_SOURCE,
     )

@@ -259,11 +259,16 @@ async def _publishers(
         before = await _version_info(fetcher, name, previous, data) if previous else None
     except FetchError as exc:
         return Failed(str(exc))
+    if own is None:
+        return Missing(
+            f"the registry serves no metadata for {name} {version} "
+            "(only the latest release is described and the per-version endpoint is not served)"
+        )
     # The JSON API names no uploader, so ``publishers`` stays empty for PyPI.
     return Ok(
         Publishers(
             version=version,
-            maintainers=own or (),
+            maintainers=own,
             previous_version=previous,
             previous_maintainers=before,
         ),

@@ -88,11 +88,23 @@ def test_yanked_release_and_roles(replay: Replay, settings: EnrichSettings) -> N
     package = _value(facts.get(FactKind.PACKAGE), PackageMetadata)
     assert isinstance(package, PackageMetadata)
     assert ("nateprewitt", "Owner") in package.roles
-    publishers = _value(facts.get(FactKind.PUBLISHERS), Publishers)
+    # PyPI describes only the latest release; its per-version endpoint answers 404 here
+    publishers = facts.get(FactKind.PUBLISHERS)
+    assert isinstance(publishers, Missing)
+    assert "serves no metadata for requests 2.32.0" in publishers.reason
+    assert replay.counts["GET /pypi/pypi/requests/2.32.0/json"] == 1
+
+
+def test_pypi_publishers_of_the_latest_release(replay: Replay, settings: EnrichSettings) -> None:
+    evidence = enrich(sbom_of(("pypi", "litellm", "1.110.2")), settings, {FactKind.PUBLISHERS})
+    publishers = _value(
+        evidence.for_key("pypi/litellm@1.110.2").get(FactKind.PUBLISHERS), Publishers
+    )
     assert isinstance(publishers, Publishers)
-    # the per-version endpoint answers 404 here: the previous release's people stay unknown
-    assert publishers.previous_version == "2.31.0"
-    assert publishers.previous_maintainers is None
+    assert publishers.maintainers == ("BerriAI",)
+    assert publishers.previous_version == "1.83.0"
+    assert publishers.previous_maintainers is None  # per-version endpoint not served
+    assert replay.counts["GET /pypi/pypi/litellm/1.83.0/json"] == 1
 
 
 def test_npm_publishers_attestations_scripts(replay: Replay, settings: EnrichSettings) -> None:
@@ -120,6 +132,9 @@ def test_npm_publishers_attestations_scripts(replay: Replay, settings: EnrichSet
 def test_scoped_npm_package(replay: Replay, settings: EnrichSettings) -> None:
     evidence = enrich(sbom_of(("npm", "@sigstore/sign", "4.1.0")), settings)
     facts = evidence.for_key("npm/@sigstore/sign@4.1.0")
+    # this registry strips _npmUser: who published is not known, and the fact says so
+    publishers = facts.get(FactKind.PUBLISHERS)
+    assert isinstance(publishers, Missing) and "_npmUser" in publishers.reason
     assert replay.counts["GET /npm/@sigstore%2fsign"] == 1
     artifacts = _value(facts.get(FactKind.ARTIFACTS), Artifacts)
     assert isinstance(artifacts, Artifacts)
