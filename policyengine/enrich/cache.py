@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from policyengine.model import InputError, Position
+from policyengine.model import UsageError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -54,12 +54,17 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     except (OSError, sqlite3.Error) as exc:
-        raise InputError(
-            f"cannot open the cache database: {exc}",
-            position=Position(str(path)),
-            hint="check --cache-dir / POLICYENGINE_CACHE_DIR points to a writable folder",
-        ) from None
+        raise cache_error(path, exc) from None
     return conn
+
+
+def cache_error(path: Path, exc: Exception) -> UsageError:
+    """The one-line error for a cache file that cannot be opened or is not a database."""
+    return UsageError(
+        f"cannot use the cache database {path}: {exc}",
+        hint="check that --cache-dir / POLICYENGINE_CACHE_DIR is a writable folder; "
+        "a damaged cache file can be deleted",
+    )
 
 
 class Cache:
@@ -68,8 +73,12 @@ class Cache:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._conn = connect(path)
-        with self._conn:
-            self._conn.execute(_SCHEMA)
+        try:
+            with self._conn:
+                self._conn.execute(_SCHEMA)
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise cache_error(path, exc) from None
 
     def get(self, key: str) -> Entry | None:
         """The stored entry for ``key``, or ``None``."""

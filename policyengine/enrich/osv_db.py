@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from policyengine.enrich.advisory import merge, record_affects, to_advisory
-from policyengine.enrich.cache import connect
+from policyengine.enrich.cache import cache_error, connect
 from policyengine.enrich.versions import ORDERED_ECOSYSTEMS, normalise_name, purl_type
 from policyengine.model import Advisories, FactResult, InputError, Missing, Ok, Position, Source
 
@@ -52,9 +52,13 @@ class AdvisoryDb:
     def __init__(self, cache_dir: Path) -> None:
         self.path = cache_dir / DB_NAME
         self._conn = connect(self.path)
-        with self._conn:
-            for statement in _SCHEMA:
-                self._conn.execute(statement)
+        try:
+            with self._conn:
+                for statement in _SCHEMA:
+                    self._conn.execute(statement)
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise cache_error(self.path, exc) from None
 
     def close(self) -> None:
         """Close the connection."""

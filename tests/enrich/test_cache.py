@@ -70,3 +70,18 @@ def test_entry_freshness() -> None:
     entry = Entry("u", 200, b"", fetched_at=1000.0)
     assert entry.fresh(60, now=1059.0)
     assert not entry.fresh(60, now=1061.0)
+
+
+def test_damaged_or_unusable_cache_is_a_usage_error(tmp_path: Path) -> None:
+    import pytest
+
+    from policyengine.model import UsageError
+
+    damaged = tmp_path / "c.sqlite3"
+    damaged.write_bytes(b"this is not an sqlite database" * 100)
+    with pytest.raises(UsageError, match="cannot use the cache database"):
+        Cache(damaged)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(UsageError):
+        Cache(blocker / "sub" / "c.sqlite3")
