@@ -176,7 +176,6 @@ def schema() -> dict[str, Any]:
     """The JSON Schema of a bundle, generated from the model types."""
     generated = _ADAPTER.json_schema()
     generated["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    generated["$id"] = "https://policyengine.dev/schemas/evidence.schema.json"
     generated["title"] = "policyengine evidence bundle"
     for name, definition in generated.get("$defs", {}).items():
         status = _STATUS_OF.get(name.split("_", 1)[0])
