@@ -61,7 +61,8 @@ def check_structure(document: dict[str, Any], source: str) -> None:
     seen: set[str] = set()
     subject = document.get("metadata", {}).get("component")
     if subject is not None:
-        _check_component(subject, "/metadata/component", source, seen)
+        where = subject.get(XML_PATH) if isinstance(subject, dict) else None
+        _check_component(subject, where or "/metadata/component", source, seen)
     for key in ("components",):
         items = document.get(key) or []
         for index, item in enumerate(items):
@@ -91,6 +92,8 @@ def _check_component(raw: Any, pointer: str, source: str, seen: set[str]) -> Non
                 _fail(source, f"{pointer}/components/{index}", f"expected an object, found {_kind(child)}")
     ref = raw.get("bom-ref")
     if isinstance(ref, str):
+        if not ref:
+            _fail(source, f"{pointer}/bom-ref", "a bom-ref must not be empty")
         if ref in seen:
             _fail(
                 source,

@@ -195,9 +195,8 @@ def _dependencies(deps: Element) -> list[dict[str, Any]]:
     while queue:
         el = queue.popleft()
         children = [c for c in el if _local(c.tag) == "dependency"]
-        ref = el.get("ref")
-        if ref is not None:
-            out.append({"ref": ref, "dependsOn": [c.get("ref") for c in children if c.get("ref")]})
+        # A missing ref is kept as None so the structural check reports it.
+        out.append({"ref": el.get("ref"), "dependsOn": [c.get("ref") for c in children]})
         queue.extend(c for c in children if len(c))
     return out
 

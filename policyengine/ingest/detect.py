@@ -42,7 +42,8 @@ def sniff(data: bytes, source: str) -> str | None:
     """Return the SBOM kind of ``data``, or ``None`` when it is not a known SBOM format."""
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head in (b"{", b"["):
-        if b'"bomFormat"' in data and b"CycloneDX" in data:
+        # A wrong bomFormat value still goes to the CycloneDX reader, which says what is wrong.
+        if b'"bomFormat"' in data and (b"CycloneDX" in data or b'"spdxVersion"' not in data):
             return "cyclonedx-json"
         if b'"spdxVersion"' in data:
             return "spdx-json"

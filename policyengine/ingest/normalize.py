@@ -108,7 +108,9 @@ def normalize_license(expression: str) -> str:
         return text
     try:
         result = get_spdx_licensing().validate(text)
-    except ExpressionError:
+    except (ExpressionError, AttributeError):
+        # license-expression's validate() itself raises AttributeError on some
+        # malformed input (an ExpressionError without token_string, e.g. "Apache 2.0").
         return text
     if result.normalized_expression and not _syntax_errors(result.errors):
         return str(result.normalized_expression)
