@@ -60,7 +60,7 @@ def _loads(data: bytes, source: str) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        if "recursion" in exc.msg.lower():
+        if "recursion" in exc.msg.lower() or "depth" in exc.msg.lower():
             message = "the JSON is nested deeper than 1024 levels, which no SBOM needs"
             hint = "the file is malformed or hostile; re-export it"
         else:
@@ -91,11 +91,18 @@ def _build(document: dict[str, Any], version: str, data: bytes, source: str) -> 
 
 
 def _components(
-    document: dict[str, Any], source: str, direct: frozenset[str] | None
+    document: dict[str, Any],
+    source: str,
+    direct: tuple[frozenset[str], frozenset[str]] | None,
 ) -> Iterator[Component]:
     for raw, pointer in walk_components(document):
-        ref = raw.get("bom-ref")
-        is_direct = None if direct is None else ref in direct
+        is_direct: bool | None = None
+        if direct is not None:
+            ref = raw.get("bom-ref")
+            if ref in direct[0]:
+                is_direct = True
+            elif ref in direct[1]:
+                is_direct = False
         yield map_component(raw, pointer, source, direct=is_direct)
 
 

@@ -299,11 +299,17 @@ def dependencies_of(document: dict[str, Any]) -> tuple[tuple[str, tuple[str, ...
 
 def direct_refs(
     graph: tuple[tuple[str, tuple[str, ...]], ...] | None, roots: tuple[str, ...]
-) -> frozenset[str] | None:
-    """Refs the roots depend on directly; ``None`` when the graph cannot tell."""
+) -> tuple[frozenset[str], frozenset[str]] | None:
+    """(refs the roots depend on directly, every ref the graph mentions).
+
+    ``None`` when the graph cannot tell: no graph, no root, or the root absent from it.
+    A component the graph never mentions is neither direct nor known transitive.
+    """
     if graph is None or not roots:
         return None
     lookup = dict(graph)
     if not any(root in lookup for root in roots):
         return None
-    return frozenset(ref for root in roots for ref in lookup.get(root, ()))
+    direct = frozenset(ref for root in roots for ref in lookup.get(root, ()))
+    mentioned = frozenset(lookup).union(*(set(targets) for targets in lookup.values()))
+    return direct, mentioned

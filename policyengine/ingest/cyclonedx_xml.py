@@ -51,7 +51,14 @@ def parse_xml(data: bytes, source: str) -> tuple[dict[str, Any], str]:
             position=Position(source, line=1),
             hint="this XML document is not a supported CycloneDX BOM",
         )
-    return _Converter(namespace).document(root), version
+    try:
+        return _Converter(namespace).document(root), version
+    except RecursionError:
+        raise InputError(
+            "components are nested too deeply to read",
+            position=Position(source),
+            hint="the file is malformed or hostile; re-export it",
+        ) from None
 
 
 def _reason(exc: ParseError) -> str:

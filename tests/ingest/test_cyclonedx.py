@@ -256,7 +256,7 @@ def test_xml_metadata_nesting_and_direct() -> None:
     a, inner = sbom.components
     assert (a.name, a.licenses, a.direct) == ("a-pkg", "MIT OR Apache-2.0", True)
     assert inner.ref == "t.xml#/bom/components/component[1]/components/component[1]"
-    assert inner.direct is False
+    assert inner.direct is None  # the graph never mentions it
     assert inner.location is not None and inner.location.pointer.endswith("component[1]")
 
 
