@@ -36,7 +36,7 @@ def check_header(document: Any, source: str) -> str:
         )
     if document.get("bomFormat") != "CycloneDX":
         raise InputError(
-            f"expected bomFormat \"CycloneDX\", found {_show(document.get('bomFormat'))}",
+            f'expected bomFormat "CycloneDX", found {_show(document.get("bomFormat"))}',
             position=Position(source, pointer="/bomFormat"),
             hint="this JSON document is not a CycloneDX BOM",
         )
@@ -89,7 +89,11 @@ def _check_component(raw: Any, pointer: str, source: str, seen: set[str]) -> Non
     if children:
         for index, child in enumerate(children):
             if not isinstance(child, dict):
-                _fail(source, f"{pointer}/components/{index}", f"expected an object, found {_kind(child)}")
+                _fail(
+                    source,
+                    f"{pointer}/components/{index}",
+                    f"expected an object, found {_kind(child)}",
+                )
     ref = raw.get("bom-ref")
     if isinstance(ref, str):
         if not ref:

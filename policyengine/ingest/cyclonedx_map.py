@@ -75,9 +75,7 @@ def map_component(
 ) -> Component:
     """One CycloneDX component dict -> :class:`Component` (never raises on odd content)."""
     xml_path = raw.get(XML_PATH)
-    location = (
-        Location(source, pointer=xml_path) if xml_path else Location(source, pointer=pointer)
-    )
+    location = Location(source, pointer=xml_path) if xml_path else Location(source, pointer=pointer)
     ref = _text(raw.get("bom-ref")) or f"{source}#{xml_path or pointer}"
     name = _text(raw.get("name")) or ""
     version = _text(raw.get("version"))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -30,9 +30,7 @@ _SCHEMA_PREFIX = "http://cyclonedx.org/schema/"
 _BIG_ARRAYS = frozenset(
     f"#/definitions/{name}" for name in ("component", "service", "dependency", "vulnerability")
 )
-_DATE_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")
 _HINT = "fix the document or the tool that generated it"
 
@@ -51,7 +49,7 @@ def validate_json(document: Any, version: str, source: str) -> None:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def json_validator(version: str) -> Draft7Validator:
     """The compiled validator of one spec version (built once per process)."""
     schema = _strip_unique_items(_load(f"bom-{version}.SNAPSHOT.schema.json"))
@@ -67,7 +65,9 @@ def json_validator(version: str) -> Draft7Validator:
         )
     )
     checker = FormatChecker(formats=())
-    checker.checks("date-time")(lambda value: not isinstance(value, str) or bool(_DATE_TIME.match(value)))
+    checker.checks("date-time")(
+        lambda value: not isinstance(value, str) or bool(_DATE_TIME.match(value))
+    )
     checker.checks("uri")(lambda value: not isinstance(value, str) or bool(_URI.match(value)))
     return Draft7Validator(schema, registry=registry, format_checker=checker)
 
@@ -90,9 +90,9 @@ def _strip_unique_items(schema: Any) -> Any:
         node = stack.pop()
         if isinstance(node, dict):
             items = node.get("items")
-            if node.get("uniqueItems") and isinstance(items, dict):
-                if items.get("$ref") in _BIG_ARRAYS:
-                    del node["uniqueItems"]
+            big = isinstance(items, dict) and items.get("$ref") in _BIG_ARRAYS
+            if node.get("uniqueItems") and big:
+                del node["uniqueItems"]
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
@@ -113,7 +113,7 @@ def validate_xml(data: bytes, version: str, source: str) -> None:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _xml_validator(version: str) -> Any:
     try:
         import lxml.etree  # noqa: F401 - only probing that the optional dependency exists

@@ -26,7 +26,8 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 
 EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
 <!DOCTYPE bom [<!ENTITY x SYSTEM "file:///etc/passwd">]>
-<bom xmlns="http://cyclonedx.org/schema/bom/1.6"><components><component type="library"><name>&x;</name></component></components></bom>
+<bom xmlns="http://cyclonedx.org/schema/bom/1.6"><components>
+<component type="library"><name>&x;</name></component></components></bom>
 """
 
 
@@ -140,7 +141,9 @@ def test_syntax_errors_carry_line_and_column(
     tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]
 ) -> None:
     path = tmp_path / "bad.cdx.json"
-    path.write_bytes(b'{\n  "bomFormat": "CycloneDX",\n  "specVersion": "1.6",\n  "components": [,]\n}\n')
+    path.write_bytes(
+        b'{\n  "bomFormat": "CycloneDX",\n  "specVersion": "1.6",\n  "components": [,]\n}\n'
+    )
     _, _, err = run_cli("inspect", str(path))
     assert f"{path}:4:18: not valid JSON" in err
     xml = tmp_path / "bad.cdx.xml"
@@ -152,4 +155,7 @@ def test_syntax_errors_carry_line_and_column(
 def test_missing_file(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]]) -> None:
     code, _, err = run_cli("inspect", str(tmp_path / "nope.json"))
     assert code == 3
-    assert err.strip() == f"policyengine: error: {tmp_path / 'nope.json'}: no such file (check the path)"
+    assert (
+        err.strip()
+        == f"policyengine: error: {tmp_path / 'nope.json'}: no such file (check the path)"
+    )

@@ -37,7 +37,9 @@ def _by_name(components: tuple[Component, ...]) -> dict[str, Component]:
     return {c.name: c for c in components}
 
 
-@pytest.mark.parametrize("name", ["cyclonedx-py-environment.cdx.json", "cyclonedx-py-environment.cdx.xml"])
+@pytest.mark.parametrize(
+    "name", ["cyclonedx-py-environment.cdx.json", "cyclonedx-py-environment.cdx.xml"]
+)
 def test_cyclonedx_py_environment(name: str) -> None:
     sbom = read_input(GENERATED / name)
     assert [c.purl for c in sbom.components] == ENV_PURLS
@@ -60,7 +62,9 @@ def test_example_sbom_is_the_generated_one() -> None:
     assert example.read_bytes() == (GENERATED / "cyclonedx-py-environment.cdx.json").read_bytes()
 
 
-@pytest.mark.parametrize("name", ["cyclonedx-py-requirements.cdx.json", "cyclonedx-py-requirements.cdx.xml"])
+@pytest.mark.parametrize(
+    "name", ["cyclonedx-py-requirements.cdx.json", "cyclonedx-py-requirements.cdx.xml"]
+)
 def test_cyclonedx_py_requirements_hashes_come_from_distribution_references(name: str) -> None:
     sbom = read_input(GENERATED / name)
     assert [(c.ref, c.purl) for c in sbom.components] == [
@@ -97,9 +101,10 @@ def test_npm_sbom_cyclonedx() -> None:
     # Every hash is the lockfile's integrity value (sha512, base64) in hex.
     lock = json.loads((GENERATED / "npm-sbom.package-lock.json").read_text())
     integrity = {
-        (meta["name"] if "name" in meta else path.rsplit("node_modules/", 1)[1], meta["version"]): meta[
-            "integrity"
-        ]
+        (
+            meta["name"] if "name" in meta else path.rsplit("node_modules/", 1)[1],
+            meta["version"],
+        ): meta["integrity"]
         for path, meta in lock["packages"].items()
         if path
     }
@@ -162,10 +167,17 @@ def test_ecosystem_from_property_taxonomy_and_purl_in_references() -> None:
 
 
 def test_missing_bom_refs_get_stable_pointer_refs() -> None:
-    data = _bom([{"type": "library", "name": "a", "components": [{"type": "library", "name": "b"}]}])
+    data = _bom(
+        [{"type": "library", "name": "a", "components": [{"type": "library", "name": "b"}]}]
+    )
     first = read_json(data, "t.json")
-    assert [c.ref for c in first.components] == ["t.json#/components/0", "t.json#/components/0/components/0"]
-    assert [c.ref for c in read_json(data, "t.json").components] == [c.ref for c in first.components]
+    assert [c.ref for c in first.components] == [
+        "t.json#/components/0",
+        "t.json#/components/0/components/0",
+    ]
+    assert [c.ref for c in read_json(data, "t.json").components] == [
+        c.ref for c in first.components
+    ]
 
 
 def test_hashes_licenses_supplier_author() -> None:
@@ -186,7 +198,11 @@ def test_hashes_licenses_supplier_author() -> None:
                                 {"alg": "SHA-512", "content": "cd" * 64},
                             ],
                         },
-                        {"type": "vcs", "url": "x", "hashes": [{"alg": "SHA-1", "content": "ef" * 20}]},
+                        {
+                            "type": "vcs",
+                            "url": "x",
+                            "hashes": [{"alg": "SHA-1", "content": "ef" * 20}],
+                        },
                     ],
                     "licenses": [{"license": {"id": "mit"}}, {"license": {"name": "Custom"}}],
                     "supplier": {"name": "ACME"},
@@ -229,7 +245,9 @@ def test_hashes_licenses_supplier_author() -> None:
 XML_16 = b"""<?xml version="1.0"?>
 <bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1">
   <metadata>
-    <tools><components><component type="application"><name>gen</name><version>2</version></component></components></tools>
+    <tools><components>
+      <component type="application"><name>gen</name><version>2</version></component>
+    </components></tools>
     <component type="application" bom-ref="root"><name>app</name><version>1.0</version></component>
   </metadata>
   <components>
@@ -261,7 +279,12 @@ def test_xml_metadata_nesting_and_direct() -> None:
 
 
 def test_duplicate_bom_ref_is_rejected_with_pointer() -> None:
-    data = _bom([{"type": "library", "name": "a", "bom-ref": "x"}, {"type": "library", "name": "b", "bom-ref": "x"}])
+    data = _bom(
+        [
+            {"type": "library", "name": "a", "bom-ref": "x"},
+            {"type": "library", "name": "b", "bom-ref": "x"},
+        ]
+    )
     with pytest.raises(InputError) as info:
         read_json(data, "t.json")
     assert info.value.position is not None
@@ -271,14 +294,18 @@ def test_duplicate_bom_ref_is_rejected_with_pointer() -> None:
 _scalars = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=8)
 _values = st.recursive(
     _scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 _component = st.fixed_dictionaries(
     {"type": st.just("library"), "name": st.text(min_size=1, max_size=8).filter(str.strip)},
     optional={
         "purl": st.text(max_size=20) | st.just("pkg:pypi/x@1"),
-        "hashes": st.lists(st.fixed_dictionaries({"alg": st.text(max_size=8), "content": st.text(max_size=8)})),
+        "hashes": st.lists(
+            st.fixed_dictionaries({"alg": st.text(max_size=8), "content": st.text(max_size=8)})
+        ),
         "licenses": st.lists(_values, max_size=2),
         "externalReferences": st.lists(_values, max_size=2),
         "properties": st.lists(_values, max_size=2),
