@@ -98,6 +98,9 @@ def test_npm_sbom_cyclonedx() -> None:
         "required",
     )
     assert cliui.author == "Ben Coe <ben@npmjs.com>"
+    # npm aliases: the SBOM's name is the alias, the purl (and so the model) the real package.
+    assert comps["pkg:npm/string-width@4.2.3"].name == "string-width"
+    assert comps["pkg:npm/wrap-ansi@7.0.0"].name == "wrap-ansi"
     # Every hash is the lockfile's integrity value (sha512, base64) in hex.
     lock = json.loads((GENERATED / "npm-sbom.package-lock.json").read_text())
     integrity = {
