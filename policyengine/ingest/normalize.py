@@ -92,6 +92,7 @@ def purl_for(ecosystem: str, name: str, version: str | None) -> str:
     )
 
 
+@lru_cache(maxsize=256)
 def normalize_hash_alg(alg: str) -> str:
     """Map ``SHA-256``, ``sha_256``, ``BLAKE2b-256`` ... to ``sha256``, ``blake2b_256`` ..."""
     key = alg.strip().lower().replace("_", "-")
