@@ -57,6 +57,10 @@ def read_xml(data: bytes, source: str, *, validate: bool = False) -> Sbom:
 
 
 def _loads(data: bytes, source: str) -> Any:
+    # Windows tools write a UTF-8 byte order mark; RFC 8259 lets a parser ignore it,
+    # orjson refuses it.
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:

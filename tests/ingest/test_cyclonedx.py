@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -328,3 +329,14 @@ def test_reader_never_crashes_on_odd_content(components: list[dict[str, Any]]) -
     assert len(sbom.components) == len(components)
     for component in sbom.components:
         assert component.identified or component.ecosystem is None or component.version is None
+
+
+@pytest.mark.parametrize("name", ["npm-sbom.cdx.json", "cyclonedx-py-requirements.cdx.xml"])
+def test_utf8_byte_order_mark_is_accepted(name: str, tmp_path: Path) -> None:
+    plain = GENERATED / name
+    marked = tmp_path / name
+    marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    def strip(path: Path) -> list[Component]:
+        return [replace(c, location=None) for c in read_input(path).components]
+
+    assert strip(marked) == strip(plain)
