@@ -336,6 +336,7 @@ def test_utf8_byte_order_mark_is_accepted(name: str, tmp_path: Path) -> None:
     plain = GENERATED / name
     marked = tmp_path / name
     marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+
     def strip(path: Path) -> list[Component]:
         return [replace(c, location=None) for c in read_input(path).components]
 
