@@ -114,13 +114,16 @@ def _check_dependencies(deps: Any, source: str) -> None:
         pointer = f"/dependencies/{index}"
         if not isinstance(entry, dict):
             _fail(source, pointer, f"expected an object, found {_kind(entry)}")
+        xml_path = entry.get(XML_PATH)
         if not isinstance(entry.get("ref"), str):
-            _fail(source, f"{pointer}/ref", "a dependency needs a string ref")
+            where = f"{xml_path}/@ref" if xml_path else f"{pointer}/ref"
+            _fail(source, where, "a dependency needs a string ref")
         depends = entry.get("dependsOn")
         if depends is not None and (
             not isinstance(depends, list) or not all(isinstance(d, str) for d in depends)
         ):
-            _fail(source, f"{pointer}/dependsOn", "expected an array of bom-ref strings")
+            where = f"{xml_path}/dependency" if xml_path else f"{pointer}/dependsOn"
+            _fail(source, where, "expected an array of bom-ref strings (a ref is missing)")
 
 
 def _fail(source: str, pointer: str, message: str) -> None:

@@ -198,14 +198,23 @@ class _Converter:
 def _dependencies(deps: Element) -> list[dict[str, Any]]:
     # Nested <dependency> elements (any namespace): each one with children is an entry.
     out: list[dict[str, Any]] = []
-    queue = deque(child for child in deps if _local(child.tag) == "dependency")
+    base = f"/bom/{_local(deps.tag)}"
+    queue = deque((el, f"{base}/dependency[{i}]") for i, el in enumerate(_deps_of(deps), start=1))
     while queue:
-        el = queue.popleft()
-        children = [c for c in el if _local(c.tag) == "dependency"]
+        el, path = queue.popleft()
+        children = _deps_of(el)
         # A missing ref is kept as None so the structural check reports it.
-        out.append({"ref": el.get("ref"), "dependsOn": [c.get("ref") for c in children]})
-        queue.extend(c for c in children if len(c))
+        out.append(
+            {"ref": el.get("ref"), "dependsOn": [c.get("ref") for c in children], XML_PATH: path}
+        )
+        queue.extend(
+            (c, f"{path}/dependency[{i}]") for i, c in enumerate(children, start=1) if len(c)
+        )
     return out
+
+
+def _deps_of(el: Element) -> list[Element]:
+    return [child for child in el if _local(child.tag) == "dependency"]
 
 
 def _local(tag: str) -> str:
