@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policyengine.ingest.cyclonedx_map import XML_PATH, walk_components
+from policyengine.ingest.cyclonedx_map import walk_components, xml_path_of
 from policyengine.model import InputError, Position
 
 JSON_SPEC_VERSIONS = ("1.2", "1.3", "1.4", "1.5", "1.6", "1.7")
@@ -61,7 +61,7 @@ def check_structure(document: dict[str, Any], source: str) -> None:
     seen: set[str] = set()
     subject = document.get("metadata", {}).get("component")
     if subject is not None:
-        where = subject.get(XML_PATH) if isinstance(subject, dict) else None
+        where = xml_path_of(subject) if isinstance(subject, dict) else None
         _check_component(subject, where or "/metadata/component", source, seen)
     for key in ("components",):
         items = document.get(key) or []
@@ -69,7 +69,7 @@ def check_structure(document: dict[str, Any], source: str) -> None:
             if not isinstance(item, dict):
                 _fail(source, f"/{key}/{index}", f"expected an object, found {_kind(item)}")
     for raw, pointer in walk_components(document):
-        _check_component(raw, raw.get(XML_PATH) or pointer, source, seen)
+        _check_component(raw, xml_path_of(raw) or pointer, source, seen)
     _check_dependencies(document.get("dependencies"), source)
 
 
@@ -114,7 +114,7 @@ def _check_dependencies(deps: Any, source: str) -> None:
         pointer = f"/dependencies/{index}"
         if not isinstance(entry, dict):
             _fail(source, pointer, f"expected an object, found {_kind(entry)}")
-        xml_path = entry.get(XML_PATH)
+        xml_path = xml_path_of(entry)
         if not isinstance(entry.get("ref"), str):
             where = f"{xml_path}/@ref" if xml_path else f"{pointer}/ref"
             _fail(source, where, "a dependency needs a string ref")

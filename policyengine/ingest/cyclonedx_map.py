@@ -46,6 +46,12 @@ _PROPERTY_ECOSYSTEMS = {
 NO_ECOSYSTEM = "no purl and no other field names the ecosystem"
 
 
+def xml_path_of(raw: dict[str, Any]) -> str | None:
+    """The element path the XML reader recorded for ``raw``, if any."""
+    path = raw.get(XML_PATH)
+    return path if isinstance(path, str) else None
+
+
 def walk_components(document: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
     """Yield every component with its JSON pointer, nested ones right after their parent.
 
@@ -74,7 +80,7 @@ def map_component(
     raw: dict[str, Any], pointer: str, source: str, *, direct: bool | None = None
 ) -> Component:
     """One CycloneDX component dict -> :class:`Component` (never raises on odd content)."""
-    xml_path = raw.get(XML_PATH)
+    xml_path = xml_path_of(raw)
     location = Location(source, pointer=xml_path) if xml_path else Location(source, pointer=pointer)
     ref = _text(raw.get("bom-ref")) or f"{source}#{xml_path or pointer}"
     name = _text(raw.get("name")) or ""
@@ -121,7 +127,7 @@ def component_hashes(raw: dict[str, Any]) -> tuple[Hash, ...]:
     refs = raw.get("externalReferences")
     if isinstance(refs, list):
         for ref in refs:
-            if isinstance(ref, dict) and ref.get("type") in DISTRIBUTION_TYPES:
+            if isinstance(ref, dict) and _text(ref.get("type")) in DISTRIBUTION_TYPES:
                 _add_hashes(found, ref.get("hashes"))
     return tuple(Hash(alg, value) for alg, value in found)
 

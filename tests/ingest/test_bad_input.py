@@ -7,6 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policyengine.ingest import parse_bytes
+from policyengine.model import InputError
 
 GENERATED = Path(__file__).resolve().parent.parent / "fixtures" / "generated"
 ENV_JSON = (GENERATED / "cyclonedx-py-environment.cdx.json").read_bytes()
@@ -159,3 +164,24 @@ def test_missing_file(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str
         err.strip()
         == f"policyengine: error: {tmp_path / 'nope.json'}: no such file (check the path)"
     )
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.sampled_from([ENV_JSON, ENV_XML]),
+    st.lists(st.tuples(st.floats(0, 1), st.binary(min_size=0, max_size=3)), min_size=1, max_size=4),
+)
+def test_mangled_documents_give_input_errors_only(
+    original: bytes, edits: list[tuple[float, bytes]]
+) -> None:
+    # Splice random bytes in at random places (also truncating or deleting): the reader
+    # either reads the result or raises InputError, never anything else.
+    data = original
+    for where, insert in edits:
+        cut = int(where * len(data))
+        data = data[:cut] + insert + data[cut + len(insert) * 3 :]
+    try:
+        sbom = parse_bytes(data, "mangled")
+    except InputError:
+        return
+    assert sbom.format == "cyclonedx"

@@ -341,3 +341,72 @@ def test_utf8_byte_order_mark_is_accepted(name: str, tmp_path: Path) -> None:
         return [replace(c, location=None) for c in read_input(path).components]
 
     assert strip(marked) == strip(plain)
+
+
+MIXED = orjson.loads(
+    (GENERATED.parent.parent / "golden" / "inspect" / "mixed.cdx.json").read_bytes()
+)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            out += _paths(value, (*prefix, index))
+    return out
+
+
+_ODD = [
+    None,
+    True,
+    1,
+    "",
+    "x",
+    [],
+    {},
+    [1],
+    ["x"],
+    [{}],
+    {"name": []},
+    [{"alg": [], "content": {}}],
+]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(_ODD)), min_size=1, max_size=3))
+def test_odd_values_anywhere_give_a_model_or_an_input_error(
+    edits: list[tuple[int, Any]],
+) -> None:
+    doc = json.loads(json.dumps(MIXED))
+    for index, value in edits:
+        paths = _paths(doc)
+        *parents, last = paths[index % len(paths)]
+        node = doc
+        for key in parents:
+            node = node[key]
+        node[last] = json.loads(json.dumps(value))
+    try:
+        sbom = read_json(orjson.dumps(doc), "t.json")
+    except InputError:
+        return
+    assert all(isinstance(c.name, str) for c in sbom.components)
+
+
+def test_external_reference_type_of_the_wrong_type_is_ignored() -> None:
+    data = _bom(
+        [
+            {
+                "type": "library",
+                "name": "a",
+                "purl": "pkg:pypi/a@1",
+                "externalReferences": [
+                    {"type": ["distribution"], "hashes": [{"alg": "SHA-256", "content": "ab"}]}
+                ],
+            }
+        ]
+    )
+    (component,) = read_json(data, "t.json").components
+    assert component.hashes == ()
