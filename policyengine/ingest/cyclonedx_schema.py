@@ -13,6 +13,7 @@ per URL). XML: the XSDs through cyclonedx-python-lib's validator (needs lxml).
 from __future__ import annotations
 
 import copy
+import importlib
 import re
 from functools import cache
 from importlib import resources
@@ -102,6 +103,12 @@ def _strip_unique_items(schema: Any) -> Any:
 def validate_xml(data: bytes, version: str, source: str) -> None:
     """Validate an XML BOM against the XSD of ``version`` (lxml required)."""
     validator = _xml_validator(version)
+    if validator is None:
+        raise InputError(
+            "XML schema validation (--validate) needs lxml, which is not installed",
+            position=Position(source),
+            hint="`pip install lxml`, or run without --validate (the structural check still runs)",
+        )
     error = validator.validate_str(data.decode("utf-8"))
     if error is None:
         return
@@ -116,13 +123,9 @@ def validate_xml(data: bytes, version: str, source: str) -> None:
 @cache
 def _xml_validator(version: str) -> Any:
     try:
-        import lxml.etree  # noqa: F401 - only probing that the optional dependency exists
+        importlib.import_module("lxml.etree")
     except ImportError:
-        raise InputError(
-            "XML schema validation needs lxml, which is not installed",
-            position=None,
-            hint="`pip install lxml`, or run without --validate (the structural check still runs)",
-        ) from None
+        return None
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.xml import XmlValidator
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -185,3 +186,25 @@ def test_mangled_documents_give_input_errors_only(
     except InputError:
         return
     assert sbom.format == "cyclonedx"
+
+
+def test_xml_validate_without_lxml_says_so(
+    tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from policyengine.ingest import cyclonedx_schema
+
+    cyclonedx_schema._xml_validator.cache_clear()
+    monkeypatch.setitem(sys.modules, "lxml.etree", None)  # makes the import fail
+    path = tmp_path / "bom.cdx.xml"
+    path.write_bytes(ENV_XML)
+    try:
+        code, out, err = run_cli("inspect", "--validate", str(path))
+        assert (code, out) == (3, "")
+        assert err.strip() == (
+            f"policyengine: error: {path}: XML schema validation (--validate) needs lxml, "
+            "which is not installed (`pip install lxml`, or run without --validate "
+            "(the structural check still runs))"
+        )
+        assert run_cli("inspect", str(path))[0] == 0  # without --validate it reads
+    finally:
+        cyclonedx_schema._xml_validator.cache_clear()
