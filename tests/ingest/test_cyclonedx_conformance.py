@@ -165,3 +165,34 @@ def test_osv_scalibr_scoped_npm_purl_and_minimal() -> None:
 def test_osv_scalibr_non_sboms_are_rejected(name: str) -> None:
     with pytest.raises(InputError):
         read_input(corpus_path(*SCALIBR, name))
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "expected"),
+    [
+        ("1.2/valid-metadata-tool-1.2.xml", "tools", ("Awesome Tool@9.1.2",)),
+        ("1.4/valid-metadata-tool-1.4.json", "tools", ("Awesome Tool@9.1.2",)),
+        (
+            "1.6/valid-metadata-tool-1.6.json",
+            "tools",
+            ("Awesome Tool@9.1.2", "Acme Signing Server"),
+        ),
+        ("1.6/valid-metadata-tool-1.6.xml", "tools", ("Awesome Tool@9.1.2", "Acme Signing Server")),
+        (
+            "1.7/valid-metadata-lifecycle-1.7.xml",
+            "lifecycle",
+            "build, post-build, platform-integration-testing",
+        ),
+        (
+            "1.7/valid-metadata-lifecycle-1.7.json",
+            "lifecycle",
+            "build, post-build, platform-integration-testing",
+        ),
+        ("1.6/valid-metadata-author-1.6.xml", "authors", ("Samantha Wright",)),
+        ("1.6/valid-metadata-supplier-1.6.json", "supplier", "Acme, Inc."),
+        ("1.6/valid-metadata-timestamp-1.6.xml", "timestamp", "2020-04-13T20:20:39Z"),
+    ],
+)
+def test_spec_test_metadata(name: str, field: str, expected: object) -> None:
+    sbom = read_input(corpus_path("cyclonedx", "spec-tests", *name.split("/")))
+    assert getattr(sbom.metadata, field) == expected
