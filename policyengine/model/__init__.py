@@ -52,7 +52,6 @@ from policyengine.model.project import (
 )
 
 __all__ = [
-    # project facts (lockfile and manifest ingest)
     "PINS",
     "Advisories",
     "Advisory",

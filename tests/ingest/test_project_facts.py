@@ -117,3 +117,14 @@ def test_nested_requirement_files_are_declared_once(tmp_path: Path) -> None:
         ("flask", "requirements.txt", 2),
         ("six", "requirements-base.txt", 1),
     ]
+
+
+def test_pydantic_round_trip_for_the_evidence_bundle() -> None:
+    """The bundle (pydantic) can hold ProjectFacts as they are: plain dataclasses and tuples."""
+    from pydantic import TypeAdapter
+
+    facts = project_facts(GENERATED / "uv")
+    adapter = TypeAdapter(ProjectFacts)
+    dumped = adapter.dump_python(facts, mode="json")
+    assert dumped == json.loads(json.dumps(project_facts_to_json(facts)))
+    assert adapter.validate_python(dumped) == facts
