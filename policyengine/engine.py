@@ -15,12 +15,12 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from pydantic import ValidationError
 
+from policyengine.checks import registry
 from policyengine.checks.base import Check, CheckContext, CheckParams
-from policyengine.checks.registry import CHECKS
 from policyengine.model import (
     Component,
     Evidence,
@@ -74,7 +74,7 @@ def evaluate(
     """
     documents = _documents(sbom)
     moment = _utc(now)
-    lookup = _lookup(CHECKS if checks is None else checks)
+    lookup = _lookup(registry.CHECKS if checks is None else checks)
     raws: list[_Raw] = []
     not_applicable = 0
     for rule in policy.rules:
@@ -120,7 +120,7 @@ def required_facts(
 ) -> set[FactKind]:
     """The fact kinds the policy's rules need for the components they select."""
     documents = _documents(sbom)
-    lookup = _lookup(CHECKS if checks is None else checks)
+    lookup = _lookup(registry.CHECKS if checks is None else checks)
     needed: set[FactKind] = set()
     for rule in policy.rules:
         check = lookup.get(rule.check)
@@ -159,9 +159,7 @@ def changed_components(base: Sboms, head: Sboms) -> set[str]:
 def restrict(verdict: Verdict, keys: set[str], policy: Policy) -> Verdict:
     """The verdict with only the results about components whose key is in ``keys``."""
     kept = tuple(
-        r
-        for r in verdict.results
-        if r.component is not None and _ref_key(r.component) in keys
+        r for r in verdict.results if r.component is not None and _ref_key(r.component) in keys
     )
     summary = summarise(kept, 0, verdict.summary.rules, len(keys))
     return replace(
@@ -232,8 +230,8 @@ def _documents(sbom: Sboms) -> tuple[Sbom, ...]:
 def _utc(now: datetime) -> datetime:
     # A naive time is taken as UTC so that verdicts never depend on the machine's zone.
     if now.tzinfo is None:
-        return now.replace(tzinfo=timezone.utc)
-    return now.astimezone(timezone.utc)
+        return now.replace(tzinfo=UTC)
+    return now.astimezone(UTC)
 
 
 def _lookup(checks: Sequence[type[Check]]) -> dict[str, type[Check]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import Enum
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -70,7 +70,8 @@ class ExprCheck(Check):
         in the policy itself, with no code to install and nothing that can reach
         the host (CEL has no I/O).
 
-    Parameters:
+    Parameters
+    ----------
         ``expr`` (required): the CEL expression. It sees ``component`` (ref, name,
         version, ecosystem, purl, hashes, licenses, supplier, author, scope,
         direct, type), ``facts`` (obtained facts by kind, as plain maps),
@@ -85,6 +86,7 @@ class ExprCheck(Check):
         Follow the rule's message; if the expression answers ``unknown``, the
         facts it reads could not be obtained: re-run with network access or a
         complete evidence bundle.
+
     """
 
     id: ClassVar[str] = "PE-EXPR-001"
@@ -161,7 +163,7 @@ class ExprCheck(Check):
 
 def _rfc3339(moment: datetime) -> str:
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment.isoformat() + "Z"
 
 

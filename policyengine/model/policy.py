@@ -129,9 +129,7 @@ class Waiver(_Strict):
     versions: str | None = Field(
         default=None, description="A version range in the ecosystem's syntax, e.g. `<1.83`."
     )
-    advisory: str | None = Field(
-        default=None, description="Only this advisory or finding subject."
-    )
+    advisory: str | None = Field(default=None, description="Only this advisory or finding subject.")
     reason: str = Field(min_length=1, description="Why the exception is acceptable.")
     owner: str | None = None
     ticket: str | None = None
@@ -144,7 +142,7 @@ class Waiver(_Strict):
 class PolicyDocument(_Strict):
     """One policy YAML file, exactly as written."""
 
-    apiVersion: Literal["policyengine/v1"]  # noqa: N815 - the YAML key
+    apiVersion: Literal["policyengine/v1"]
     kind: Literal["Policy"]
     metadata: Metadata
     extends: tuple[str, ...] = Field(

@@ -68,7 +68,7 @@ class RuleResult:
 
     rule: str
     check: str
-    severity: str
+    severity: Literal["fail", "warn", "info"]
     outcome: ResultOutcome
     component: ComponentRef | None
     message: str

@@ -26,7 +26,6 @@ from policyengine.model.policy import (
     PolicyDocument,
     PolicyWaiver,
     Rule,
-    RuleEntry,
     Settings,
 )
 from policyengine.policy.selectors import purl_key
@@ -54,19 +53,24 @@ class CheckSpec(Protocol):
 
 
 def shipped_policies() -> dict[str, Path]:
-    """The policies shipped inside the package, by name (file name without ``.yaml``)."""
-    folder = resources.files("policyengine").joinpath("data", "policies")
+    """The shipped policies by name (file name without ``.yaml``).
+
+    They are package data (``policyengine/data/policies``) so that they work
+    after ``pip install``; in a source checkout ``policies/`` at the repository
+    root is searched too, the package copy winning.
+    """
     found: dict[str, Path] = {}
-    if folder.is_dir():
-        for entry in folder.iterdir():
-            if entry.name.endswith(".yaml"):
-                found[entry.name[: -len(".yaml")]] = Path(str(entry))
+    package = resources.files("policyengine").joinpath("data", "policies")
+    checkout = Path(__file__).resolve().parents[2] / "policies"
+    for folder in (checkout, Path(str(package))):
+        if folder.is_dir():
+            for entry in sorted(folder.iterdir()):
+                if entry.name.endswith(".yaml"):
+                    found[entry.name[: -len(".yaml")]] = entry
     return found
 
 
-def load_policy(
-    paths: str | Path | Sequence[str | Path], *, checks: Sequence[CheckSpec]
-) -> Policy:
+def load_policy(paths: str | Path | Sequence[str | Path], *, checks: Sequence[CheckSpec]) -> Policy:
     """Load and compose one or more policies (files or shipped names), later ones overriding."""
     if isinstance(paths, str | Path):
         paths = [paths]
@@ -287,12 +291,11 @@ class _Loader:
             check.params_model.model_validate(raw)
         except ValidationError as exc:
             base = (*where, "params") if own else where
-            raise validation_error(exc, located, base, check.params_model, f"{check.slug} params")
+            what = f"{check.slug} params"
+            raise validation_error(exc, located, base, check.params_model, what) from None
         return dict(raw)
 
-    def _waiver(
-        self, waiver: Any, located: Located, path: tuple[str | int, ...]
-    ) -> _WaiverEntry:
+    def _waiver(self, waiver: Any, located: Located, path: tuple[str | int, ...]) -> _WaiverEntry:
         key = purl_key(waiver.component)
         if key is None or not waiver.component.startswith("pkg:"):
             raise PolicyError(
@@ -305,9 +308,7 @@ class _Loader:
             if problem:
                 raise PolicyError(problem, position=located.position((*path, "versions")))
         source = _source(located.position(path))
-        return _WaiverEntry(
-            PolicyWaiver(**waiver.model_dump(), source=source), located, path
-        )
+        return _WaiverEntry(PolicyWaiver(**waiver.model_dump(), source=source), located, path)
 
 
 def _source(position: Position) -> str:

@@ -32,7 +32,7 @@ def purl_key(purl: str) -> PurlKey | None:
 
 
 def purl_matches(pattern: str, purl: str | None) -> bool:
-    """True when ``purl`` is the package of ``pattern`` (and its version, if the pattern has one)."""
+    """True when ``purl`` is ``pattern``'s package (and version, if the pattern has one)."""
     if not purl:
         return False
     want, have = purl_key(pattern), purl_key(purl)
