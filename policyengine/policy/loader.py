@@ -77,16 +77,16 @@ def load_policy(paths: str | Path | Sequence[str | Path], *, checks: Sequence[Ch
     if not paths:
         raise PolicyError("no policy given", hint="pass --policy FILE")
     loader = _Loader(checks)
-    composed = _Composed()
+    composed: _Composed | None = None
     names: list[str] = []
     description: str | None = None
     for given in paths:
-        path = _resolve_top(str(given))
-        part = loader.compose(path, ())
-        composed.absorb(part, loader, top=True)
-        names.append(part.name)
-        description = description or part.description
-    return composed.finish(loader, "+".join(names), description)
+        # Each later policy is laid over the composition so far, as if it extended it.
+        composed = loader.compose(_resolve_top(str(given)), (), composed)
+        names.append(composed.name)
+        description = description or composed.description
+    assert composed is not None
+    return composed.finish("+".join(names), description)
 
 
 def validate_file(path: str | Path, *, checks: Sequence[CheckSpec]) -> Policy:
@@ -129,7 +129,7 @@ class _Composed:
     files: list[str] = field(default_factory=list)
     known_ids: set[str] = field(default_factory=set)
 
-    def absorb(self, other: _Composed, loader: _Loader, *, top: bool = False) -> None:
+    def absorb(self, other: _Composed) -> None:
         """Take ``other`` (an extended policy) in; its rules override same-id rules so far."""
         self.settings.update(other.settings)
         self.rules.update(other.rules)
@@ -137,7 +137,7 @@ class _Composed:
         self.files.extend(f for f in other.files if f not in self.files)
         self.known_ids |= other.known_ids
 
-    def finish(self, loader: _Loader, name: str, description: str | None) -> Policy:
+    def finish(self, name: str, description: str | None) -> Policy:
         settings = Settings(**self.settings)
         rules = tuple(
             Rule(**{**entry.fields, "source": entry.source}) for entry in self.rules.values()
@@ -190,7 +190,9 @@ class _Loader:
             self.by_name.setdefault(check.id, check)
         self.slugs = sorted(check.slug for check in checks)
 
-    def compose(self, path: Path, stack: tuple[Path, ...]) -> _Composed:
+    def compose(
+        self, path: Path, stack: tuple[Path, ...], base: _Composed | None = None
+    ) -> _Composed:
         resolved = path.resolve()
         if resolved in stack:
             chain = " -> ".join(str(p) for p in (*stack, resolved))
@@ -200,9 +202,11 @@ class _Loader:
         located = read_located(path)
         document = parse_document(located)
         composed = _Composed(name=document.metadata.name, description=document.metadata.description)
+        if base is not None:
+            composed.absorb(base)
         for index, target in enumerate(document.extends):
             base_path = self._resolve_extends(target, path, located, index)
-            composed.absorb(self.compose(base_path, (*stack, resolved)), self)
+            composed.absorb(self.compose(base_path, (*stack, resolved)))
         composed.files.insert(0, str(path))
         if document.settings is not None:
             composed.settings.update(

@@ -24,6 +24,10 @@ MAX_BYTES = 4 * 1024 * 1024
 Path = tuple[str | int, ...]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_COLLECTION_TAGS: dict[type[yaml.Node], str] = {
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+}
 
 
 @dataclass
@@ -107,6 +111,13 @@ class _Builder:
             )
         self.located.values.setdefault(path, _mark(self.located.file, node.start_mark))
         inner = (*active, id(node))
+        expected = _COLLECTION_TAGS.get(type(node))
+        if expected is not None and node.tag != expected:
+            raise PolicyError(
+                f"unsupported YAML tag {node.tag!r}",
+                position=_mark(self.located.file, node.start_mark),
+                hint="policies use plain YAML mappings, lists and scalars only",
+            )
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, inner)
         if isinstance(node, yaml.SequenceNode):
