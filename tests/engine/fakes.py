@@ -193,7 +193,9 @@ class Exploding(Check):
 CHECKS: tuple[type[Check], ...] = (ExprCheck, FakeStatus, FakeAdvisories, FakeDoc, Exploding)
 
 
-def component(name: str, version: str = "1.0.0", ecosystem: str = "pypi", **kw: object) -> Component:
+def component(
+    name: str, version: str = "1.0.0", ecosystem: str = "pypi", **kw: object
+) -> Component:
     purl = f"pkg:{ecosystem}/{name}@{version}"
     return Component(
         ref=kw.pop("ref", purl),  # type: ignore[arg-type]
@@ -218,7 +220,9 @@ def sbom(*components: Component, timestamp: str | None = "2026-03-24T00:00:00Z")
     )
 
 
-def evidence(facts: Mapping[str, Mapping[FactKind, FactResult]], digest: str | None = None) -> Evidence:
+def evidence(
+    facts: Mapping[str, Mapping[FactKind, FactResult]], digest: str | None = None
+) -> Evidence:
     return Evidence(
         components={key: ComponentEvidence(key, dict(kinds)) for key, kinds in facts.items()},
         digest=digest,
