@@ -231,7 +231,8 @@ def test_waiver_does_not_touch_unknown(tmp_path: Path) -> None:
         "rules:\n"
         + STATUS
         + (
-            "waivers:\n  - {rule: status, component: pkg:pypi/litellm, reason: r, expires: 2027-01-01}\n"
+            "waivers:\n  - {rule: status, component: pkg:pypi/litellm, reason: r,"
+            " expires: 2027-01-01}\n"
         )
     )
     verdict = evaluate(sbom(LITELLM), evidence({}), load(tmp_path, body), NOW, checks=CHECKS)

@@ -152,7 +152,8 @@ def test_cel_too_costly(tmp_path: Path) -> None:
 
 
 def test_duplicate_rule_ids(tmp_path: Path) -> None:
-    body = "rules:\n  - id: a\n    check: expr\n    params: {expr: 'true'}\n  - id: a\n    check: expr\n"
+    body = "rules:\n  - id: a\n    check: expr\n    params: {expr: 'true'}\n"
+    body += "  - id: a\n    check: expr\n"
     error = _error(tmp_path, body + "    params: {expr: 'false'}\n")
     assert "appears twice" in error.message
     assert error.position is not None and error.position.line == 9
@@ -175,7 +176,8 @@ def test_waiver_requires_expiry(tmp_path: Path) -> None:
 
 
 def test_waiver_requires_reason(tmp_path: Path) -> None:
-    body = "rules:\n  - id: s\n    check: fake-status\nwaivers:\n  - {rule: s, component: pkg:pypi/x}\n"
+    body = "rules:\n  - id: s\n    check: fake-status\n"
+    body += "waivers:\n  - {rule: s, component: pkg:pypi/x}\n"
     assert "missing required key 'reason'" in _error(tmp_path, body).message
 
 
@@ -251,7 +253,8 @@ rules:
 
 def test_override_replaces_when_check_given(tmp_path: Path) -> None:
     write(tmp_path, "base.yaml", BASE)
-    child = "extends: [base.yaml]\nrules:\n  - id: status\n    check: expr\n    params: {expr: 'true'}\n"
+    child = "extends: [base.yaml]\nrules:\n  - id: status\n    check: expr\n"
+    child += "    params: {expr: 'true'}\n"
     rule = load(tmp_path, child, "child.yaml").rules[0]
     assert rule.check == "expr" and rule.severity is Severity.FAIL
 
