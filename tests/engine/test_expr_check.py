@@ -34,7 +34,8 @@ def _run(expr: str, facts: dict[FactKind, object] | None = None) -> list[tuple[S
     params = ExprParams(expr=expr, message="violated", remediation="fix it")
     evidence = ComponentEvidence(LITELLM.key, facts or {})  # type: ignore[arg-type]
     context = CheckContext(sbom(LITELLM), Evidence(), NOW)
-    return [(f.status, f.message) for f in ExprCheck().check_component(LITELLM, evidence, params, context)]
+    findings = ExprCheck().check_component(LITELLM, evidence, params, context)
+    return [(f.status, f.message) for f in findings]
 
 
 def test_registered() -> None:
