@@ -70,8 +70,7 @@ class ExprCheck(Check):
         in the policy itself, with no code to install and nothing that can reach
         the host (CEL has no I/O).
 
-    Parameters
-    ----------
+    Parameters:
         ``expr`` (required): the CEL expression. It sees ``component`` (ref, name,
         version, ecosystem, purl, hashes, licenses, supplier, author, scope,
         direct, type), ``facts`` (obtained facts by kind, as plain maps),
@@ -86,7 +85,6 @@ class ExprCheck(Check):
         Follow the rule's message; if the expression answers ``unknown``, the
         facts it reads could not be obtained: re-run with network access or a
         complete evidence bundle.
-
     """
 
     id: ClassVar[str] = "PE-EXPR-001"
