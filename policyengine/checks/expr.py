@@ -78,8 +78,14 @@ class ExprCheck(Check):
         ``has_fact(kind)``. ``message`` and ``remediation`` are shown on failure.
 
     Example:
-        ``check: expr`` with
-        ``params: {expr: 'component.ecosystem == "npm" && component.scope == "required"'}``
+        ```yaml
+        - id: no-unlisted-versions
+          check: expr
+          params:
+            expr: 'has_fact("releases") && !facts.releases.listed'
+            message: the registry no longer lists this version
+          severity: fail
+        ```
 
     How to fix:
         Follow the rule's message; if the expression answers ``unknown``, the

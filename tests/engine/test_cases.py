@@ -192,3 +192,17 @@ def test_default_readers(tmp_path: Path) -> None:
     )
     result = run_case(folder, checks=CHECKS)
     assert result.passed, result.problems
+
+
+EXPR_CASES = sorted((Path(__file__).parents[1] / "checks" / "cases" / "expr").iterdir())
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("policyengine.ingest.cyclonedx") is None
+    or importlib.util.find_spec("policyengine.enrich.bundle") is None,
+    reason="needs the CycloneDX reader and the evidence bundle loader (other branches)",
+)
+@pytest.mark.parametrize("folder", EXPR_CASES, ids=[p.name for p in EXPR_CASES])
+def test_expr_case_folders(folder: Path) -> None:
+    result = run_case(folder)
+    assert result.passed, result.problems
