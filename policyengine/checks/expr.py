@@ -122,7 +122,8 @@ class ExprCheck(Check):
                 continue
             fact = evidence.get(kind)
             if isinstance(fact, Ok):
-                facts[kind.value] = plain(fact.value)
+                # Only the kinds the expression names are converted: the rest is never read.
+                facts[kind.value] = plain(fact.value) if kind.value in expression.facts else {}
             else:
                 missing[kind.value] = fact.reason if isinstance(fact, Missing) else fact.error
         project = context.evidence.project
@@ -171,14 +172,25 @@ def _rfc3339(moment: datetime) -> str:
     return moment.isoformat() + "Z"
 
 
+_SCALARS = (str, int, float, bool, type(None))
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(kind):
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return names
+
+
 def plain(value: Any, drop: tuple[str, ...] = ()) -> Any:
     """A model value as plain maps, lists, strings and numbers (datetimes as RFC 3339)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.name not in drop
-        }
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    names = _field_names(kind)
+    if names is not None:
+        return {n: plain(getattr(value, n)) for n in names if n not in drop}
     if isinstance(value, datetime):
         return _rfc3339(value)
     if isinstance(value, date):
