@@ -297,3 +297,21 @@ def test_diff_reports_only_new_components(run_cli: Run, tmp_path: Path) -> None:
     assert code == 1
     results = json.loads(out)["results"]
     assert [(r["component"]["name"], r["outcome"]) for r in results] == [("litellm", "fail")]
+
+
+def test_project_dir_is_not_silently_ignored(run_cli: Run, tmp_path: Path) -> None:
+    source, evidence, policy = _files(tmp_path)
+    code, _, err = run_cli(
+        "check",
+        source,
+        "--policy",
+        policy,
+        "--evidence",
+        evidence,
+        "--now",
+        NOW,
+        "--project-dir",
+        str(tmp_path),
+    )
+    assert code == 1
+    assert "--project-dir" in err and "project facts" in err
