@@ -23,9 +23,12 @@ from policyengine.checks import registry
 from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.model import (
     Component,
+    ComponentEvidence,
     Evidence,
     FactKind,
+    Failed,
     Finding,
+    Missing,
     Sbom,
     Status,
     Unidentified,
@@ -132,12 +135,10 @@ def required_facts(
         if not applies:
             continue
         needed.update(check.needs)
-        needs_for = getattr(check, "needs_for", None)
-        if needs_for is not None:
-            try:
-                needed.update(needs_for(check.params_model.model_validate(rule.params)))
-            except ValidationError:
-                continue
+        try:
+            needed.update(_dynamic_needs(check, check.params_model.model_validate(rule.params)))
+        except ValidationError:
+            continue
     return needed
 
 
@@ -272,18 +273,55 @@ def _run_rule(
 def _component_findings(
     rule: Rule, check: Check, component: Component, params: CheckParams, context: CheckContext
 ) -> Iterable[_Raw]:
+    facts = context.evidence.for_key(component.key)
     try:
-        findings = list(
-            check.check_component(
-                component, context.evidence.for_key(component.key), params, context
-            )
-        )
+        findings = list(check.check_component(component, facts, params, context))
     except Exception as exc:  # a broken check must not hide the other results
         findings = [Finding(Status.ERROR, f"the check raised {type(exc).__name__}: {exc}")]
     if not findings:
         findings = [Finding(Status.ERROR, "the check gave no answer")]
+    absent = _absent_needs(check, facts, context.evidence)
     for finding in findings:
+        if absent is not None and finding.status is Status.PASS:
+            # Fail closed: with none of the evidence it needs, a check cannot have passed.
+            finding = replace(
+                finding,
+                status=Status.UNKNOWN,
+                message=f"{finding.message} (but none of the evidence it needs was obtained: "
+                f"{absent})",
+            )
         yield _Raw(rule, component, finding)
+
+
+def _absent_needs(check: Check, facts: ComponentEvidence, evidence: Evidence) -> str | None:
+    """Why the check has none of the facts it declares it needs, or None if it has one.
+
+    Only the declared ``needs`` count: an ``expr`` rule may pass on purpose when a fact
+    is missing (``has_fact`` guards), so its expression decides for itself.
+    """
+    needs = tuple(check.needs)
+    if not needs:
+        return None
+    reasons = []
+    for kind in dict.fromkeys(needs):
+        fact = evidence.project if kind is FactKind.PROJECT else facts.get(kind)
+        if fact is None:
+            reasons.append(f"{kind.value}: not collected")
+        elif isinstance(fact, Missing):
+            reasons.append(f"{kind.value}: {fact.reason}")
+        elif isinstance(fact, Failed):
+            reasons.append(f"{kind.value}: {fact.error}")
+        else:
+            return None
+    return "; ".join(reasons)
+
+
+def _dynamic_needs(check: type[Check], params: CheckParams) -> tuple[FactKind, ...]:
+    needs_for = getattr(check, "needs_for", None)
+    if needs_for is None:
+        return ()
+    found: tuple[FactKind, ...] = needs_for(params)
+    return found
 
 
 def _document_findings(

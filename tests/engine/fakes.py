@@ -239,3 +239,36 @@ def advisories(*ids: str) -> Ok[object]:
 
 MISSING = Missing("offline")
 NOW = datetime(2026, 3, 24, 18, tzinfo=UTC)
+
+
+class Lying(Check):
+    """Passes whatever the evidence says (a bug the engine must catch).
+
+    What it checks:
+        x
+    Why:
+        x
+    Parameters:
+        x
+    Example:
+        x
+    How to fix:
+        x
+    """
+
+    id: ClassVar[str] = "PE-TEST-005"
+    slug: ClassVar[str] = "lying"
+    title: ClassVar[str] = "passes without evidence"
+    needs: ClassVar[tuple[FactKind, ...]] = (FactKind.PACKAGE, FactKind.RELEASES)
+
+    def check_component(
+        self,
+        component: Component,
+        evidence: ComponentEvidence,
+        params: CheckParams,
+        context: CheckContext,
+    ) -> Iterable[Finding]:
+        yield Finding(Status.PASS, "looks fine")
+
+
+CHECKS = (*CHECKS, Lying)

@@ -297,3 +297,22 @@ def test_diff_keeps_added_and_changed_only(tmp_path: Path) -> None:
         "six",
     ]
     assert verdict.summary.results == 3 and verdict.outcome == "fail"
+
+
+def test_a_pass_without_any_needed_evidence_is_unknown(tmp_path: Path) -> None:
+    policy = _policy(tmp_path, "  - id: lie\n    check: lying\n")
+    facts = evidence(
+        {
+            LITELLM.key: {FactKind.PACKAGE: MISSING, FactKind.RELEASES: Failed("HTTP 500")},
+            REQUESTS.key: {FactKind.PACKAGE: package(None)},
+        }
+    )
+    verdict = evaluate(sbom(LITELLM, REQUESTS), facts, policy, NOW, checks=CHECKS)
+    assert _outcomes(verdict) == [("lie", "litellm", "unknown"), ("lie", "requests", "pass")]
+    assert "package: offline; releases: HTTP 500" in verdict.results[0].message
+
+
+def test_expr_may_pass_on_purpose_when_guarded(tmp_path: Path) -> None:
+    rules = "  - id: e\n    check: expr\n    params: {expr: 'has_fact(\"releases\") && true'}\n"
+    verdict = evaluate(sbom(LITELLM), evidence({}), _policy(tmp_path, rules), NOW, checks=CHECKS)
+    assert verdict.results[0].outcome == "pass"
