@@ -8,6 +8,8 @@ from policyengine.model.verdict import RuleResult, Verdict, WaiverStatus
 
 MAX_LISTED = 50
 """Most results listed in the open part of the comment; the rest sit in the details."""
+MAX_DETAILS = 250
+"""Most results listed in the folded details."""
 
 _ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "incomplete": "❔"}
 _ORDER = ("fail", "error", "unknown", "warn", "info", "waived", "pass")
@@ -41,7 +43,10 @@ def render_markdown(verdict: Verdict) -> str:
     if verdict.results:
         lines += ["", f"<details><summary>All results ({len(verdict.results)})</summary>", ""]
         ordered = sorted(verdict.results, key=lambda r: _ORDER.index(r.outcome))
-        lines += _table(ordered)
+        lines += _table(ordered[:MAX_DETAILS])
+        if len(ordered) > MAX_DETAILS:
+            # Pull-request comments are capped (GitHub: 65 536 characters).
+            lines += ["", f"… and {len(ordered) - MAX_DETAILS} more: see the JSON or SARIF report."]
         lines += ["", "</details>"]
     if verdict.coverage.unidentified:
         lines += [

@@ -138,3 +138,16 @@ def test_table_lists_non_passing(verdict: Verdict) -> None:
 def test_unknown_format(verdict: Verdict) -> None:
     with pytest.raises(ValueError, match="unknown format"):
         render(verdict, "pdf")
+
+
+def test_markdown_stays_within_a_comment(verdict: Verdict) -> None:
+    from dataclasses import replace
+
+    from policyengine.report.markdown import MAX_DETAILS, MAX_LISTED
+
+    many = replace(verdict, results=verdict.results * 40)
+    text = render(many, "markdown")
+    assert f"… and {len(many.results) - MAX_DETAILS} more" in text
+    problems = sum(1 for r in many.results if r.outcome in {"fail", "error", "unknown", "warn"})
+    assert f"… and {problems - MAX_LISTED} more in the details below." in text
+    assert len(text) < 65_536
