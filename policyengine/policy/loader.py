@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import types
 import typing
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
@@ -377,12 +378,24 @@ def validation_error(
             hint=f"allowed keys: {', '.join(_allowed_keys(model, loc[:-1]))}",
         )
     message = str(error["msg"]).removeprefix("Value error, ")
+    message = message.replace("a valid tuple", "a list").replace("a valid dictionary", "a mapping")
     value = error.get("input")
     got = "" if isinstance(value, dict | list) else f" (got {value!r})"
     return PolicyError(
         f"{_dotted(path) or what}: {message}{got}{more}",
-        position=located.position(path),
+        position=_inside_scalar(located, path, message),
     )
+
+
+def _inside_scalar(located: Located, path: tuple[str | int, ...], message: str) -> Position:
+    """Point into a one-line scalar at the column an expression error names (``at 1:C``)."""
+    position = located.position(path)
+    match = re.search(r"CEL error at 1:(\d+)", message)
+    style = located.styles.get(path, "|")
+    if match is None or style in {"|", ">"} or position.column is None:
+        return position
+    offset = int(match.group(1)) - 1 + (1 if style in {"'", '"'} else 0)
+    return replace(position, column=position.column + offset)
 
 
 def _where(base: tuple[str | int, ...], loc: tuple[Any, ...], what: str) -> str:

@@ -38,6 +38,8 @@ class Located:
     data: Any
     values: dict[Path, Position] = field(default_factory=dict)
     keys: dict[Path, Position] = field(default_factory=dict)
+    styles: dict[Path, str | None] = field(default_factory=dict)
+    """Scalar styles by path: None (plain), quote characters, ``|`` or ``>``."""
 
     def position(self, path: Path, *, key: bool = False) -> Position:
         """The position of ``path`` (of its key when ``key``), or of its nearest parent."""
@@ -122,6 +124,7 @@ class _Builder:
             return self._mapping(node, path, inner)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), inner) for i, item in enumerate(node.value)]
+        self.located.styles[path] = getattr(node, "style", None)
         try:
             return self.constructor.construct_object(node)
         except yaml.YAMLError as exc:

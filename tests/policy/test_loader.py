@@ -137,7 +137,7 @@ def test_cel_that_does_not_compile(tmp_path: Path) -> None:
     body = "rules:\n  - id: a\n    check: expr\n    params:\n      expr: 'component.'\n"
     error = _error(tmp_path, body)
     assert "does not compile" in error.message and "Syntax error" in error.message
-    assert error.position is not None and (error.position.line, error.position.column) == (9, 13)
+    assert error.position is not None and (error.position.line, error.position.column) == (9, 24)
 
 
 def test_cel_undeclared_name(tmp_path: Path) -> None:
@@ -330,3 +330,22 @@ def test_not_a_mapping(tmp_path: Path) -> None:
     path = write(tmp_path, "p.yaml", "- a\n- b\n", header=False)
     with pytest.raises(PolicyError, match="is a mapping"):
         load_policy(path, checks=CHECKS)
+
+
+@pytest.mark.parametrize(
+    ("line", "column"),
+    [("      expr: 'component.name == 1 +'", 35), ("      expr: component.name == 1 +", 34)],
+)
+def test_cel_error_column_points_into_the_expression(
+    tmp_path: Path, line: str, column: int
+) -> None:
+    error = _error(tmp_path, "rules:\n  - id: a\n    check: expr\n    params:\n" + line + "\n")
+    assert error.position is not None and (error.position.line, error.position.column) == (
+        9,
+        column,
+    )
+
+
+def test_list_expected_says_list(tmp_path: Path) -> None:
+    error = _error(tmp_path, "rules: {a: 1}\n")
+    assert "rules: Input should be a list" in error.message
