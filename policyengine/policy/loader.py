@@ -192,14 +192,24 @@ class _Loader:
         self.slugs = sorted(check.slug for check in checks)
 
     def compose(
-        self, path: Path, stack: tuple[Path, ...], base: _Composed | None = None
+        self,
+        path: Path,
+        stack: tuple[Path, ...],
+        base: _Composed | None = None,
+        origin: Position | None = None,
     ) -> _Composed:
         resolved = path.resolve()
         if resolved in stack:
             chain = " -> ".join(str(p) for p in (*stack, resolved))
-            raise PolicyError(f"policies extend each other in a cycle: {chain}")
+            raise PolicyError(
+                f"policies extend each other in a cycle: {chain}",
+                position=origin,
+                hint="remove one of the `extends` entries",
+            )
         if len(stack) >= MAX_EXTENDS_DEPTH:
-            raise PolicyError(f"`extends` goes more than {MAX_EXTENDS_DEPTH} levels deep")
+            raise PolicyError(
+                f"`extends` goes more than {MAX_EXTENDS_DEPTH} levels deep", position=origin
+            )
         located = read_located(path)
         document = parse_document(located)
         composed = _Composed(name=document.metadata.name, description=document.metadata.description)
@@ -207,7 +217,8 @@ class _Loader:
             composed.absorb(base)
         for index, target in enumerate(document.extends):
             base_path = self._resolve_extends(target, path, located, index)
-            composed.absorb(self.compose(base_path, (*stack, resolved)))
+            where = located.position(("extends", index))
+            composed.absorb(self.compose(base_path, (*stack, resolved), origin=where))
         composed.files.insert(0, str(path))
         if document.settings is not None:
             composed.settings.update(

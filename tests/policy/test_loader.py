@@ -282,8 +282,10 @@ def test_extends_missing_file(tmp_path: Path) -> None:
 def test_extends_cycle(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "extends: [b.yaml]\n")
     write(tmp_path, "b.yaml", "extends: [a.yaml]\n")
-    with pytest.raises(PolicyError, match="cycle"):
+    with pytest.raises(PolicyError, match="cycle") as err:
         load_policy(tmp_path / "a.yaml", checks=CHECKS)
+    assert err.value.position is not None
+    assert (err.value.position.file, err.value.position.line) == (str(tmp_path / "b.yaml"), 5)
 
 
 def test_extends_shipped_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
