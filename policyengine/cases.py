@@ -9,7 +9,6 @@ at the top of the package; ``run_case`` is importable for parametrised tests.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +18,7 @@ from typing import Any
 from policyengine.checks import registry
 from policyengine.checks.base import Check
 from policyengine.engine import evaluate
-from policyengine.model import Evidence, InputError, PolicyEngineError, PolicyError, Position, Sbom
+from policyengine.model import Evidence, PolicyEngineError, PolicyError, Position, Sbom
 from policyengine.model.verdict import Verdict
 from policyengine.policy.loader import load_policy
 from policyengine.policy.selectors import purl_key
@@ -86,13 +85,9 @@ def _default_evidence(path: Path) -> Evidence:
 
 def bundle_loader() -> EvidenceLoader:
     """``policyengine.enrich.bundle.load_bundle`` (the evidence bundle reader, FORMATS.md §1)."""
-    try:
-        module = importlib.import_module("policyengine.enrich.bundle")
-    except ImportError:
-        raise InputError(
-            "this build cannot read evidence bundles (policyengine.enrich.bundle is missing)"
-        ) from None
-    loader: EvidenceLoader = module.load_bundle
+    from policyengine.enrich.bundle import load_bundle
+
+    loader: EvidenceLoader = load_bundle
     return loader
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import inspect
 import json
 import os
@@ -24,6 +23,7 @@ from policyengine import __version__
 from policyengine.model import PolicyEngineError, UsageError
 
 if TYPE_CHECKING:
+    from policyengine.enrich import EnrichSettings
     from policyengine.model import Evidence, Sbom
     from policyengine.model.policy import Policy
     from policyengine.model.verdict import Verdict
@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_diff(sub)
     _add_policy(sub)
     _add_checks(sub)
+    _add_enrich(sub)
+    _add_db(sub)
     return parser
 
 
@@ -98,6 +100,97 @@ def _run_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_endpoint_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pypi-url", metavar="URL", help="PyPI base URL (env POLICYENGINE_PYPI_URL)")
+    p.add_argument("--npm-url", metavar="URL", help="npm registry URL (env POLICYENGINE_NPM_URL)")
+    p.add_argument("--osv-url", metavar="URL", help="OSV API base URL (env POLICYENGINE_OSV_URL)")
+    p.add_argument("--cache-dir", metavar="DIR", help="cache folder (env POLICYENGINE_CACHE_DIR)")
+    p.add_argument(
+        "--offline", action="store_true", help="use only the cache and the offline database"
+    )
+    p.add_argument(
+        "--advisories",
+        choices=("auto", "api", "db", "off"),
+        default="auto",
+        help="advisory source: OSV API online / local db offline (auto), or force one",
+    )
+
+
+def _add_enrich(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("enrich", help="fetch registry and advisory facts into an evidence bundle")
+    p.add_argument("inputs", metavar="INPUT", nargs="+", help="SBOMs or lockfiles")
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="evidence bundle to write")
+    _add_endpoint_options(p)
+    _add_input_options(p)
+    p.set_defaults(handler=_run_enrich)
+
+
+def _add_db(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("db", help="the offline advisory database")
+    actions = p.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
+    actions.required = True
+    imp = actions.add_parser("import", help="import OSV records (zip, folder, or file)")
+    imp.add_argument("path", metavar="PATH", help="OSV export: a zip or a folder of JSON/YAML")
+    imp.add_argument("--cache-dir", metavar="DIR", help="cache folder (env POLICYENGINE_CACHE_DIR)")
+    imp.set_defaults(handler=_run_db_import)
+
+
+def _enrich_settings(args: argparse.Namespace) -> EnrichSettings:
+    from policyengine.enrich import settings_from
+
+    return settings_from(
+        os.environ,
+        pypi_url=getattr(args, "pypi_url", None),
+        npm_url=getattr(args, "npm_url", None),
+        osv_url=getattr(args, "osv_url", None),
+        cache_dir=args.cache_dir,
+        offline=getattr(args, "offline", False),
+        advisories=getattr(args, "advisories", None),
+    )
+
+
+def _run_enrich(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from policyengine.enrich import dump_bundle, enrich
+    from policyengine.model import Sbom
+
+    settings = _enrich_settings(args)
+    sboms = [_read(args, path) for path in args.inputs]
+    components = tuple(c for sbom in sboms if isinstance(sbom, Sbom) for c in sbom.components)
+    first = sboms[0]
+    assert isinstance(first, Sbom)
+    evidence = enrich(replace(first, components=components), settings)
+    try:
+        with open(args.output, "wb") as handle:
+            handle.write(dump_bundle(evidence))
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+    return 0
+
+
+def _run_db_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from policyengine.enrich.osv_db import AdvisoryDb
+
+    settings = _enrich_settings(args)
+    db = AdvisoryDb(settings.cache_dir)
+    try:
+        report = db.import_path(Path(args.path))
+        total = db.count()
+    finally:
+        db.close()
+    print(
+        f"imported {report.records} advisories from {args.path} "
+        f"({len(report.skipped)} files skipped; {total} in {db.path})",
+        file=sys.stderr,
+    )
+    for name, reason in report.skipped[:20]:
+        print(f"  skipped {name}: {reason}", file=sys.stderr)
+    return 0
+
+
 def _write(output: str | None, text: str) -> None:
     if output:
         try:
@@ -131,13 +224,12 @@ def _add_judge_options(p: argparse.ArgumentParser) -> None:
         default="fail",
         help="exit 1 on a failing verdict (default) or also on warnings",
     )
-    p.add_argument("--offline", action="store_true", help="no network: cache and offline db only")
     p.add_argument("--evidence", metavar="FILE", help="judge on this evidence bundle (no network)")
     p.add_argument("--record", metavar="FILE", help="also write the evidence used to FILE")
     p.add_argument(
         "--now", metavar="TIMESTAMP", help="evaluation time, RFC 3339 (default: the clock)"
     )
-    p.add_argument("--cache-dir", metavar="DIR", help="cache folder (env POLICYENGINE_CACHE_DIR)")
+    _add_endpoint_options(p)
     _add_input_options(p)
 
 
@@ -210,32 +302,14 @@ def _evidence(args: argparse.Namespace, sboms: Sequence[Sbom], policy: Policy) -
     needed = required_facts(policy, sboms)
     if not needed:
         return Evidence()
-    try:
-        enrich_module = importlib.import_module("policyengine.enrich")
-        enrich = enrich_module.enrich
-        settings_from = enrich_module.settings_from
-    except (ImportError, AttributeError):
-        print(
-            "policyengine: warning: this build cannot fetch evidence; every fact is missing",
-            file=sys.stderr,
-        )
-        return Evidence()
-    settings = settings_from(
-        os.environ,
-        pypi_url=getattr(args, "pypi_url", None),
-        npm_url=getattr(args, "npm_url", None),
-        osv_url=getattr(args, "osv_url", None),
-        cache_dir=args.cache_dir,
-        offline=args.offline,
-    )
+    from policyengine.enrich import dump_bundle, enrich
+
     components = tuple(c for sbom in sboms for c in sbom.components)
-    evidence: Evidence = enrich(
-        dataclasses.replace(sboms[0], components=components), settings, needed
-    )
+    merged = dataclasses.replace(sboms[0], components=components)
+    evidence = enrich(merged, _enrich_settings(args), needed)
     if args.record:
-        data: bytes = enrich_module.dump_bundle(evidence)
         try:
-            Path(args.record).write_bytes(data)
+            Path(args.record).write_bytes(dump_bundle(evidence))
         except OSError as exc:
             raise UsageError(f"cannot write {args.record}: {exc.strerror}") from None
     return evidence

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import types
 from pathlib import Path
 from typing import Any
 
@@ -109,9 +108,11 @@ def test_incomplete_evidence_exits_4(run_cli: Run, tmp_path: Path) -> None:
     assert "incomplete" in out.splitlines()[0]
 
 
-def test_enrichment_is_called_lazily_and_recorded(
+def test_enrichment_is_called_with_the_needed_kinds_and_recorded(
     run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import policyengine.enrich as enrich_module
+
     calls: dict[str, Any] = {}
 
     def enrich(sbom: Any, settings: Any, kinds: Any) -> Evidence:
@@ -120,17 +121,8 @@ def test_enrichment_is_called_lazily_and_recorded(
         calls["settings"] = settings
         return Evidence(digest="sha256:recorded")
 
-    fake = types.SimpleNamespace(
-        enrich=enrich,
-        settings_from=lambda env, **kw: kw,
-        dump_bundle=lambda evidence: b'{"recorded": true}',
-    )
-    real_import = cli.importlib.import_module
-    monkeypatch.setattr(
-        cli.importlib,
-        "import_module",
-        lambda name: fake if name == "policyengine.enrich" else real_import(name),
-    )
+    monkeypatch.setattr(enrich_module, "enrich", enrich)
+    monkeypatch.setattr(enrich_module, "dump_bundle", lambda evidence: b'{"recorded": true}')
     source, _, policy = _files(tmp_path)
     record = tmp_path / "recorded.json"
     code, out, _ = run_cli(
@@ -143,33 +135,55 @@ def test_enrichment_is_called_lazily_and_recorded(
         "--offline",
         "--record",
         str(record),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--pypi-url",
+        "http://127.0.0.1:9/pypi",
         "--format",
         "json",
     )
     assert code == 4
     assert calls["components"] == ["litellm", "requests"]
     assert calls["kinds"] == {FactKind.PACKAGE}
-    assert calls["settings"]["offline"] is True
+    assert calls["settings"].offline is True
+    assert calls["settings"].pypi_url.startswith("http://127.0.0.1:9/pypi")
+    assert calls["settings"].cache_dir == tmp_path / "cache"
     assert record.read_bytes() == b'{"recorded": true}'
     assert json.loads(out)["evidence_digest"] == "sha256:recorded"
 
 
-def test_without_enrichment_every_fact_is_missing(
+def test_offline_with_an_empty_cache_every_fact_is_missing(run_cli: Run, tmp_path: Path) -> None:
+    source, _, policy = _files(tmp_path)
+    code, out, _ = run_cli(
+        "check",
+        source,
+        "--policy",
+        policy,
+        "--now",
+        NOW,
+        "--offline",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--format",
+        "json",
+    )
+    assert code == 4
+    results = json.loads(out)["results"]
+    assert {r["outcome"] for r in results} == {"unknown"}
+
+
+def test_no_enrichment_when_no_rule_needs_facts(
     run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_import = cli.importlib.import_module
+    import policyengine.enrich as enrich_module
 
-    def no_enrich(name: str) -> Any:
-        if name == "policyengine.enrich":
-            raise ImportError(name)
-        return real_import(name)
+    def refuse(*args: Any) -> Evidence:
+        raise AssertionError("enrichment must not run")
 
-    monkeypatch.setattr(cli.importlib, "import_module", no_enrich)
-    source, _, policy = _files(tmp_path)
-    code, out, err = run_cli("check", source, "--policy", policy, "--now", NOW, "--format", "json")
-    assert code == 4
-    assert "every fact is missing" in err
-    assert {r["outcome"] for r in json.loads(out)["results"]} == {"unknown"}
+    monkeypatch.setattr(enrich_module, "enrich", refuse)
+    source, _, policy = _files(tmp_path, WARN_POLICY)
+    code, _, _ = run_cli("check", source, "--policy", policy, "--now", NOW)
+    assert code == 0
 
 
 def test_several_policies(run_cli: Run, tmp_path: Path) -> None:
