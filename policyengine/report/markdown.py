@@ -104,9 +104,11 @@ def _waiver_line(label: str, status: WaiverStatus) -> str:
     soon = " **expiring soon**" if status.expiring else ""
     return (
         f"- {label}: `{_cell(waiver.rule)}` on `{_cell(target)}`{expires}{soon} — "
-        f"{_cell(waiver.reason)} ({status.matched} results)"
+        f"{_cell(waiver.reason)} ({status.matched} result{'' if status.matched == 1 else 's'})"
     )
 
 
 def _cell(text: str) -> str:
+    # Input data must not close our <details> or inject markup into the comment.
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("|", "\\|").replace("\n", " ").replace("`", "'")

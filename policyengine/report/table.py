@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from policyengine.model.verdict import Verdict
 
@@ -28,7 +30,7 @@ def render_table(verdict: Verdict, *, width: int = 120, color: bool = False) -> 
     )
     s = verdict.summary
     console.print(
-        f"[bold]{verdict.outcome.upper()}[/bold]  policy {verdict.policy.name}  "
+        f"[bold]{verdict.outcome.upper()}[/bold]  policy {escape(verdict.policy.name)}  "
         f"{s.components} components, {s.rules} rules: "
         f"{s.failed} fail, {s.warned} warn, {s.unknown} unknown, {s.error} error, "
         f"{s.waived} waived, {s.info} info, {s.passed} pass",
@@ -43,21 +45,28 @@ def render_table(verdict: Verdict, *, width: int = 120, color: bool = False) -> 
         table.add_column("message", overflow="fold")
         for r in shown:
             name = (r.component.purl or r.component.ref) if r.component else "(document)"
-            table.add_row(f"[{_STYLE[r.outcome]}]{r.outcome}[/]", r.rule, name, r.message)
+            # Text, not markup: messages quote input data, which may contain [brackets].
+            table.add_row(
+                Text(r.outcome, style=_STYLE[r.outcome]), Text(r.rule), Text(name), Text(r.message)
+            )
         console.print(table)
     for status in (*verdict.waivers.applied, *verdict.waivers.unused):
         if status.expiring:
             console.print(
-                f"waiver for {status.waiver.rule} on {status.waiver.component} expires in "
-                f"{status.days_left} days",
+                escape(
+                    f"waiver for {status.waiver.rule} on {status.waiver.component} expires in "
+                    f"{status.days_left} days"
+                ),
                 highlight=False,
             )
     for status in verdict.waivers.expired:
         console.print(
-            f"expired waiver: {status.waiver.rule} on {status.waiver.component}", highlight=False
+            escape(f"expired waiver: {status.waiver.rule} on {status.waiver.component}"),
+            highlight=False,
         )
     for status in verdict.waivers.unused:
         console.print(
-            f"unused waiver: {status.waiver.rule} on {status.waiver.component}", highlight=False
+            escape(f"unused waiver: {status.waiver.rule} on {status.waiver.component}"),
+            highlight=False,
         )
     return buffer.getvalue()

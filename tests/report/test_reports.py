@@ -151,3 +151,20 @@ def test_markdown_stays_within_a_comment(verdict: Verdict) -> None:
     problems = sum(1 for r in many.results if r.outcome in {"fail", "error", "unknown", "warn"})
     assert f"… and {problems - MAX_LISTED} more in the details below." in text
     assert len(text) < 65_536
+
+
+def test_table_does_not_read_messages_as_markup(verdict: Verdict) -> None:
+    from dataclasses import replace
+
+    first = replace(verdict.results[0], outcome="fail", message="bad [/bold] [red]x[/red]")
+    text = render(replace(verdict, results=(first,)), "table")
+    assert "bad [/bold] [red]x[/red]" in text
+
+
+def test_markdown_escapes_input_html(verdict: Verdict) -> None:
+    from dataclasses import replace
+
+    first = replace(verdict.results[0], outcome="fail", message="</details><img src=x> a|b")
+    text = render(replace(verdict, results=(first,)), "markdown")
+    assert "</details><img" not in text
+    assert "&lt;/details&gt;&lt;img src=x&gt; a\\|b" in text
