@@ -18,11 +18,11 @@ _ORDER = ("fail", "error", "unknown", "warn", "info", "waived", "pass")
 def render_markdown(verdict: Verdict) -> str:
     """The verdict as GitHub-flavoured Markdown."""
     s = verdict.summary
-    inputs = ", ".join(f"`{i}`" for i in verdict.subject.inputs)
+    inputs = ", ".join(_code(i) for i in verdict.subject.inputs)
     lines = [
         f"## {_ICON[verdict.outcome]} policyengine: **{verdict.outcome}**",
         "",
-        f"Policy `{verdict.policy.name}` · inputs {inputs}"
+        f"Policy {_code(verdict.policy.name)} · inputs {inputs}"
         f" · evaluated {verdict.evaluated_at.isoformat().replace('+00:00', 'Z')}",
         "",
         "| fail | warn | unknown | error | waived | info | pass |",
@@ -55,7 +55,7 @@ def render_markdown(verdict: Verdict) -> str:
             f"({len(verdict.coverage.unidentified)})</summary>",
             "",
         ]
-        lines += [f"- `{_cell(u.ref)}`: {_cell(u.reason)}" for u in verdict.coverage.unidentified]
+        lines += [f"- {_code(u.ref)}: {_cell(u.reason)}" for u in verdict.coverage.unidentified]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
 
@@ -70,7 +70,7 @@ def _table(results: Sequence[RuleResult]) -> list[str]:
             message += f" — {r.remediation}"
         if r.waiver is not None:
             message += f" (waived: {r.waiver.reason})"
-        rows.append(f"| {r.outcome} | `{_cell(r.rule)}` | `{_cell(name)}` | {_cell(message)} |")
+        rows.append(f"| {r.outcome} | {_code(r.rule)} | {_code(name)} | {_cell(message)} |")
     return rows
 
 
@@ -103,9 +103,14 @@ def _waiver_line(label: str, status: WaiverStatus) -> str:
     expires = f", expires {waiver.expires.isoformat()}" if waiver.expires else ""
     soon = " **expiring soon**" if status.expiring else ""
     return (
-        f"- {label}: `{_cell(waiver.rule)}` on `{_cell(target)}`{expires}{soon} — "
+        f"- {label}: {_code(waiver.rule)} on {_code(target)}{expires}{soon} — "
         f"{_cell(waiver.reason)} ({status.matched} result{'' if status.matched == 1 else 's'})"
     )
+
+
+def _code(text: str) -> str:
+    """A code span: HTML inside it is shown as text, so only backticks and pipes matter."""
+    return "`" + text.replace("`", "'").replace("|", "\\|").replace("\n", " ") + "`"
 
 
 def _cell(text: str) -> str:
