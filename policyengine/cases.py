@@ -43,6 +43,8 @@ class CaseResult:
     """The check slugs the case's policy exercises."""
     outcomes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Per check slug, the result outcomes the case expects (its coverage)."""
+    rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per rule (``defining-file rule-id``), the outcomes the case expects."""
 
 
 def find_cases(paths: Iterable[str | Path]) -> list[Path]:
@@ -122,6 +124,15 @@ def run_case(
         check = rule_check.get(item["rule"])
         if check:
             outcomes.setdefault(check, set()).add(item["outcome"])
+    # Rules are named by the file that defines them, so that the rules of a shared
+    # (e.g. shipped) policy add up across the cases that extend it.
+    names = {
+        r.id: f"{_short((r.source or policy.name).rsplit(':', 1)[0])} {r.id}" for r in policy.rules
+    }
+    by_rule: dict[str, set[str]] = {name: set() for name in names.values()}
+    for item in expected["results"]:
+        name = names.get(item["rule"], f"{policy.name} {item['rule']}")
+        by_rule.setdefault(name, set()).add(item["outcome"])
     return CaseResult(
         str(path),
         not problems,
@@ -129,7 +140,16 @@ def run_case(
         verdict,
         slugs,
         {k: tuple(sorted(v)) for k, v in outcomes.items()},
+        {k: tuple(sorted(v)) for k, v in by_rule.items()},
     )
+
+
+def _short(file: str) -> str:
+    """``file`` relative to the working folder when it lies inside it."""
+    try:
+        return str(Path(file).relative_to(Path.cwd()))
+    except ValueError:
+        return file
 
 
 def _expected(path: Path) -> dict[str, Any]:

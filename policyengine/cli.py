@@ -402,10 +402,13 @@ def _run_policy_test(args: argparse.Namespace) -> int:
         )
     failed = 0
     covered: dict[str, set[str]] = {}
+    rules: dict[str, set[str]] = {}
     for folder in cases:
         result = run_case(folder)
         for check, outcomes in result.outcomes.items():
             covered.setdefault(check, set()).update(outcomes)
+        for rule, outcomes in result.rules.items():
+            rules.setdefault(rule, set()).update(outcomes)
         if result.passed:
             print(f"ok    {folder}")
         else:
@@ -418,6 +421,10 @@ def _run_policy_test(args: argparse.Namespace) -> int:
     for slug in (c.slug for c in registry.CHECKS):
         seen = covered.get(slug)
         print(f"  {slug:28} {', '.join(sorted(seen)) if seen else 'no cases'}")
+    exercised = sum(1 for outcomes in rules.values() if outcomes)
+    print(f"rule coverage: {exercised} of {len(rules)} rules have an expected result")
+    for rule in sorted(rules):
+        print(f"  {rule:40} {', '.join(sorted(rules[rule])) or 'not exercised'}")
     return 1 if failed else 0
 
 

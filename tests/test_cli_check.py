@@ -271,6 +271,8 @@ def test_policy_test(run_cli: Run, tmp_path: Path) -> None:
     assert "1 passed, 0 failed" in out
     assert "fake-status" in out and "fail, pass" in out
     assert "fake-doc" in out and "no cases" in out
+    assert "rule coverage: 2 of 2 rules have an expected result" in out
+    assert "policy.yaml status" in out and "policy.yaml custom" in out
     broken = make_case(
         tmp_path / "cases" / "fake-status" / "pass-wrong", GOOD.replace("fail", "pass")
     )

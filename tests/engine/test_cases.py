@@ -79,6 +79,11 @@ def test_passing_case(tmp_path: Path) -> None:
     assert result.passed, result.problems
     assert result.checks == ("expr", "fake-status")
     assert result.outcomes == {"fake-status": ("fail", "pass"), "expr": ("warn",)}
+    policy_file = str(tmp_path / "fail-quarantined" / "policy.yaml")
+    assert result.rules == {
+        f"{policy_file} status": ("fail", "pass"),
+        f"{policy_file} custom": ("warn",),
+    }
     assert result.verdict is not None and result.verdict.outcome == "fail"
 
 
