@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from policyengine.checks.base import Check
+from policyengine.checks.expr import ExprCheck
 
-CHECKS: tuple[type[Check], ...] = ()
+CHECKS: tuple[type[Check], ...] = (ExprCheck,)
 """Every check type, in documentation order. Add new checks here, nowhere else."""
 
 
