@@ -28,6 +28,9 @@ _ALG_ALIASES = {
     "blake2b-256": "blake2b_256",
     "blake2b-384": "blake2b_384",
     "blake2b-512": "blake2b_512",
+    "blake2b256": "blake2b_256",
+    "blake2b384": "blake2b_384",
+    "blake2b512": "blake2b_512",
     "blake3": "blake3",
     "md-5": "md5",
 }
