@@ -113,9 +113,16 @@ def normalize_license(expression: str) -> str:
         result = get_spdx_licensing().validate(text)
     except ExpressionError:
         return text
-    if result.normalized_expression and not _syntax_errors(result.errors):
+    if _syntax_errors(result.errors):
+        return text
+    if result.normalized_expression:
         return str(result.normalized_expression)
-    return text
+    # Only unknown keys (LicenseRef-..., ids newer than the bundled list): the syntax is
+    # fine, so still render it canonically, e.g. "(MIT AND LicenseRef-x)" -> "MIT AND LicenseRef-x".
+    try:
+        return str(get_spdx_licensing().parse(text))
+    except ExpressionError:
+        return text
 
 
 def _syntax_errors(errors: list[str]) -> bool:
