@@ -147,8 +147,17 @@ def _same_order(expression: str | None) -> str | None:
 def _summary(path: Path) -> set[tuple[object, ...]]:
     sbom = read_input(path)
     return {
-        (c.ref, c.name, c.version, c.purl, _same_order(c.licenses), c.supplier, c.author, c.direct)
-        + tuple(sorted((h.alg, h.value) for h in c.hashes))
+        (
+            c.ref,
+            c.name,
+            c.version,
+            c.purl,
+            _same_order(c.licenses),
+            c.supplier,
+            c.author,
+            c.direct,
+            *sorted((h.alg, h.value) for h in c.hashes),
+        )
         for c in sbom.components
     }
 
