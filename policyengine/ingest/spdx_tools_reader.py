@@ -20,7 +20,11 @@ from policyengine.ingest.spdx_build import RawDocument, RawPackage
 from policyengine.model import InputError, Location, Position
 
 _LINE = re.compile(r"\bline:? (\d+)", re.IGNORECASE)
-_SETTER = re.compile(r"parameter (\w+)=.*? violates type hint", re.DOTALL)
+# beartype's "SetterError X: Method ...set_field() parameter f="None" violates type hint ..."
+_SETTER = re.compile(
+    r"\[?'?SetterError (\w+): Method .*? parameter (\w+)=(.*?) violates type hint.*?(?:'\]|$)",
+    re.DOTALL,
+)
 _HINT = "fix the document or re-generate it with a current SPDX tool"
 _TV_PACKAGE = re.compile(r"^\s*PackageName\s*:", re.MULTILINE)
 _TV_SPDXID = re.compile(r"^\s*SPDXID\s*:\s*(\S+)")
@@ -89,7 +93,7 @@ def parse_with_spdx_tools(kind: str, text: str, source: str) -> Any:
 def condensed_error(messages: list[str], source: str) -> InputError:
     """One line from spdx-tools' message list: the first problem, its line, and a count."""
     first = messages[0] if messages else "unknown parsing error"
-    first = _SETTER.sub(r"field \1 is missing or has the wrong type", first)
+    first = _SETTER.sub(_setter_text, first)
     first = " ".join(first.split())
     if len(first) > 300:
         first = first[:297] + "..."
@@ -100,6 +104,13 @@ def condensed_error(messages: list[str], source: str) -> InputError:
         position=Position(source, line=int(match.group(1)) if match else None),
         hint=_HINT,
     )
+
+
+def _setter_text(match: re.Match[str]) -> str:
+    element, name, value = match.group(1), match.group(2), match.group(3).strip("\"'")
+    if value == "None":
+        return f"{element} has no {name}, which SPDX requires"
+    return f"{element} field {name} has a value of the wrong type ({value[:60]!r})"
 
 
 def raw_from_document(document: Any, kind: str, text: str, source: str) -> RawDocument:
