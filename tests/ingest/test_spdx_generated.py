@@ -1,4 +1,4 @@
-"""Real generator output: `npm sbom --sbom-format spdx` (see tests/fixtures/generated/README-spdx.md)."""
+"""Real generator output: `npm sbom --sbom-format spdx` (fixtures/generated/README-spdx.md)."""
 
 from __future__ import annotations
 
