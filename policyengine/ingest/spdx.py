@@ -17,7 +17,7 @@ import orjson
 import yaml
 
 from policyengine.ingest.detect import sniff
-from policyengine.ingest.spdx_build import RawDocument, build_sbom
+from policyengine.ingest.spdx_build import build_sbom, gc_paused
 from policyengine.ingest.spdx_dict import raw_from_dict
 from policyengine.ingest.spdx_tools_reader import (
     condensed_error,
@@ -33,6 +33,11 @@ _YAML_LOADER: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 def read_spdx2(data: bytes, source: str, *, validate: bool = False) -> Sbom:
     """Read an SPDX 2.x document in any of its serialisations."""
+    with gc_paused():
+        return _read(data, source, validate=validate)
+
+
+def _read(data: bytes, source: str, *, validate: bool) -> Sbom:
     kind = sniff(data, source)
     if kind not in _SPDX2_KINDS:
         raise InputError(
@@ -54,10 +59,6 @@ def read_spdx2(data: bytes, source: str, *, validate: bool = False) -> Sbom:
         if validate:
             _validate(document, source)
         raw = raw_from_document(document, kind, text, source)
-    return _build(raw, data, source)
-
-
-def _build(raw: RawDocument, data: bytes, source: str) -> Sbom:
     return build_sbom(raw, data, source)
 
 

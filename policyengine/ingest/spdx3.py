@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from policyengine.ingest.spdx_build import RawDocument, RawPackage, build_sbom
+from policyengine.ingest.spdx_build import RawDocument, RawPackage, build_sbom, gc_paused
 from policyengine.model import InputError, Location, Position, Sbom
 
 PACKAGE_TYPES = frozenset({"software_Package", "ai_AIPackage", "dataset_DatasetPackage"})
@@ -35,6 +35,11 @@ _HINT = "SPDX 3 support covers packages, purls, hashes, licenses and dependency 
 
 def read_spdx3(data: bytes, source: str, *, validate: bool = False) -> Sbom:
     """Read an SPDX 3.0 JSON-LD document; ``validate`` is accepted but adds no checks yet."""
+    with gc_paused():
+        return _read(data, source)
+
+
+def _read(data: bytes, source: str) -> Sbom:
     try:
         top = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
     except orjson.JSONDecodeError as exc:
