@@ -180,6 +180,49 @@ def measure(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     return statistics.median(times), peak / 2**20
 
 
+_RSS_CHILD = """
+import resource, sys
+sys.path.insert(0, {root!r})
+sys.path.insert(0, {bench!r})
+import orjson
+import spdx_bench
+from policyengine.ingest import parse_bytes
+data = open({path!r}, "rb").read()
+text = data.decode()
+step = {step!r}
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if step == "orjson":
+    result = orjson.loads(data)
+elif step == "ours":
+    result = parse_bytes(data, "bench.spdx.json")
+else:
+    result = spdx_bench.spdx_tools_parse(text)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) / 1024)
+"""
+
+
+def rss_growth(data: bytes) -> dict[str, float]:
+    """Peak RSS growth (MiB) of each step, each in a fresh interpreter."""
+    import subprocess
+    import tempfile
+
+    here = Path(__file__).resolve().parent
+    results = {}
+    with tempfile.NamedTemporaryFile(suffix=".spdx.json") as tmp:
+        tmp.write(data)
+        tmp.flush()
+        for step in ("orjson", "ours", "spdx-tools"):
+            code = _RSS_CHILD.format(
+                root=str(here.parent), bench=str(here), path=tmp.name, step=step
+            )
+            out = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            )
+            results[step] = float(out.stdout.strip().splitlines()[-1])
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--packages", type=int, default=10_000)
