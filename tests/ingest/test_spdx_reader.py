@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policyengine.ingest import parse_bytes, read_input
+from policyengine.ingest.detect import sniff
 from policyengine.ingest.spdx import read_spdx2
 from policyengine.ingest.spdx_build import actor_name
 from policyengine.ingest.spdx_tools_reader import condensed_error
@@ -502,3 +503,22 @@ def test_any_field_replaced_by_any_value_never_raises_anything_but_input_error(
         assert "\n" not in error.one_line()
     else:
         assert sbom.format == "spdx"
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (
+            b"<?xml version='1.0'?>\n<Document>\n  <SPDXID>x</SPDXID>\n"
+            b"  <spdxVersion>SPDX-2.3</spdxVersion>",
+            "spdx-xml",
+        ),
+        (b'<rdf:RDF xmlns:spdx="http://spdx.org/rdf/terms#">', "spdx-rdf"),
+        (b"<Document><name>not spdx</name></Document>", None),
+        (b"SPDXVersion: SPDX-2.2\n", "spdx-tagvalue"),
+        (b"spdxVersion: SPDX-2.2\n", "spdx-yaml"),
+        (b'{"spdxVersion": "SPDX-2.3"}', "spdx-json"),
+    ],
+)
+def test_sniffing_spdx_serialisations(data: bytes, kind: str | None) -> None:
+    assert sniff(data, "x") == kind
