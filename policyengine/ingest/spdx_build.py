@@ -40,7 +40,20 @@ NO_VALUE = frozenset({"", "NOASSERTION", "NONE"})
 """SPDX's placeholders for "not known" and "nothing": both mean no value for the gate."""
 
 # "A DEPENDS_ON B": A needs B. The *_OF forms point the other way.
-FORWARD_DEPENDENCY = frozenset({"DEPENDS_ON", "CONTAINS", "HAS_PREREQUISITE"})
+FORWARD_DEPENDENCY = frozenset(
+    {
+        "DEPENDS_ON",
+        "CONTAINS",
+        "HAS_PREREQUISITE",
+        "STATIC_LINK",
+        "DYNAMIC_LINK",
+        # SPDX 3 names, as the SPDX 3 reader spells them (camelCase -> UPPER_SNAKE).
+        "HAS_STATIC_LINK",
+        "HAS_DYNAMIC_LINK",
+        "HAS_OPTIONAL_DEPENDENCY",
+        "HAS_PROVIDED_DEPENDENCY",
+    }
+)
 REVERSE_DEPENDENCY = frozenset(
     {
         "DEPENDENCY_OF",
@@ -280,8 +293,14 @@ def _license(pkg: RawPackage) -> str | None:
 
 
 def _dependency_edges(doc: RawDocument, ids: set[str]) -> dict[str, list[str]]:
+    """Package -> packages it depends on, looking through files and other non-packages.
+
+    SPDX often routes a dependency through a file: the package CONTAINS its binary,
+    and the binary DYNAMIC_LINKs a library package. Such a library is a dependency of
+    the package; files themselves are not components.
+    """
     # dict keys as an ordered set: a root with 10k dependencies must not cost 10k^2 / 2.
-    edges: dict[str, dict[str, None]] = {}
+    graph: dict[str, dict[str, None]] = {}
     for left, kind, right in doc.relationships:
         if kind in FORWARD_DEPENDENCY:
             parent, child = left, right
@@ -289,10 +308,27 @@ def _dependency_edges(doc: RawDocument, ids: set[str]) -> dict[str, list[str]]:
             parent, child = right, left
         else:
             continue
-        # Files and snippets are not components: only package-to-package edges count.
-        if parent in ids and child in ids and parent != child:
-            edges.setdefault(parent, {})[child] = None
-    return {parent: list(children) for parent, children in edges.items()}
+        if parent != child:
+            graph.setdefault(parent, {})[child] = None
+    edges: dict[str, list[str]] = {}
+    for package in ids:
+        if package not in graph:
+            continue
+        found: dict[str, None] = {}
+        seen = {package}
+        stack = list(reversed(graph[package]))
+        while stack:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            if node in ids:
+                found[node] = None
+            else:
+                stack.extend(reversed(graph.get(node, {})))
+        if found:
+            edges[package] = list(found)
+    return edges
 
 
 def _roots(doc: RawDocument, ids: set[str]) -> list[str]:

@@ -106,6 +106,20 @@ def test_direct_and_transitive_from_relationships() -> None:
     }
 
 
+def test_dependencies_routed_through_files_reach_the_packages() -> None:
+    # tools-golang style: the package CONTAINS its binary, the binary links the libraries.
+    sbom = read_input(corpus_path("spdx/spdx-examples/software/example4/spdx2.2/example4-bin.spdx"))
+    assert sbom.roots == ("SPDXRef-Package-main-bin",)
+    assert dict(sbom.dependencies) == {
+        "SPDXRef-Package-main-bin": ("SPDXRef-libc", "SPDXRef-libdl")
+    }
+    assert {c.ref: c.direct for c in sbom.components} == {
+        "SPDXRef-Package-main-bin": None,
+        "SPDXRef-libc": True,
+        "SPDXRef-libdl": True,
+    }
+
+
 def test_no_dependency_relationships_means_direct_is_unknown() -> None:
     sbom = _read(_doc(GRAPH_PACKAGES, [["SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-app"]]))
     assert {c.direct for c in sbom.components} == {None}
