@@ -536,3 +536,44 @@ def test_any_field_replaced_by_any_value_never_raises_anything_but_input_error(
 )
 def test_sniffing_spdx_serialisations(data: bytes, kind: str | None) -> None:
     assert sniff(data, "x") == kind
+
+
+_TV_HEAD = (
+    "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\n"
+    "DocumentName: t\nDocumentNamespace: https://x/t\nCreator: Tool: t\n"
+    "Created: 2026-01-01T00:00:00Z\n"
+)
+_TV_LINES = st.sampled_from(
+    [
+        "PackageName: p",
+        "SPDXID: SPDXRef-p",
+        "PackageVersion: 1.0",
+        "PackageDownloadLocation: NOASSERTION",
+        "FilesAnalyzed: false",
+        "PackageLicenseDeclared: MIT AND (",
+        "PackageLicenseConcluded: NOASSERTION",
+        "PackageChecksum: SHA1: 85ed0817af83a24ad8da68c2b5094de69833983c",
+        "PackageChecksum: SHA1 nothex",
+        "ExternalRef: PACKAGE-MANAGER purl pkg:npm/p@1.0",
+        "ExternalRef: PACKAGE-MANAGER purl",
+        "Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-p",
+        "Relationship: SPDXRef-p DEPENDS_ON",
+        "PackageSupplier: Organization: ACME",
+        "PackageSupplier: Nobody",
+        "PackageComment: <text>open",
+        "Created: yesterday",
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(_TV_LINES | st.text(max_size=20), max_size=8))
+def test_tag_value_never_raises_anything_but_input_error(lines: list[str]) -> None:
+    data = (_TV_HEAD + "\n".join(lines) + "\n").encode()
+    try:
+        sbom = parse_bytes(data, "fuzz.spdx")
+    except InputError as error:
+        assert error.exit_code == 3
+        assert "\n" not in error.one_line()
+    else:
+        assert sbom.format == "spdx"
