@@ -55,7 +55,7 @@ def _read(data: bytes, source: str, *, validate: bool) -> Sbom:
     else:
         if kind in ("spdx-rdf", "spdx-xml"):
             refuse_unsafe_xml(data, source)
-        document = parse_with_spdx_tools(kind, text, source)
+        document = parse_with_spdx_tools(kind, text, source, strict=validate)
         if validate:
             _validate(document, source)
         raw = raw_from_document(document, kind, text, source)

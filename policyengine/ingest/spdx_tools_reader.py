@@ -52,8 +52,14 @@ def refuse_unsafe_xml(data: bytes, source: str) -> None:
         ) from None
 
 
-def parse_with_spdx_tools(kind: str, text: str, source: str) -> Any:
-    """Parse ``kind`` text (spdx-tagvalue, spdx-rdf, spdx-xml) into an spdx-tools Document."""
+def parse_with_spdx_tools(kind: str, text: str, source: str, *, strict: bool = False) -> Any:
+    """Parse ``kind`` text (spdx-tagvalue, spdx-rdf, spdx-xml) into an spdx-tools Document.
+
+    Unless ``strict``, an RDF document without a data license is read as CC0-1.0: SPDX 2
+    allows no other value, the gate never reads it, spdx-tools' own tag-value and JSON
+    parsers default it the same way (osv-scalibr's RDF test document omits it).
+    ``strict`` (``--validate``) reports it.
+    """
     from spdx_tools.spdx.parser.error import SPDXParsingError
 
     _patch_tagvalue_licensing()
@@ -73,6 +79,8 @@ def parse_with_spdx_tools(kind: str, text: str, source: str) -> Any:
 
             graph = Graph()
             graph.parse(data=text, format="xml")
+            if not strict:
+                _default_rdf_data_license(graph)
             return translate_graph_to_document(graph)
         return _parse_xml(text)
     except SPDXParsingError as exc:
@@ -188,6 +196,17 @@ def _tagvalue_lines(text: str) -> dict[str, int]:
             lines.setdefault(match.group(1), pending)
             pending = None
     return lines
+
+
+def _default_rdf_data_license(graph: Any) -> None:
+    from rdflib import RDF, URIRef
+    from spdx_tools.spdx.rdfschema.namespace import SPDX_NAMESPACE
+
+    for doc_node in graph.subjects(RDF.type, SPDX_NAMESPACE.SpdxDocument):
+        if graph.value(doc_node, SPDX_NAMESPACE.dataLicense) is None:
+            graph.add(
+                (doc_node, SPDX_NAMESPACE.dataLicense, URIRef("http://spdx.org/licenses/CC0-1.0"))
+            )
 
 
 def _parse_xml(text: str) -> Any:

@@ -7,8 +7,9 @@ Version, PURLType). Two deliberate differences, asserted below:
 - osv-scalibr folds a package that is ``DESCENDANT_OF`` / ``ANCESTOR_OF`` another into
   it; we list every SPDX package (nothing silently dropped), so the extra downstream
   packages appear as unidentified components.
-- ``sbom.spdx.rdf`` has no ``dataLicense``, which SPDX 2.3 §6.2 requires (1..1);
-  osv-scalibr's Go parser tolerates it, spdx-tools (our RDF parser) refuses it.
+- ``sbom.spdx.rdf`` has no ``dataLicense``, which SPDX 2.3 §6.2 requires (1..1, and
+  CC0-1.0 is its only allowed value). Like osv-scalibr we read it by default (the value
+  is implied); ``validate=True`` reports it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ EXPECTED: dict[str, set[tuple[str, str, str]]] = {
     "purl_and_cpe.spdx.json": {("nginx", "1.21.1", "generic"), ("openssl", "1.1.1l", "generic")},
     "sbom.spdx": {("openssl", "1.1.1l", "generic")},
     "sbom.spdx.yml": {("openssl", "1.1.1l", "generic")},
+    "sbom.spdx.rdf": {("openssl", "1.1.1l", "generic")},
     "dhi/.spdx.dhi-pkg-python.json": {("pkg-python", "3.14.3-debian13", "docker")},
     "dhi/.spdx.dhi-python.json": {("python", "3.14.3-debian13-dev", "docker")},
     "dhi/.spdx.python.json": {("python", "3.14.3", "dhi")},
@@ -52,6 +54,7 @@ UNIDENTIFIED: dict[str, set[tuple[str, str, str | None]]] = {
     "purl_and_cpe.spdx.json": set(),
     "sbom.spdx": {("SPDXRef-nginx", "Nginx", None)},
     "sbom.spdx.yml": {("SPDXRef-nginx", "Nginx", None)},
+    "sbom.spdx.rdf": {("SPDXRef-nginx", "Nginx", None)},
     "dhi/.spdx.dhi-pkg-python.json": set(),
     "dhi/.spdx.dhi-python.json": set(),
     "dhi/.spdx.python.json": set(),
@@ -104,10 +107,10 @@ def test_purl_filed_under_security_category_still_counts() -> None:
     assert openssl.identified
 
 
-def test_rdf_without_data_license_is_refused_with_the_reason() -> None:
+def test_rdf_without_data_license_is_reported_under_validate() -> None:
     path = corpus_path(TESTDATA, "sbom.spdx.rdf")
     with pytest.raises(InputError) as raised:
-        read_input(path)
+        read_input(path, validate=True)
     assert "has no data_license, which SPDX requires" in raised.value.one_line()
     assert raised.value.exit_code == 3
 
