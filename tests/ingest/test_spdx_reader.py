@@ -577,3 +577,13 @@ def test_tag_value_never_raises_anything_but_input_error(lines: list[str]) -> No
         assert "\n" not in error.one_line()
     else:
         assert sbom.format == "spdx"
+
+
+def test_license_refs_are_rendered_canonically_and_spdx3_hash_names_map() -> None:
+    from policyengine.ingest.normalize import normalize_hash_alg, normalize_license
+
+    assert normalize_license("(mit AND LicenseRef-x)") == "MIT AND LicenseRef-x"
+    assert normalize_license("LicenseRef-a or LicenseRef-b") == "LicenseRef-a OR LicenseRef-b"
+    assert normalize_license("MIT AND (") == "MIT AND ("  # broken syntax stays as written
+    assert normalize_hash_alg("blake2b256") == "blake2b_256"
+    assert normalize_hash_alg("sha3_256") == "sha3_256"
