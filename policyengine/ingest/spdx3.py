@@ -29,6 +29,12 @@ _LICENSE_TYPES = frozenset({"simplelicensing_LicenseExpression", "expandedlicens
 _RELATIONSHIP_TYPES = frozenset({"Relationship", "LifecycleScopedRelationship"})
 _LISTED_LICENSE = re.compile(r"^https?://spdx\.org/licenses/([A-Za-z0-9.+-]+)$")
 _NO_LICENSE = ("NoAssertionLicense", "NoneLicense")
+_SCOPED_DEPENDENCY = {
+    "development": "DEV_DEPENDENCY_OF",
+    "test": "TEST_DEPENDENCY_OF",
+    "build": "BUILD_DEPENDENCY_OF",
+    "runtime": "RUNTIME_DEPENDENCY_OF",
+}
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 _HINT = "SPDX 3 support covers packages, purls, hashes, licenses and dependency relationships"
 
@@ -163,6 +169,8 @@ class _Graph:
         self, element: Mapping[str, Any], raw: RawDocument, licenses: dict[str, dict[str, str]]
     ) -> None:
         kind = _text(element.get("relationshipType")) or ""
+        scope = _text(element.get("scope"))
+        scoped = _SCOPED_DEPENDENCY.get(scope) if scope else None
         left = _ref(element.get("from"))
         if not left:
             return
@@ -176,6 +184,9 @@ class _Graph:
                 "software_Sbom",
             ):
                 raw.describes.append(right)
+            elif kind == "dependsOn" and scoped is not None:
+                # A LifecycleScopedRelationship, said the SPDX 2 way: "B DEV_DEPENDENCY_OF A".
+                raw.relationships.append((right, scoped, left))
             else:
                 raw.relationships.append((left, _CAMEL.sub("_", kind).upper(), right))
 

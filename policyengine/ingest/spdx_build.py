@@ -68,6 +68,15 @@ REVERSE_DEPENDENCY = frozenset(
     }
 )
 
+_SCOPE_OF = {
+    "DEV_DEPENDENCY_OF": "excluded",
+    "TEST_DEPENDENCY_OF": "excluded",
+    "BUILD_DEPENDENCY_OF": "excluded",
+    "OPTIONAL_DEPENDENCY_OF": "optional",
+    "HAS_OPTIONAL_DEPENDENCY": "optional",
+    "RUNTIME_DEPENDENCY_OF": "required",
+}
+
 # SPDX 2.3 Annex F package-manager reference types that name an ecosystem on their own.
 _REF_ECOSYSTEMS = {
     "npm": "npm",
@@ -135,8 +144,14 @@ def build_sbom(doc: RawDocument, data: bytes, source: str) -> Sbom:
     edges = _dependency_edges(doc, ids)
     roots = _roots(doc, ids)
     direct = _direct_flags(roots, edges, ids)
+    scopes = _scopes(doc, ids)
     components = tuple(
-        _component(p, source, direct.get(p.spdx_id) if direct is not None else None)
+        _component(
+            p,
+            source,
+            direct.get(p.spdx_id) if direct is not None else None,
+            scopes.get(p.spdx_id),
+        )
         for p in doc.packages
     )
     dependencies = tuple(
@@ -184,7 +199,7 @@ def _metadata(doc: RawDocument) -> SbomMetadata:
     )
 
 
-def _component(pkg: RawPackage, source: str, direct: bool | None) -> Component:
+def _component(pkg: RawPackage, source: str, direct: bool | None, scope: str | None) -> Component:
     ecosystem, name, version, purl, reason = _identity(pkg)
     return Component(
         ref=pkg.spdx_id,
@@ -197,6 +212,7 @@ def _component(pkg: RawPackage, source: str, direct: bool | None) -> Component:
         supplier=actor_name(pkg.supplier),
         author=actor_name(pkg.originator),
         direct=direct,
+        scope=scope,
         type=pkg.purpose.lower().replace("_", "-") if pkg.purpose else None,
         location=pkg.location,
         unidentified_reason=reason,
@@ -329,6 +345,34 @@ def _dependency_edges(doc: RawDocument, ids: set[str]) -> dict[str, list[str]]:
         if found:
             edges[package] = list(found)
     return edges
+
+
+def _scopes(doc: RawDocument, ids: set[str]) -> dict[str, str]:
+    """CycloneDX-style scope where the relationship types say it, as the lockfiles do.
+
+    ``excluded`` when a package is only ever a dev/test/build dependency, ``optional``
+    when only ever an optional one, ``required`` when anything needs it at runtime; no
+    scope when a plain DEPENDS_ON / CONTAINS (which says nothing about it) is involved.
+    """
+    kinds: dict[str, set[str]] = {}
+    for left, kind, right in doc.relationships:
+        if kind in FORWARD_DEPENDENCY:
+            child = right
+        elif kind in REVERSE_DEPENDENCY:
+            child = left
+        else:
+            continue
+        if child in ids:
+            kinds.setdefault(child, set()).add(_SCOPE_OF.get(kind, "unknown"))
+    scopes: dict[str, str] = {}
+    for ref, seen in kinds.items():
+        if "required" in seen:
+            scopes[ref] = "required"
+        elif seen == {"excluded"}:
+            scopes[ref] = "excluded"
+        elif seen == {"optional"}:
+            scopes[ref] = "optional"
+    return scopes
 
 
 def _roots(doc: RawDocument, ids: set[str]) -> list[str]:

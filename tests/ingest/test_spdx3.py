@@ -208,6 +208,26 @@ def test_graph_identity_and_licenses_from_relationships() -> None:
     assert sbom.metadata.subject == "unit3"
 
 
+def test_lifecycle_scoped_dependencies_set_the_scope() -> None:
+    scoped = _rel("urn:app", "dependsOn", "urn:dev")
+    scoped.update(type="LifecycleScopedRelationship", scope="development")
+    runtime = _rel("urn:app", "dependsOn", "urn:rt")
+    runtime.update(type="LifecycleScopedRelationship", scope="runtime", spdxId="urn:rel:rt")
+    data = _graph(
+        _package("urn:app", "app"),
+        _package("urn:dev", "dev"),
+        _package("urn:rt", "rt"),
+        scoped,
+        runtime,
+    )
+    sbom = parse_bytes(data, "unit.spdx3.json")
+    assert {c.ref: (c.direct, c.scope) for c in sbom.components} == {
+        "urn:app": (None, None),
+        "urn:dev": (True, "excluded"),
+        "urn:rt": (True, "required"),
+    }
+
+
 @pytest.mark.parametrize(
     ("doc", "pointer", "expected"),
     [

@@ -106,6 +106,30 @@ def test_direct_and_transitive_from_relationships() -> None:
     }
 
 
+def test_scope_comes_from_the_relationship_types() -> None:
+    sbom = _read(
+        _doc(
+            GRAPH_PACKAGES,
+            [
+                ["SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-app"],
+                ["SPDXRef-app", "DEPENDS_ON", "SPDXRef-a"],  # says nothing about scope
+                ["SPDXRef-b", "DEV_DEPENDENCY_OF", "SPDXRef-app"],
+                ["SPDXRef-b", "TEST_DEPENDENCY_OF", "SPDXRef-a"],
+                ["SPDXRef-c", "OPTIONAL_DEPENDENCY_OF", "SPDXRef-app"],
+                ["SPDXRef-d", "BUILD_DEPENDENCY_OF", "SPDXRef-app"],
+                ["SPDXRef-d", "RUNTIME_DEPENDENCY_OF", "SPDXRef-a"],  # runtime wins
+            ],
+        )
+    )
+    assert {c.ref: c.scope for c in sbom.components} == {
+        "SPDXRef-app": None,
+        "SPDXRef-a": None,
+        "SPDXRef-b": "excluded",
+        "SPDXRef-c": "optional",
+        "SPDXRef-d": "required",
+    }
+
+
 def test_dependencies_routed_through_files_reach_the_packages() -> None:
     # tools-golang style: the package CONTAINS its binary, the binary links the libraries.
     sbom = read_input(corpus_path("spdx/spdx-examples/software/example4/spdx2.2/example4-bin.spdx"))
