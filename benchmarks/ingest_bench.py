@@ -1,7 +1,7 @@
 """Ingest benchmark: `inspect` (read_input + JSON rendering) against plain orjson.loads.
 
-Generates synthetic but realistic CycloneDX 1.6 JSON SBOMs (PyPI and npm purls,
-SHA-256/SHA-512 hashes on the component and on a distribution reference,
+Generates synthetic but realistic CycloneDX 1.6 JSON SBOMs with benchmarks/synth.py (PyPI
+and npm purls, SHA-256/SHA-512 hashes on the component and on a distribution reference,
 licenses, suppliers, a dependency graph under a root component), then, for each
 size, runs every measurement in a fresh subprocess so that peak RSS (maxrss) is
 that measurement's own:
@@ -16,10 +16,7 @@ memory under 1 GiB at 50,000. Not a test: numbers go to benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -27,69 +24,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LICENSES = ["MIT", "Apache-2.0", "BSD-3-Clause", "ISC", "MIT OR Apache-2.0", "GPL-3.0-or-later"]
+sys.path.insert(0, str(ROOT))
 
-
-def make_sbom(count: int, seed: int = 7) -> bytes:
-    """A CycloneDX 1.6 JSON document with ``count`` components and a dependency graph."""
-    rng = random.Random(seed)
-    components = []
-    refs = []
-    for i in range(count):
-        npm = i % 3 == 0
-        name = f"pkg-{i}-{rng.randrange(10**6)}"
-        version = f"{rng.randrange(20)}.{rng.randrange(50)}.{rng.randrange(100)}"
-        purl = f"pkg:npm/{name}@{version}" if npm else f"pkg:pypi/{name}@{version}"
-        ref = f"{name}@{version}"
-        digest = hashlib.sha256(ref.encode()).hexdigest()
-        component = {
-            "type": "library",
-            "bom-ref": ref,
-            "name": name,
-            "version": version,
-            "purl": purl,
-            "scope": "required",
-            "supplier": {"name": f"supplier-{i % 97}"},
-            "hashes": [
-                {"alg": "SHA-512" if npm else "SHA-256", "content": digest * (2 if npm else 1)}
-            ],
-            "licenses": [{"license": {"id": LICENSES[i % 4]}}]
-            if i % 5
-            else [{"expression": LICENSES[4 + i % 2]}],
-            "externalReferences": [
-                {
-                    "type": "distribution",
-                    "url": f"https://files.example.invalid/{name}-{version}.tar.gz",
-                    "hashes": [
-                        {"alg": "SHA-256", "content": hashlib.sha256(digest.encode()).hexdigest()}
-                    ],
-                },
-                {"type": "vcs", "url": f"https://github.com/example/{name}"},
-            ],
-        }
-        components.append(component)
-        refs.append(ref)
-    dependencies = [{"ref": "root", "dependsOn": refs[: min(50, count)]}]
-    for i, ref in enumerate(refs):
-        later = refs[i + 1 : i + 200]
-        picks = rng.sample(later, min(len(later), rng.randrange(4)))
-        dependencies.append({"ref": ref, "dependsOn": picks})
-    doc = {
-        "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.6",
-        "serialNumber": "urn:uuid:00000000-0000-4000-8000-000000000000",
-        "version": 1,
-        "metadata": {
-            "timestamp": "2026-01-01T00:00:00Z",
-            "tools": {"components": [{"type": "application", "name": "bench", "version": "1"}]},
-            "component": {"type": "application", "bom-ref": "root", "name": "app", "version": "1"},
-        },
-        "components": components,
-        "dependencies": dependencies,
-    }
-    return json.dumps(doc).encode()
-
+from benchmarks.synth import make_sbom  # noqa: E402  (the generator shared with check_bench.py)
 
 _WORKER = r"""
 import resource, sys, time

@@ -17,9 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
+import orjson
 from pydantic import ConfigDict, Discriminator, Tag, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
 
+from policyengine.enrich.bundle_fast import fast_components
 from policyengine.enrich.http import VERSION
 from policyengine.model import (
     Advisories,
@@ -127,7 +129,34 @@ def load_bundle(path: str | Path) -> Evidence:
 def parse_bundle(data: bytes, source: str) -> Evidence:
     """Parse bundle bytes (``source`` names them in errors)."""
     try:
-        raw = json.loads(data)
+        raw = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        raw = _stdlib_loads(data, source)
+    if isinstance(raw, dict) and raw.get("schema_version") not in (None, SCHEMA_VERSION):
+        raise InputError(
+            f"unsupported evidence schema_version {raw.get('schema_version')!r}",
+            position=Position(source, pointer="/schema_version"),
+            hint=f"this version reads schema_version {SCHEMA_VERSION!r}",
+        )
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    fast = fast_components(raw)
+    if fast is not None:
+        # The plain shape dump_bundle writes, built without pydantic (bundle_fast.py).
+        created = raw["created_at"]
+        return Evidence(
+            components=fast[0],
+            project=fast[1],
+            created_at=datetime.fromisoformat(created).astimezone(UTC) if created else None,
+            digest=digest,
+        )
+    return _validated(data, source, digest)
+
+
+def _stdlib_loads(data: bytes, source: str) -> Any:
+    # orjson refused the bytes; the stdlib parser words the error (line numbers) as before,
+    # and accepts the few documents orjson refuses but the stdlib reads (e.g. NaN).
+    try:
+        return json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         line = getattr(exc, "lineno", None)
         raise InputError(
@@ -135,12 +164,9 @@ def parse_bundle(data: bytes, source: str) -> Evidence:
             position=Position(source, line=line),
             hint="an evidence bundle is written by `policyengine enrich -o FILE`",
         ) from None
-    if isinstance(raw, dict) and raw.get("schema_version") not in (None, SCHEMA_VERSION):
-        raise InputError(
-            f"unsupported evidence schema_version {raw.get('schema_version')!r}",
-            position=Position(source, pointer="/schema_version"),
-            hint=f"this version reads schema_version {SCHEMA_VERSION!r}",
-        )
+
+
+def _validated(data: bytes, source: str, digest: str) -> Evidence:
     try:
         bundle = _ADAPTER.validate_json(data, strict=True)
     except ValidationError as exc:
@@ -162,7 +188,7 @@ def parse_bundle(data: bytes, source: str) -> Evidence:
         components=components,
         project=bundle["project"],
         created_at=created.astimezone(UTC) if created else None,
-        digest="sha256:" + hashlib.sha256(data).hexdigest(),
+        digest=digest,
     )
 
 

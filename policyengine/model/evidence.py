@@ -221,7 +221,9 @@ class ComponentEvidence:
 
     def get(self, kind: FactKind) -> FactResult:
         """The fact of that kind, or ``Missing`` when it was never collected."""
-        return self.facts.get(kind, Missing(f"{kind.value} facts were not collected"))
+        fact = self.facts.get(kind)
+        # Built only when absent: get() runs per rule and component (benchmarks/README.md).
+        return fact if fact is not None else Missing(f"{kind.value} facts were not collected")
 
 
 @dataclass(frozen=True, slots=True)
