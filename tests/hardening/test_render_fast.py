@@ -1,0 +1,79 @@
+"""render_json's direct orjson path writes exactly what the pydantic document path writes."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from policyengine.model.verdict import Verdict
+from policyengine.report.json import render_json, verdict_document
+from tests.engine.fakes import CHECKS, NOW, advisories, component, evidence, package, sbom
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+def _slow(verdict: Verdict) -> str:
+    return orjson.dumps(verdict_document(verdict), option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def _verdict(observed: Any) -> Verdict:
+    from policyengine.engine import evaluate
+    from policyengine.model import FactKind
+    from policyengine.model.policy import Policy, Rule
+
+    components = [component(f"pkg{i}", f"1.{i}.0") for i in range(4)]
+    facts = evidence(
+        {
+            c.key: {
+                FactKind.PACKAGE: package("archived" if i == 1 else None),
+                FactKind.ADVISORIES: advisories(*(["A-1"] if i == 2 else [])),
+            }
+            for i, c in enumerate(components)
+        }
+    )
+    rules = (Rule(id="s", check="fake-status"), Rule(id="a", check="fake-advisories"))
+    verdict = evaluate(sbom(*components), facts, Policy(name="p", rules=rules), NOW, checks=CHECKS)
+    first = dataclasses.replace(verdict.results[0], observed=observed)
+    return dataclasses.replace(verdict, results=(first, *verdict.results[1:]))
+
+
+@pytest.mark.parametrize(
+    "observed",
+    [
+        None,
+        {"a": [1, 2.5, "x"], "b": None},
+        (1, 2),
+        datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=UTC),
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2))),
+        datetime(2026, 1, 2, 3, 4, 5),
+        date(2026, 1, 2),
+        float("nan"),
+        Colour.RED,
+        {1: "int key"},
+        {"only"},
+        Decimal("1.5"),
+        b"bytes",
+        timedelta(hours=1),
+        Path("some/path"),
+    ],
+)
+def test_same_text_both_ways(observed: Any) -> None:
+    verdict = _verdict(observed)
+    assert render_json(verdict) == _slow(verdict)
+
+
+def test_both_ways_refuse_the_same() -> None:
+    verdict = _verdict(2**70)  # beyond what either writer can write
+    with pytest.raises(TypeError):
+        _slow(verdict)
+    with pytest.raises(TypeError):
+        render_json(verdict)
