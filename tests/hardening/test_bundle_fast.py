@@ -16,6 +16,7 @@ from benchmarks.synth import make_evidence
 from policyengine.enrich.bundle import _validated, parse_bundle
 from policyengine.enrich.bundle_fast import fast_components
 from policyengine.model import InputError
+from tests.fuzz.strategies import EXAMPLES
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CASES = Path(__file__).resolve().parent.parent / "checks" / "cases"
@@ -80,7 +81,7 @@ ODD_VALUES = st.sampled_from(
 )
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     edits=st.lists(
         st.tuples(st.sampled_from(PATHS), st.one_of(ODD_VALUES, st.just("<delete>"))),
