@@ -10,6 +10,14 @@ from policyengine.model.component import (
     Unidentified,
     coverage_of,
 )
+from policyengine.model.contents import (
+    ArtifactContents,
+    ArtifactReport,
+    BinaryFile,
+    ContentMark,
+    EntryPoint,
+    PthFile,
+)
 from policyengine.model.errors import (
     EvidenceIncompleteError,
     InputError,
@@ -43,10 +51,15 @@ __all__ = [
     "Advisories",
     "Advisory",
     "Artifact",
+    "ArtifactContents",
+    "ArtifactReport",
     "Artifacts",
+    "BinaryFile",
     "Component",
     "ComponentEvidence",
+    "ContentMark",
     "Coverage",
+    "EntryPoint",
     "Evidence",
     "EvidenceIncompleteError",
     "FactKind",
@@ -64,6 +77,7 @@ __all__ = [
     "PolicyEngineError",
     "PolicyError",
     "Position",
+    "PthFile",
     "Publishers",
     "Release",
     "ReleaseHistory",

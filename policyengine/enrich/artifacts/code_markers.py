@@ -1,0 +1,212 @@
+"""Obfuscation and credential-hunting markers in source files.
+
+Two passes: a text pass over every code file (regular expressions, so that code
+hidden inside strings, as in a ``python -c "exec(base64.b64decode(...))"``
+payload, and JavaScript are covered) and, for Python files that mention
+``exec``/``eval``/``__import__``, an ``ast`` pass that sees through aliases
+and line breaks. Nothing is ever executed.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import re
+from collections.abc import Iterable, Iterator
+
+from policyengine.enrich.artifacts.pyast import call_name, import_aliases
+from policyengine.model import ContentMark
+
+CODE_SUFFIXES = (
+    ".py",
+    ".pyw",
+    ".pth",
+    ".js",
+    ".cjs",
+    ".mjs",
+    ".sh",
+    ".bash",
+    ".bat",
+    ".cmd",
+    ".ps1",
+)
+"""Files whose text is scanned: code an installer or interpreter may run."""
+
+CREDENTIAL_STRINGS = (
+    ".ssh/id_rsa",
+    ".ssh/id_ed25519",
+    ".ssh/id_ecdsa",
+    ".aws/credentials",
+    ".aws/config",
+    ".kube/config",
+    ".docker/config.json",
+    ".git-credentials",
+    ".pypirc",
+    ".netrc",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "AWS_SECRET_ACCESS_KEY",
+    "169.254.169.254",
+    "fd00:ec2::254",
+    "metadata.google.internal",
+    "169.254.170.2",
+    "/proc/self/environ",
+    "application_default_credentials.json",
+)
+"""Strings that point at credential files, secrets or cloud instance metadata."""
+
+DECODERS = (
+    "b64decode",
+    "b32decode",
+    "b16decode",
+    "b85decode",
+    "a85decode",
+    "decodebytes",
+    "decodestring",
+    "unhexlify",
+    "a2b_base64",
+    "a2b_hex",
+    "fromhex",
+    "decompress",
+    "marshal.loads",
+    "codecs.decode",
+)
+"""Names of functions that turn an encoded blob back into code."""
+
+SUSPECT_MODULES = frozenset(
+    {
+        "base64",
+        "binascii",
+        "codecs",
+        "zlib",
+        "bz2",
+        "lzma",
+        "gzip",
+        "marshal",
+        "pickle",
+        "subprocess",
+        "socket",
+        "ctypes",
+        "urllib.request",
+        "builtins",
+    }
+)
+"""Modules whose import by a computed ``__import__`` call is a classic hiding trick."""
+
+_CREDENTIALS = re.compile("|".join(re.escape(s) for s in CREDENTIAL_STRINGS))
+_DECODE_EXEC_TEXT = re.compile(
+    r"\b(?:exec|eval|Function)\s*\([^\n]{0,300}?"
+    r"(?:b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|unhexlify"
+    r"|decompress|marshal\.loads|codecs\.decode|fromhex|atob\s*\("
+    r"|Buffer\.from\([^\n)]{0,200}?['\"](?:base64|hex)['\"])"
+)
+_DYNAMIC_IMPORT_TEXT = re.compile(
+    r"__import__\s*\(\s*['\"]("
+    + "|".join(re.escape(m) for m in sorted(SUSPECT_MODULES))
+    + r")['\"]"
+)
+_PREFILTER = re.compile(r"\b(?:exec|eval|compile|__import__|import_module|loads)\b")
+_DATA_URI = re.compile(r";base64,$")
+
+
+def is_code_file(name: str) -> bool:
+    """True for the files whose text is scanned."""
+    return name.lower().endswith(CODE_SUFFIXES)
+
+
+class _Lines:
+    """Offsets -> 1-based line numbers and line texts, computed once per file."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def number(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+    def excerpt(self, number: int) -> str:
+        start = self.starts[number - 1]
+        end = self.starts[number] - 1 if number < len(self.starts) else len(self.text)
+        return self.text[start:end].strip()[:200]
+
+
+def scan_code(path: str, data: bytes, *, blob_min: int = 1000) -> list[ContentMark]:
+    """Every marker in one code file, deduplicated by (kind, line)."""
+    text = data.decode("utf-8", errors="replace")
+    lines = _Lines(text)
+    marks: dict[tuple[str, int | None], ContentMark] = {}
+
+    def add(kind: str, line: int | None, detail: str) -> None:
+        key = (kind, line)
+        if key not in marks:
+            excerpt = lines.excerpt(line) if line is not None else None
+            marks[key] = ContentMark(kind, path, line, detail, excerpt)
+
+    for match in _CREDENTIALS.finditer(text):
+        add("credential-path", lines.number(match.start()), f"mentions {match.group(0)!r}")
+    for match in _DECODE_EXEC_TEXT.finditer(text):
+        add("decode-exec", lines.number(match.start()), "executes decoded data")
+    for match in _DYNAMIC_IMPORT_TEXT.finditer(text):
+        add("dynamic-import", lines.number(match.start()), f"__import__({match.group(1)!r})")
+    for start, length in _blobs(text, blob_min):
+        add("encoded-blob", lines.number(start), f"{length}-character encoded run")
+    if path.lower().endswith((".py", ".pyw")) and _PREFILTER.search(text):
+        for kind, line, detail in _ast_marks(text):
+            add(kind, line, detail)
+    return sorted(marks.values(), key=lambda m: (m.line or 0, m.kind))
+
+
+_RUN = re.compile(r"[A-Za-z0-9+/_-]{64,}={0,2}")
+
+
+def _blobs(text: str, minimum: int) -> Iterator[tuple[int, int]]:
+    """(offset, length) of base64-alphabet runs of at least ``minimum`` characters.
+
+    A run must mix upper case, lower case and digits (so long separator lines
+    or hex-free identifiers do not count), and ``data:...;base64,`` URIs, which
+    are inert data in web assets, are left out.
+    """
+    for match in _RUN.finditer(text):
+        run = match.group(0)
+        if len(run) < minimum:
+            continue
+        if _DATA_URI.search(text, max(0, match.start() - 40), match.start()):
+            continue
+        if re.search(r"[a-z]", run) and re.search(r"[A-Z]", run) and re.search(r"\d", run):
+            yield match.start(), len(run)
+
+
+def _contains_decoder(node: ast.AST, aliases: dict[str, str]) -> str | None:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call):
+            name = call_name(sub, aliases) or ""
+            for decoder in DECODERS:
+                if name == decoder or name.endswith("." + decoder):
+                    return name
+    return None
+
+
+def _ast_marks(text: str) -> Iterable[tuple[str, int, str]]:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return  # Not Python 3: the text pass already covered it.
+    aliases = import_aliases(tree)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = call_name(node, aliases) or ""
+        short = name.removeprefix("builtins.")
+        if short in {"exec", "eval", "compile", "marshal.loads", "pickle.loads"}:
+            decoder = next(
+                (d for d in (_contains_decoder(a, aliases) for a in node.args) if d), None
+            )
+            if decoder is not None:
+                yield "decode-exec", node.lineno, f"{short}() of {decoder}() output"
+        elif short in {"__import__", "importlib.import_module"} and node.args:
+            first = node.args[0]
+            if (
+                isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+                and first.value in SUSPECT_MODULES
+            ):
+                yield "dynamic-import", node.lineno, f"{short}({first.value!r})"
