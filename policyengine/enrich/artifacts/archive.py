@@ -51,6 +51,18 @@ class Member:
     size: int
 
 
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    tarfile.TarError,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
+"""What zipfile/tarfile raise on corrupt input (bad offsets, unknown versions, CRC errors)."""
+
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
@@ -119,9 +131,7 @@ class Archive:
             )
         try:
             data = self._opener(member.name, min(limit, budget))
-        except (zipfile.BadZipFile, zlib.error, tarfile.TarError, EOFError, OSError) as exc:
-            raise ArtifactRefused(f"cannot read member {member.name!r}: {exc}") from exc
-        except NotImplementedError as exc:
+        except _READ_ERRORS as exc:
             raise ArtifactRefused(f"cannot read member {member.name!r}: {exc}") from exc
         self._read += len(data)
         return data
@@ -142,7 +152,7 @@ def _open_zip(data: bytes, limits: ArchiveLimits) -> Archive:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+    except _READ_ERRORS as exc:
         raise ArtifactRefused(f"not a readable zip archive (truncated or corrupt): {exc}") from exc
     if len(infos) > limits.max_members:
         raise ArtifactRefused(f"{len(infos)} entries exceeds the cap of {limits.max_members}")

@@ -57,7 +57,9 @@ class InspectSettings:
 def _preference(artifact: Artifact) -> tuple[int, str]:
     kind = artifact_kind(artifact)
     name = artifact.filename.lower()
-    if kind in {"sdist", "npm"}:
+    if archive_format(artifact.filename) is None:
+        rank = 4
+    elif kind in {"sdist", "npm"}:
         rank = 0
     elif name.endswith("-none-any.whl"):
         rank = 1
