@@ -18,7 +18,8 @@ class ContentMark:
 
     ``kind`` names what was seen; the kinds in use are listed on the fields of
     ``ArtifactReport`` that hold marks. ``detail`` is a short human text, and
-    ``excerpt`` the offending line (trimmed), when there is one.
+    ``excerpt`` the offending line (trimmed), when there is one. ``new_file``
+    is true when the file did not exist in the previous release's artifact.
     """
 
     kind: str
@@ -26,6 +27,7 @@ class ContentMark:
     line: int | None = None
     detail: str = ""
     excerpt: str | None = None
+    new_file: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +38,15 @@ class PthFile:
     (a wheel's root or its ``.data/purelib|platlib``), where ``site.py``
     processes it at every interpreter start. ``executable_lines`` are the
     1-based numbers of the lines ``site.addpackage`` would ``exec`` (lines
-    starting with ``import`` followed by a space or tab).
+    starting with ``import`` followed by a space or tab). ``new_file``: the
+    file is absent from the previous release's artifact.
     """
 
     path: str
     site_root: bool
     executable_lines: tuple[int, ...] = ()
     excerpt: str | None = None
+    new_file: bool = False
 
     @property
     def executes_code(self) -> bool:
@@ -57,12 +61,14 @@ class BinaryFile:
     ``format`` is ``elf``, ``pe``, ``mach-o`` or ``mach-o-fat``; ``expected``
     is true for an extension module or shared library with a library suffix
     inside a platform-specific wheel, where compiled code is normal.
+    ``new_file``: absent from the previous release's artifact.
     """
 
     path: str
     format: str
     size: int
     expected: bool = False
+    new_file: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from policyengine.enrich.artifacts.archive import archive_format
 from policyengine.enrich.artifacts.errors import ArtifactRefused
 from policyengine.enrich.artifacts.fetch import digest_label, expected_digest, fetch_artifact
-from policyengine.enrich.artifacts.filelist import artifact_kind, diff, pick_previous
+from policyengine.enrich.artifacts.filelist import artifact_kind, diff, normalise, pick_previous
 from policyengine.enrich.artifacts.inspect import ScanSettings, inspect_archive
 from policyengine.model import (
     Artifact,
@@ -32,7 +32,7 @@ from policyengine.model import (
 )
 
 MiB = 1024 * 1024
-INSPECTOR_VERSION = "1"
+INSPECTOR_VERSION = "2"
 """Bumped whenever the rules change, so cached reports from older rules are not reused."""
 
 _REPORT = TypeAdapter(ArtifactReport)
@@ -238,4 +238,19 @@ async def _compare(
 def _with_diff(
     report: ArtifactReport, compared_with: str, added: tuple[str, ...], removed: tuple[str, ...]
 ) -> ArtifactReport:
-    return replace(report, compared_with=compared_with, added_files=added, removed_files=removed)
+    """The report with its comparison, every finding in a new file flagged ``new_file``."""
+    new = set(added)
+
+    def is_new(path: str) -> bool:
+        return normalise(path, report.kind) in new
+
+    return replace(
+        report,
+        compared_with=compared_with,
+        added_files=added,
+        removed_files=removed,
+        pth_files=tuple(replace(p, new_file=is_new(p.path)) for p in report.pth_files),
+        install_hooks=tuple(replace(m, new_file=is_new(m.path)) for m in report.install_hooks),
+        binaries=tuple(replace(b, new_file=is_new(b.path)) for b in report.binaries),
+        suspicious=tuple(replace(m, new_file=is_new(m.path)) for m in report.suspicious),
+    )

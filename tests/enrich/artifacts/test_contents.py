@@ -74,6 +74,7 @@ def test_startup_pth_in_new_release(registry: Registry) -> None:
     assert sdist_report.compared_with == "demo-1.0.tar.gz"
     [pth] = wheel_report.pth_files
     assert (pth.path, pth.site_root, pth.executable_lines) == ("demo_init.pth", True, (1,))
+    assert pth.new_file
     assert pth.excerpt == 'import os; os.getenv("X")'
     [sdist_pth] = sdist_report.pth_files
     assert sdist_pth.path == "demo-1.1/demo_init.pth" and not sdist_pth.site_root
@@ -104,6 +105,7 @@ def test_payload_in_an_existing_module_is_marked(registry: Registry) -> None:
     assert ("decode-exec", "demo/core.py", 5) in marks
     assert ("dynamic-import", "demo/core.py", 5) in marks
     assert ("decode-exec", "demo-1.1/demo/core.py", 5) in marks
+    assert not any(m.new_file for r in facts.artifacts for m in r.suspicious)
 
 
 def test_npm_tarball_hooks_bin_and_binary(registry: Registry) -> None:
