@@ -32,12 +32,7 @@ class SuspiciousCodeParams(CheckParams):
     """Parameters of ``suspicious-code``."""
 
     kinds: list[MarkKind] = Field(
-        default_factory=lambda: [
-            "decode-exec",
-            "dynamic-import",
-            "encoded-blob",
-            "credential-path",
-        ],
+        default_factory=lambda: list(ALL_MARK_KINDS),
         description="Marker kinds that fail the check.",
     )
     credential_scope: Literal["anywhere", "new-or-startup"] = Field(
