@@ -1,3 +1,4 @@
+# ruff: noqa: D406, D407  (the check docstring format uses "Parameters:" as a plain section)
 """PE-ART-002 install-scripts: code that runs when the package is built or installed."""
 
 from __future__ import annotations
@@ -64,8 +65,7 @@ class InstallScriptsCheck(Check):
         machines and CI runners, before any test or review: the favourite
         entry point of npm worms and malicious sdists.
 
-    Parameters
-    ----------
+    Parameters:
         ``fail_on``: the hook kinds that fail (default: all of
         ``npm-script``, ``setup-module-call``, ``setup-dangerous-call``,
         ``setup-cmdclass``, ``setup-unparseable``, ``build-backend-custom``,

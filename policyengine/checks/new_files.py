@@ -1,3 +1,4 @@
+# ruff: noqa: D406, D407  (the check docstring format uses "Parameters:" as a plain section)
 """PE-ART-005 new-files: what appeared in the artifacts since the previous release."""
 
 from __future__ import annotations
@@ -60,8 +61,7 @@ class NewFilesCheck(Check):
         ``litellm_init.pth``. A diff against the previous release turns that
         into a one-line finding.
 
-    Parameters
-    ----------
+    Parameters:
         ``fail_patterns``: globs of new files that fail (default
         ``["*.pth"]``). ``fail_on_binaries`` (default true). ``max_new``:
         the largest accepted number of new files (default: no limit).

@@ -1,3 +1,4 @@
+# ruff: noqa: D406, D407, D413  (the check docstring format uses "Parameters:" as a plain section)
 """PE-ART-001 startup-code: ``.pth`` files that run code at every interpreter start."""
 
 from __future__ import annotations
@@ -43,8 +44,7 @@ class StartupCodeCheck(Check):
         any Python process started in the environment, whether or not
         LiteLLM was ever imported. Metadata checks do not see it.
 
-    Parameters
-    ----------
+    Parameters:
         ``allow``: glob patterns of ``.pth`` names allowed to run code.
         ``site_root_only`` (default true): judge only ``.pth`` files installed
         directly into site-packages.
@@ -62,7 +62,6 @@ class StartupCodeCheck(Check):
         file to the project and the registry. If the hook is legitimate and
         reviewed, add its file name to ``allow`` or waive the finding for that
         component and file.
-
     """
 
     id: ClassVar[str] = "PE-ART-001"

@@ -1,3 +1,4 @@
+# ruff: noqa: D406, D407  (the check docstring format uses "Parameters:" as a plain section)
 """PE-ART-004 suspicious-code: obfuscated execution and credential hunting in source files."""
 
 from __future__ import annotations
@@ -66,8 +67,7 @@ class SuspiciousCodeCheck(Check):
         collected SSH keys, cloud credentials and Kubernetes configs. Honest
         libraries rarely need any of these tricks.
 
-    Parameters
-    ----------
+    Parameters:
         ``kinds``: marker kinds that fail (default all four).
         ``credential_scope``: ``new-or-startup`` (default) counts credential
         strings only in ``.pth`` files, ``setup.py`` and files new since the

@@ -1,3 +1,4 @@
+# ruff: noqa: D406, D407  (the check docstring format uses "Parameters:" as a plain section)
 """PE-ART-003 unexpected-binaries: native code where none belongs."""
 
 from __future__ import annotations
@@ -42,8 +43,7 @@ class UnexpectedBinariesCheck(Check):
         how droppers travel; it cannot be reviewed like source and runs
         outside the interpreter's view.
 
-    Parameters
-    ----------
+    Parameters:
         ``allow_extension_modules`` (default true): accept libraries in
         platform wheels. ``allow_paths``: globs of accepted paths, e.g.
         ``package/bin/*`` for an npm package that ships platform binaries.

@@ -1,0 +1,136 @@
+"""Run the artifact-contents checks' case folders directly against the check classes.
+
+The case folders follow FORMATS.md §3 and are also run by ``policyengine policy
+test``; this harness only needs the check itself, so the cases are exercised
+even where the engine is not in the tree. It applies §4's mapping: PASS ->
+pass, FAIL -> the rule's severity, UNKNOWN -> unknown, NOT_APPLICABLE -> not
+reported.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from packageurl import PackageURL
+from pydantic import TypeAdapter
+
+from policyengine.checks.base import Check, CheckContext
+from policyengine.model import (
+    ArtifactContents,
+    Component,
+    ComponentEvidence,
+    Evidence,
+    FactKind,
+    FactResult,
+    Failed,
+    Missing,
+    Ok,
+    Sbom,
+    Source,
+    Status,
+)
+
+CASES = Path(__file__).parent / "cases"
+_CONTENTS = TypeAdapter(ArtifactContents)
+
+
+def case_folders(slug: str) -> list[Path]:
+    return sorted(p for p in (CASES / slug).iterdir() if p.is_dir())
+
+
+def fact_from_json(data: dict[str, Any]) -> FactResult:
+    if data["status"] == "ok":
+        source = data["source"]
+        fetched = source.get("fetched_at")
+        return Ok(
+            _CONTENTS.validate_python(data["value"]),
+            Source(
+                name=source["name"],
+                url=source.get("url"),
+                fetched_at=datetime.fromisoformat(fetched) if fetched else None,
+                digest=source.get("digest"),
+            ),
+        )
+    if data["status"] == "missing":
+        return Missing(data["reason"])
+    return Failed(data["error"])
+
+
+@dataclass
+class Outcome:
+    overall: str
+    results: list[tuple[str, str | None, str]]
+    expected: dict[str, Any]
+
+
+def run_case(folder: Path, check_type: type[Check]) -> Outcome:
+    sbom_json = json.loads((folder / "sbom.cdx.json").read_text())
+    evidence_json = json.loads((folder / "evidence.json").read_text())
+    policy = yaml.safe_load((folder / "policy.yaml").read_text())
+    expected = yaml.safe_load((folder / "expected.yaml").read_text())
+    [rule] = policy["rules"]
+    assert rule["check"] == check_type.slug
+    components = []
+    for entry in sbom_json["components"]:
+        purl = PackageURL.from_string(entry["purl"])
+        components.append(
+            Component(
+                ref=entry["bom-ref"],
+                name=entry["name"],
+                version=entry["version"],
+                ecosystem=purl.type,
+                purl=entry["purl"],
+            )
+        )
+    per_key = {
+        key: ComponentEvidence(key, {FactKind(k): fact_from_json(f) for k, f in facts.items()})
+        for key, facts in evidence_json["components"].items()
+    }
+    evidence = Evidence(components=per_key)
+    sbom = Sbom("cyclonedx", "1.6", str(folder), "sha256:0", tuple(components))
+    now = expected["now"]
+    context = CheckContext(sbom=sbom, evidence=evidence, now=now)
+    params = check_type.params_model.model_validate(rule.get("params") or {})
+    check = check_type()
+    severity = rule.get("severity", "fail")
+    results: list[tuple[str, str | None, str]] = []
+    for component in components:
+        for finding in check.check_component(
+            component, evidence.for_key(component.key), params, context
+        ):
+            outcome = {
+                Status.PASS: "pass",
+                Status.FAIL: severity,
+                Status.UNKNOWN: "unknown",
+                Status.ERROR: "error",
+            }.get(finding.status)
+            if outcome is not None:
+                results.append((rule["id"], component.purl, outcome))
+    on_missing = (policy.get("settings") or {}).get("on_missing_evidence", "fail")
+    outcomes = {o for _, _, o in results}
+    if "fail" in outcomes:
+        overall = "fail"
+    elif outcomes & {"unknown", "error"} and on_missing == "fail":
+        overall = "incomplete"
+    elif "warn" in outcomes or (outcomes & {"unknown", "error"} and on_missing == "warn"):
+        overall = "warn"
+    else:
+        overall = "pass"
+    return Outcome(overall, results, expected)
+
+
+def assert_case(folder: Path, check_type: type[Check]) -> None:
+    outcome = run_case(folder, check_type)
+    assert outcome.overall == outcome.expected["outcome"], outcome
+    for want in outcome.expected.get("results") or []:
+        triple = (want["rule"], want["component"], want["outcome"])
+        assert triple in outcome.results, (triple, outcome.results)
+    if not outcome.expected.get("results"):
+        assert outcome.results == [], outcome.results
+    prefix = folder.name.split("-", 1)[0]
+    assert prefix in {"pass", "fail", "unknown"}, folder.name

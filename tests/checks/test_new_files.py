@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policyengine.checks.new_files import NewFilesCheck
+from tests.checks.contents_cases import assert_case, case_folders
+
+
+@pytest.mark.parametrize("folder", case_folders("new-files"), ids=lambda p: p.name)
+def test_case(folder: Path) -> None:
+    assert_case(folder, NewFilesCheck)
