@@ -1,4 +1,3 @@
-# ruff: noqa: D406, D407  (the check docstring format uses "Parameters:" as a plain section)
 """PE-ART-002 install-scripts: code that runs when the package is built or installed."""
 
 from __future__ import annotations

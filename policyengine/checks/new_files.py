@@ -1,4 +1,3 @@
-# ruff: noqa: D406, D407  (the check docstring format uses "Parameters:" as a plain section)
 """PE-ART-005 new-files: what appeared in the artifacts since the previous release."""
 
 from __future__ import annotations

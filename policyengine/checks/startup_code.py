@@ -1,4 +1,3 @@
-# ruff: noqa: D406, D407, D413  (the check docstring format uses "Parameters:" as a plain section)
 """PE-ART-001 startup-code: ``.pth`` files that run code at every interpreter start."""
 
 from __future__ import annotations

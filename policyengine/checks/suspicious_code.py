@@ -1,4 +1,3 @@
-# ruff: noqa: D406, D407  (the check docstring format uses "Parameters:" as a plain section)
 """PE-ART-004 suspicious-code: obfuscated execution and credential hunting in source files."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: D406, D407  (the check docstring format uses "Parameters:" as a plain section)
 """PE-ART-003 unexpected-binaries: native code where none belongs."""
 
 from __future__ import annotations
