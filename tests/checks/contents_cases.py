@@ -133,4 +133,4 @@ def assert_case(folder: Path, check_type: type[Check]) -> None:
     if not outcome.expected.get("results"):
         assert outcome.results == [], outcome.results
     prefix = folder.name.split("-", 1)[0]
-    assert prefix in {"pass", "fail", "unknown"}, folder.name
+    assert prefix in {"pass", "fail", "warn", "unknown"}, folder.name
