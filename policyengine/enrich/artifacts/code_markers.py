@@ -92,7 +92,6 @@ SUSPECT_MODULES = frozenset(
 )
 """Modules whose import by a computed ``__import__`` call is a classic hiding trick."""
 
-_CREDENTIALS = re.compile("|".join(re.escape(s) for s in CREDENTIAL_STRINGS))
 _DECODE_EXEC_TEXT = re.compile(
     r"\b(?:exec|eval|Function)\s*\([^\n]{0,300}?"
     r"(?:b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|unhexlify"
@@ -104,7 +103,9 @@ _DYNAMIC_IMPORT_TEXT = re.compile(
     + "|".join(re.escape(m) for m in sorted(SUSPECT_MODULES))
     + r")['\"]"
 )
-_PREFILTER = re.compile(r"\b(?:exec|eval|compile|__import__|import_module|loads)\b")
+_EXEC_WORDS = ("exec(", "eval(", "compile(", "marshal.loads(", "pickle.loads(")
+_DECODER_WORDS = DECODERS  # full names: a bare "decode" or "loads" is everywhere
+_MODULE_LITERALS = tuple(f"{q}{m}{q}" for m in sorted(SUSPECT_MODULES) for q in "'\"")
 _DATA_URI = re.compile(r";base64,$")
 
 
@@ -114,18 +115,25 @@ def is_code_file(name: str) -> bool:
 
 
 class _Lines:
-    """Offsets -> 1-based line numbers and line texts, computed once per file."""
+    """Offsets -> 1-based line numbers and line texts, computed on the first marker only."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        self._starts: list[int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in re.finditer("\n", self.text))]
+        return self._starts
 
     def number(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset)
 
     def excerpt(self, number: int) -> str:
-        start = self.starts[number - 1]
-        end = self.starts[number] - 1 if number < len(self.starts) else len(self.text)
+        starts = self.starts
+        start = starts[number - 1]
+        end = starts[number] - 1 if number < len(starts) else len(self.text)
         return self.text[start:end].strip()[:200]
 
 
@@ -141,18 +149,39 @@ def scan_code(path: str, data: bytes, *, blob_min: int = 1000) -> list[ContentMa
             excerpt = lines.excerpt(line) if line is not None else None
             marks[key] = ContentMark(kind, path, line, detail, excerpt)
 
-    for match in _CREDENTIALS.finditer(text):
-        add("credential-path", lines.number(match.start()), f"mentions {match.group(0)!r}")
-    for match in _DECODE_EXEC_TEXT.finditer(text):
-        add("decode-exec", lines.number(match.start()), "executes decoded data")
-    for match in _DYNAMIC_IMPORT_TEXT.finditer(text):
-        add("dynamic-import", lines.number(match.start()), f"__import__({match.group(1)!r})")
+    for needle in CREDENTIAL_STRINGS:
+        at = text.find(needle)
+        while at != -1:
+            add("credential-path", lines.number(at), f"mentions {needle!r}")
+            at = text.find(needle, at + len(needle))
+    # Plain substring tests first: str.find is far faster than a regex scan,
+    # and most files contain none of these words.
+    if "exec" in text or "eval" in text or "Function" in text:
+        for match in _DECODE_EXEC_TEXT.finditer(text):
+            add("decode-exec", lines.number(match.start()), "executes decoded data")
+    if "__import__" in text:
+        for match in _DYNAMIC_IMPORT_TEXT.finditer(text):
+            add("dynamic-import", lines.number(match.start()), f"__import__({match.group(1)!r})")
     for start, length in _blobs(text, blob_min):
         add("encoded-blob", lines.number(start), f"{length}-character encoded run")
-    if path.lower().endswith((".py", ".pyw")) and _PREFILTER.search(text):
+    if path.lower().endswith((".py", ".pyw")) and _needs_ast(text):
         for kind, line, detail in _ast_marks(text):
             add(kind, line, detail)
     return sorted(marks.values(), key=lambda m: (m.line or 0, m.kind))
+
+
+def _needs_ast(text: str) -> bool:
+    """Whether the ``ast`` pass could find anything the text pass missed.
+
+    Parsing is the expensive part of a scan; it only pays where a call that
+    executes or loads code meets a decoder, or where an import is computed.
+    """
+    if ("__import__(" in text or "import_module(" in text) and any(
+        literal in text for literal in _MODULE_LITERALS
+    ):
+        return True
+    runs_code = any(word in text for word in _EXEC_WORDS)
+    return runs_code and any(word in text for word in _DECODER_WORDS)
 
 
 _RUN = re.compile(r"[A-Za-z0-9+/_-]{64,}={0,2}")
@@ -191,9 +220,8 @@ def _ast_marks(text: str) -> Iterable[tuple[str, int, str]]:
     except (SyntaxError, ValueError):
         return  # Not Python 3: the text pass already covered it.
     aliases = import_aliases(tree)
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    for node in calls:
         name = call_name(node, aliases) or ""
         short = name.removeprefix("builtins.")
         if short in {"exec", "eval", "compile", "marshal.loads", "pickle.loads"}:
