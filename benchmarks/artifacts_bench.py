@@ -45,18 +45,22 @@ async def pick_wheel(
     response = await client.get(url)
     response.raise_for_status()
     files = response.json()["urls"]
-    parts = match.split(",")
-    wheels = [
-        f
-        for f in files
-        if f["filename"].endswith(".whl") and all(p in f["filename"] for p in parts)
-    ]
+    if match == "sdist":
+        wheels = [f for f in files if f["packagetype"] == "sdist"]
+    else:
+        parts = match.split(",")
+        wheels = [
+            f
+            for f in files
+            if f["filename"].endswith(".whl") and all(p in f["filename"] for p in parts)
+        ]
     if not wheels:
         raise SystemExit(f"no wheel of {package} matching {match!r}")
     chosen = max(wheels, key=lambda f: f["size"])
     return Artifact(
         filename=chosen["filename"],
-        url=chosen["url"],
+        # Registry answers may carry relative file URLs: resolve against the answer's URL.
+        url=str(response.url.join(chosen["url"])),
         size=chosen["size"],
         hashes=(Hash("sha256", chosen["digests"]["sha256"]),),
     )
@@ -69,7 +73,8 @@ def main() -> int:
     parser.add_argument(
         "--match",
         default="cp313-cp313-,manylinux,x86_64",
-        help="comma-separated substrings the wheel's file name must all contain",
+        help="comma-separated substrings the wheel's file name must all contain, "
+        "or 'sdist' for the source distribution",
     )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cache-dir", type=Path, default=None)
@@ -85,6 +90,7 @@ def main() -> int:
             )
             return artifact, data, time.perf_counter() - start
 
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     artifact, data, fetch_seconds = asyncio.run(download())
     kind = artifact_kind(artifact)
     digest = digest_label(*expected_digest(artifact))
@@ -102,7 +108,7 @@ def main() -> int:
     tracemalloc.stop()
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     unpacked = sum(1 for _ in report.files)
-    print(f"wheel            {artifact.filename}")
+    print(f"artifact         {artifact.filename}")
     print(f"size             {len(data) / 2**20:.1f} MiB compressed, {unpacked} files")
     print(f"download+verify  {fetch_seconds:.2f} s")
     print(
@@ -110,7 +116,10 @@ def main() -> int:
         f"(min {min(timings):.2f}, max {max(timings):.2f}, {args.rounds} rounds)"
     )
     print(f"peak allocations {peak / 2**20:.1f} MiB (tracemalloc, inspection only)")
-    print(f"peak RSS         {rss_mib:.0f} MiB (whole process, incl. the download)")
+    print(
+        f"peak RSS         {rss_mib:.0f} MiB (whole process, incl. the download; "
+        f"{rss_before:.0f} MiB after imports)"
+    )
     print(
         f"findings         pth={len(report.pth_files)} hooks={len(report.install_hooks)} "
         f"binaries={len(report.binaries)} (expected {sum(b.expected for b in report.binaries)}) "

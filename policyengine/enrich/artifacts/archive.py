@@ -196,9 +196,39 @@ def _open_zip(data: bytes, limits: ArchiveLimits) -> Archive:
     return Archive(tuple(members), opener, limits)
 
 
-def _open_tar(raw: bytes, limits: ArchiveLimits) -> Archive:
+class _BufferReader(io.RawIOBase):
+    """A seekable reader over a buffer without copying it (``BytesIO`` copies a bytearray)."""
+
+    def __init__(self, buffer: bytes | bytearray) -> None:
+        self._view = memoryview(buffer)
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._view)}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = len(self._view) if size is None or size < 0 else self._pos + size
+        chunk = bytes(self._view[self._pos : end])
+        self._pos += len(chunk)
+        return chunk
+
+
+def _open_tar(raw: bytes | bytearray, limits: ArchiveLimits) -> Archive:
     try:
-        tar = tarfile.open(fileobj=io.BytesIO(raw), mode="r:")  # noqa: SIM115 - kept open for reads
+        tar = tarfile.open(fileobj=_BufferReader(raw), mode="r:")  # noqa: SIM115 - kept open for reads
         infos = tar.getmembers()
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
         raise ArtifactRefused(f"not a readable tar archive (truncated or corrupt): {exc}") from exc
@@ -234,7 +264,7 @@ def _open_tar(raw: bytes, limits: ArchiveLimits) -> Archive:
     return Archive(tuple(members), opener, limits)
 
 
-def _decompress(data: bytes, fmt: str, cap: int) -> bytes:
+def _decompress(data: bytes, fmt: str, cap: int) -> bytes | bytearray:
     if fmt == "tar":
         if len(data) > cap:
             raise ArtifactRefused(f"tar larger than {cap} bytes")
@@ -246,13 +276,17 @@ def _decompress(data: bytes, fmt: str, cap: int) -> bytes:
     return _unpack_streams(data, cap, lzma.LZMADecompressor, b"\xfd7zXZ\x00")
 
 
+_STEP = 4 * MiB
+"""Output per decompression call: small steps keep one copy of the tar in memory, not two."""
+
+
 def _over_cap(cap: int) -> ArtifactRefused:
     return ArtifactRefused(
         f"decompresses to more than {cap} bytes (compression bomb or too large to inspect)"
     )
 
 
-def _gunzip(data: bytes, cap: int) -> bytes:
+def _gunzip(data: bytes, cap: int) -> bytearray:
     """Decompress every gzip member in ``data``, stopping at ``cap`` output bytes."""
     out = bytearray()
     rest = data
@@ -261,7 +295,7 @@ def _gunzip(data: bytes, cap: int) -> bytes:
         pending = rest
         try:
             while True:
-                chunk = decoder.decompress(pending, cap + 1 - len(out))
+                chunk = decoder.decompress(pending, min(cap + 1 - len(out), _STEP))
                 out += chunk
                 if len(out) > cap:
                     raise _over_cap(cap)
@@ -277,7 +311,7 @@ def _gunzip(data: bytes, cap: int) -> bytes:
         rest = decoder.unused_data.lstrip(b"\x00")
         if not rest.startswith(b"\x1f\x8b"):
             break
-    return bytes(out)
+    return out
 
 
 def _unpack_streams(
@@ -285,7 +319,7 @@ def _unpack_streams(
     cap: int,
     factory: Callable[[], bz2.BZ2Decompressor | lzma.LZMADecompressor],
     magic: bytes,
-) -> bytes:
+) -> bytearray:
     """Decompress concatenated bz2/xz streams with the same cap and truncation rules."""
     out = bytearray()
     rest = data
@@ -294,7 +328,7 @@ def _unpack_streams(
         feed = rest
         try:
             while True:
-                out += decoder.decompress(feed, cap + 1 - len(out))
+                out += decoder.decompress(feed, min(cap + 1 - len(out), _STEP))
                 feed = b""
                 if len(out) > cap:
                     raise _over_cap(cap)
@@ -309,4 +343,4 @@ def _unpack_streams(
         rest = decoder.unused_data.lstrip(b"\x00")
         if not rest.startswith(magic):
             break
-    return bytes(out)
+    return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -98,7 +99,8 @@ async def fetch_artifact(
             " (raise the artifact size limit to inspect it)"
         )
     hasher = hashlib.new(alg)
-    chunks: list[bytes] = []
+    # BytesIO hands its buffer out without a copy, so a body is held once, not twice.
+    body = io.BytesIO()
     received = 0
     try:
         # identity + aiter_raw: the registry's digest is over the stored bytes,
@@ -122,7 +124,7 @@ async def fetch_artifact(
                         f"{artifact.filename}: body exceeds the {max_bytes}-byte cap"
                     )
                 hasher.update(chunk)
-                chunks.append(chunk)
+                body.write(chunk)
     except httpx.HTTPError as exc:
         raise ArtifactRefused(
             f"{artifact.filename}: download failed: {type(exc).__name__}: {exc}"
@@ -132,7 +134,8 @@ async def fetch_artifact(
         raise ArtifactRefused(
             f"{artifact.filename}: {alg} digest mismatch: registry says {want}, got {got}"
         )
-    data = b"".join(chunks)
+    data = body.getvalue()
+    body.close()
     if cache_dir is not None:
         _write_cached(cache_dir, alg, want, data)
     return data
