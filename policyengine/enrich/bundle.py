@@ -23,6 +23,7 @@ from typing_extensions import TypedDict
 from policyengine.enrich.http import VERSION
 from policyengine.model import (
     Advisories,
+    ArtifactContents,
     Artifacts,
     ComponentEvidence,
     Evidence,
@@ -61,9 +62,9 @@ ReleasesFact = _fact(ReleaseHistory)
 ArtifactsFact = _fact(Artifacts)
 PublishersFact = _fact(Publishers)
 AdvisoriesFact = _fact(Advisories)
-# Contents and project facts are defined by later issues; until then their values
-# are kept as plain JSON objects.
-ContentsFact = _fact(dict[str, Any])
+ContentsFact = _fact(ArtifactContents)
+# Project facts are defined by a later issue; until then their values are kept as
+# plain JSON objects.
 ProjectFact = _fact(dict[str, Any])
 
 

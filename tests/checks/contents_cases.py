@@ -11,54 +11,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 from packageurl import PackageURL
-from pydantic import TypeAdapter
 
 from policyengine.checks.base import Check, CheckContext
-from policyengine.model import (
-    ArtifactContents,
-    Component,
-    ComponentEvidence,
-    Evidence,
-    FactKind,
-    FactResult,
-    Failed,
-    Missing,
-    Ok,
-    Sbom,
-    Source,
-    Status,
-)
+from policyengine.enrich.bundle import load_bundle
+from policyengine.model import Component, Sbom, Status
 
 CASES = Path(__file__).parent / "cases"
-_CONTENTS = TypeAdapter(ArtifactContents)
 
 
 def case_folders(slug: str) -> list[Path]:
     return sorted(p for p in (CASES / slug).iterdir() if p.is_dir())
-
-
-def fact_from_json(data: dict[str, Any]) -> FactResult:
-    if data["status"] == "ok":
-        source = data["source"]
-        fetched = source.get("fetched_at")
-        return Ok(
-            _CONTENTS.validate_python(data["value"]),
-            Source(
-                name=source["name"],
-                url=source.get("url"),
-                fetched_at=datetime.fromisoformat(fetched) if fetched else None,
-                digest=source.get("digest"),
-            ),
-        )
-    if data["status"] == "missing":
-        return Missing(data["reason"])
-    return Failed(data["error"])
 
 
 @dataclass
@@ -70,7 +37,6 @@ class Outcome:
 
 def run_case(folder: Path, check_type: type[Check]) -> Outcome:
     sbom_json = json.loads((folder / "sbom.cdx.json").read_text())
-    evidence_json = json.loads((folder / "evidence.json").read_text())
     policy = yaml.safe_load((folder / "policy.yaml").read_text())
     expected = yaml.safe_load((folder / "expected.yaml").read_text())
     [rule] = policy["rules"]
@@ -87,11 +53,8 @@ def run_case(folder: Path, check_type: type[Check]) -> Outcome:
                 purl=entry["purl"],
             )
         )
-    per_key = {
-        key: ComponentEvidence(key, {FactKind(k): fact_from_json(f) for k, f in facts.items()})
-        for key, facts in evidence_json["components"].items()
-    }
-    evidence = Evidence(components=per_key)
+    # The enrichment's own bundle loader: the case evidence must load as the engine loads it.
+    evidence = load_bundle(folder / "evidence.json")
     sbom = Sbom("cyclonedx", "1.6", str(folder), "sha256:0", tuple(components))
     now = expected["now"]
     context = CheckContext(sbom=sbom, evidence=evidence, now=now)

@@ -16,10 +16,14 @@ from pydantic import TypeAdapter
 
 from policyengine.enrich.artifacts import ArchiveLimits, InspectSettings, ScanSettings
 from policyengine.enrich.artifacts import inspect_contents as inspect
+from policyengine.enrich.bundle import dump_bundle, parse_bundle
 from policyengine.model import (
     Artifact,
     ArtifactContents,
     Artifacts,
+    ComponentEvidence,
+    Evidence,
+    FactKind,
     FactResult,
     Failed,
     Missing,
@@ -299,3 +303,22 @@ def test_fact_serialises_by_field_names(registry: Registry) -> None:
     assert data["added_files"] == ["demo_init.pth"]
     assert data["artifacts"][1]["pth_files"][0]["executable_lines"] == [1]
     assert adapter.validate_python(data) == facts
+
+
+def test_contents_fact_round_trips_through_the_evidence_bundle(registry: Registry) -> None:
+    current = publish(registry, "1.1", {"demo_init.pth": PAYLOAD_PTH})
+    result = contents_of(current, publish(registry, "1.0", {}))
+    assert isinstance(result, Ok)
+    key = "pypi/demo@1.1"
+    evidence = Evidence(
+        components={
+            key: ComponentEvidence(key, {FactKind.CONTENTS: result}),
+            "pypi/other@1.0": ComponentEvidence(
+                "pypi/other@1.0", {FactKind.CONTENTS: Failed("artifact refused: x")}
+            ),
+        }
+    )
+    loaded = parse_bundle(dump_bundle(evidence), "bundle.json")
+    fact = loaded.for_key(key).get(FactKind.CONTENTS)
+    assert isinstance(fact, Ok) and fact.value == result.value
+    assert loaded.for_key("pypi/other@1.0").get(FactKind.CONTENTS) == Failed("artifact refused: x")
