@@ -10,7 +10,7 @@ from policyengine.enrich.artifacts.contents import (
     inspect_artifact,
     inspect_contents,
 )
-from policyengine.enrich.artifacts.errors import ArtifactRefused
+from policyengine.enrich.artifacts.errors import ArtifactRefused, NotCachedOffline
 from policyengine.enrich.artifacts.fetch import fetch_artifact
 from policyengine.enrich.artifacts.inspect import ScanSettings, inspect_archive
 
@@ -18,6 +18,7 @@ __all__ = [
     "ArchiveLimits",
     "ArtifactRefused",
     "InspectSettings",
+    "NotCachedOffline",
     "ScanSettings",
     "fetch_artifact",
     "inspect_archive",

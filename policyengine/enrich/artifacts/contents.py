@@ -15,7 +15,7 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from policyengine.enrich.artifacts.archive import archive_format
-from policyengine.enrich.artifacts.errors import ArtifactRefused
+from policyengine.enrich.artifacts.errors import ArtifactRefused, NotCachedOffline
 from policyengine.enrich.artifacts.fetch import digest_label, expected_digest, fetch_artifact
 from policyengine.enrich.artifacts.filelist import artifact_kind, diff, normalise, pick_previous
 from policyengine.enrich.artifacts.inspect import ScanSettings, inspect_archive
@@ -45,12 +45,14 @@ class InspectSettings:
     ``max_bytes`` caps each download; ``max_artifacts`` caps how many files of
     one version are inspected (sdist first, then pure wheels, then Linux
     x86-64 wheels, then the rest); the others are named in ``not_inspected``.
-    ``cache_dir`` holds verified downloads and reports, one file per digest.
+    ``cache_dir`` holds verified downloads and reports, one file per digest;
+    ``offline`` answers from it only (uncached artifacts make the fact missing).
     """
 
     max_bytes: int = 256 * MiB
     max_artifacts: int = 4
     cache_dir: Path | None = None
+    offline: bool = False
     scan: ScanSettings = field(default_factory=ScanSettings)
 
 
@@ -132,7 +134,11 @@ async def inspect_artifact(
     if cached is not None and cached.filename == artifact.filename:
         return cached
     data = await fetch_artifact(
-        client, artifact, max_bytes=settings.max_bytes, cache_dir=settings.cache_dir
+        client,
+        artifact,
+        max_bytes=settings.max_bytes,
+        cache_dir=settings.cache_dir,
+        offline=settings.offline,
     )
     kind = artifact_kind(artifact)
     try:
@@ -174,6 +180,8 @@ async def inspect_contents(
         return Missing("no inspectable archive among the version's files: " + "; ".join(left_out))
     try:
         reports = await _inspect_all(client, chosen, settings)
+    except NotCachedOffline as exc:
+        return Missing(str(exc))
     except ArtifactRefused as exc:
         return Failed(f"artifact refused: {exc}")
     previous_error: str | None = None

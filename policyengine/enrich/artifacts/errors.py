@@ -9,3 +9,7 @@ class ArtifactRefused(Exception):
     The message is the reason, shown to the user in the ``Failed`` fact; a
     refused artifact never counts as clean.
     """
+
+
+class NotCachedOffline(ArtifactRefused):
+    """Offline, and the artifact is not in the cache: the fact is missing, not failed."""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from policyengine.enrich.artifacts.errors import ArtifactRefused
+from policyengine.enrich.artifacts.errors import ArtifactRefused, NotCachedOffline
 from policyengine.model import Artifact
 
 STRONG_ALGORITHMS = ("sha256", "sha512")
@@ -78,19 +78,27 @@ def _write_cached(cache_dir: Path, alg: str, value: str, data: bytes) -> None:
 
 
 async def fetch_artifact(
-    client: httpx.AsyncClient, artifact: Artifact, *, max_bytes: int, cache_dir: Path | None
+    client: httpx.AsyncClient,
+    artifact: Artifact,
+    *,
+    max_bytes: int,
+    cache_dir: Path | None,
+    offline: bool = False,
 ) -> bytes:
     """The verified bytes of ``artifact``; ``ArtifactRefused`` with the reason otherwise.
 
     Refused before any download when the registry's size exceeds ``max_bytes``
     or no strong digest exists; during the download when the body grows past
-    ``max_bytes``; after it when the digest does not match.
+    ``max_bytes``; after it when the digest does not match. ``offline``: only
+    the cache answers (``NotCachedOffline`` when it cannot).
     """
     alg, want = expected_digest(artifact)
     if cache_dir is not None:
         cached = _read_cached(cache_dir, alg, want)
         if cached is not None:
             return cached
+    if offline:
+        raise NotCachedOffline(f"{artifact.filename}: offline, and not in the artifact cache")
     if not artifact.url:
         raise ArtifactRefused(f"{artifact.filename}: the registry gave no download URL")
     if artifact.size is not None and artifact.size > max_bytes:
@@ -105,7 +113,7 @@ async def fetch_artifact(
     try:
         # identity + aiter_raw: the registry's digest is over the stored bytes,
         # so no transfer coding may be added by the server or removed by us.
-        headers = {"Accept-Encoding": "identity"}
+        headers = {"Accept-Encoding": "identity", "Accept": "*/*"}
         async with client.stream("GET", artifact.url, headers=headers) as response:
             if response.status_code != 200:
                 raise ArtifactRefused(

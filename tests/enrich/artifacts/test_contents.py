@@ -322,3 +322,34 @@ def test_contents_fact_round_trips_through_the_evidence_bundle(registry: Registr
     fact = loaded.for_key(key).get(FactKind.CONTENTS)
     assert isinstance(fact, Ok) and fact.value == result.value
     assert loaded.for_key("pypi/other@1.0").get(FactKind.CONTENTS) == Failed("artifact refused: x")
+
+
+def test_offline_uses_the_cache_and_is_missing_without_it(
+    registry: Registry, tmp_path: Path
+) -> None:
+    artifacts = publish(registry, "1.0", {})
+    offline = InspectSettings(cache_dir=tmp_path, offline=True)
+    result = contents_of(artifacts, settings=offline)
+    assert isinstance(result, Missing) and "offline" in result.reason
+    assert registry.hits == {}
+    online = ok(contents_of(artifacts, settings=InspectSettings(cache_dir=tmp_path)))
+    hits = dict(registry.hits)
+    assert ok(contents_of(artifacts, settings=offline)) == online
+    assert registry.hits == hits
+
+
+def test_works_with_the_enrichment_http_client(registry: Registry) -> None:
+    from policyengine.enrich.http import make_client
+    from policyengine.enrich.settings import EnrichSettings
+
+    artifacts = publish(registry, "1.0", {"demo_init.pth": PAYLOAD_PTH})
+
+    async def go() -> FactResult:
+        async with make_client(EnrichSettings(progress=False)) as client:
+            return await inspect(client, artifacts, None)
+
+    facts = ok(asyncio.run(go()))
+    assert [p.path for r in facts.artifacts for p in r.pth_files] == [
+        "demo-1.0/demo_init.pth",
+        "demo_init.pth",
+    ]
