@@ -55,10 +55,10 @@ class NewFilesCheck(Check):
         inspected.
 
     Why:
-        A hijacked release is usually the previous one plus a payload:
-        LiteLLM 1.82.8 differed from 1.82.6 by, among others, a new
-        ``litellm_init.pth``. A diff against the previous release turns that
-        into a one-line finding.
+        A hijacked release is often the previous one plus a payload: LiteLLM
+        1.82.8 (PYSEC-2026-2) shipped ``litellm_init.pth``, a startup file that
+        was not part of the project's earlier releases. A diff against the
+        previous release turns that into a one-line finding.
 
     Parameters:
         ``fail_patterns``: globs of new files that fail (default

@@ -38,10 +38,13 @@ class StartupCodeCheck(Check):
         start. The check fails for each such file, naming the file and line.
 
     Why:
-        LiteLLM 1.82.8 (PyPI, 2026-03-24, published with a stolen token)
-        shipped ``litellm_init.pth``, which ran a credential stealer each time
-        any Python process started in the environment, whether or not
-        LiteLLM was ever imported. Metadata checks do not see it.
+        LiteLLM 1.82.8 (PyPI, 2026-03-24, uploaded with a stolen API token)
+        shipped ``litellm_init.pth``; PYSEC-2026-2 points its evidence at line
+        1 of that file. A ``.pth`` line starting with ``import`` runs whenever
+        any Python process starts in the environment, whether or not the
+        package is ever imported, and the malware harvested credentials and
+        sent them to a remote API. Metadata checks do not look inside the
+        artifact.
 
     Parameters:
         ``allow``: glob patterns of ``.pth`` names allowed to run code.

@@ -61,10 +61,13 @@ class SuspiciousCodeCheck(Check):
         ``/proc/self/environ`` ...). Each finding names the file and line.
 
     Why:
-        LiteLLM 1.82.7 hid its payload in an imported module and 1.82.8 in a
-        startup ``.pth`` file: both decoded and executed an encoded blob that
-        collected SSH keys, cloud credentials and Kubernetes configs. Honest
-        libraries rarely need any of these tricks.
+        LiteLLM 1.82.7 carried its payload in ``litellm/proxy/proxy_server.py``
+        (PYSEC-2026-2 links line 130), run when a module of the package is
+        imported; 1.82.8 added a startup ``.pth`` file. Per the advisory, the
+        malware collected private SSH keys, Git and Docker credentials,
+        Kubernetes service-account tokens and cloud tokens from metadata
+        servers. Code that hides what it executes, or that goes looking for
+        those files and endpoints, is rare in honest libraries.
 
     Parameters:
         ``kinds``: marker kinds that fail (default all four).
