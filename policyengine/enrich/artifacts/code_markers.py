@@ -217,8 +217,10 @@ def _contains_decoder(node: ast.AST, aliases: dict[str, str]) -> str | None:
 def _ast_marks(text: str) -> Iterable[tuple[str, int, str]]:
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return  # Not Python 3: the text pass already covered it.
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # Not Python 3, or nested too deeply for the parser (a deliberate
+        # stack-exhaustion input): the text pass already covered it.
+        return
     aliases = import_aliases(tree)
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
     for node in calls:

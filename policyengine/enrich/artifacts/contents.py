@@ -148,6 +148,12 @@ async def inspect_artifact(
         )
     except ArtifactRefused as exc:
         raise ArtifactRefused(f"{artifact.filename}: {exc}") from exc
+    except Exception as exc:
+        # A reader bug on a strange archive must not end the enrichment, and
+        # must not pass either: the artifact counts as refused.
+        raise ArtifactRefused(
+            f"{artifact.filename}: inspection failed: {type(exc).__name__}: {exc}"
+        ) from exc
     _store_report(cache_file, report)
     return report
 

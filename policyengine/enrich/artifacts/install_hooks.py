@@ -89,7 +89,7 @@ def inspect_setup_py(path: str, source: bytes) -> list[ContentMark]:
     lines = text.splitlines()
     try:
         tree = ast.parse(text, filename=path)
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return [
             ContentMark(
                 "setup-unparseable",

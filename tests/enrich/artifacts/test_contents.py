@@ -353,3 +353,17 @@ def test_works_with_the_enrichment_http_client(registry: Registry) -> None:
         "demo-1.0/demo_init.pth",
         "demo_init.pth",
     ]
+
+
+def test_an_unexpected_reader_error_fails_the_fact(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import policyengine.enrich.artifacts.contents as contents_module
+
+    def broken(*args: object) -> None:
+        raise RecursionError("deeply nested input")
+
+    monkeypatch.setattr(contents_module, "inspect_archive", broken)
+    result = contents_of(publish(registry, "1.0", {}))
+    assert isinstance(result, Failed)
+    assert "inspection failed: RecursionError: deeply nested input" in result.error

@@ -224,3 +224,18 @@ def test_encoded_blob_needs_length_and_mixed_alphabet() -> None:
     data_uri = b"url('data:font/woff2;base64," + blob + b"')"
     assert scan_code("package/style.js", data_uri) == []
     assert [m.kind for m in scan_code("demo/x.py", b"x = '" + blob + b"'", blob_min=2000)] == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        b"import base64\nexec(base64.b64decode(x))\ny = 1" + b"+1" * 200_000 + b"\n",
+        b"import base64\nexec(base64.b64decode(x))\ny = " + b"-" * 200_000 + b"1\n",
+    ],
+    ids=["deep-binop", "deep-unary"],
+)
+def test_parser_exhaustion_falls_back_to_the_text_pass(source: bytes) -> None:
+    marks = scan_code("demo/x.py", source)
+    assert [(m.kind, m.line) for m in marks] == [("decode-exec", 2)]
+    hooks = inspect_setup_py("d/setup.py", source)
+    assert [h.kind for h in hooks] == ["setup-unparseable"]
