@@ -243,9 +243,9 @@ def test_parser_exhaustion_falls_back_to_the_text_pass(source: bytes) -> None:
 
 def test_text_pass_needs_exec_and_decoder_on_one_line() -> None:
     assert scan_code("package/a.js", b"eval(x)\nconst y = atob(z)\n") == []
-    far = b"eval(" + b"x" * 400 + b"atob(z))"
+    far = b"eval(" + b"x" * 400 + b" + atob(z))"
     assert scan_code("package/a.js", far) == []
-    near = b"eval(" + b"x" * 200 + b"atob(z))"
+    near = b"eval(" + b"x" * 200 + b" + atob(z))"
     assert [m.kind for m in scan_code("package/a.js", near)] == ["decode-exec"]
     repeated = b"exec(Buffer.from(" * 10_000  # the input that made a lazy regex backtrack
     assert scan_code("package/a.js", repeated) == []
