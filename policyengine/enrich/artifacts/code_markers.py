@@ -139,15 +139,21 @@ class _Lines:
         return self.text[start:end].strip()[:200]
 
 
+MAX_MARKS_PER_KIND = 100
+"""Markers of one kind listed per file; a hostile file could otherwise have millions."""
+
+
 def scan_code(path: str, data: bytes, *, blob_min: int = 1000) -> list[ContentMark]:
-    """Every marker in one code file, deduplicated by (kind, line)."""
+    """Every marker in one code file, deduplicated by (kind, line), capped per kind."""
     text = data.decode("utf-8", errors="replace")
     lines = _Lines(text)
     marks: dict[tuple[str, int | None], ContentMark] = {}
+    per_kind: dict[str, int] = {}
 
     def add(kind: str, line: int | None, detail: str) -> None:
         key = (kind, line)
-        if key not in marks:
+        if key not in marks and per_kind.get(kind, 0) < MAX_MARKS_PER_KIND:
+            per_kind[kind] = per_kind.get(kind, 0) + 1
             excerpt = lines.excerpt(line) if line is not None else None
             marks[key] = ContentMark(kind, path, line, detail, excerpt)
 

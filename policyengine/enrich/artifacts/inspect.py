@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from policyengine.enrich.artifacts.archive import ArchiveLimits, Member, open_archive
 from policyengine.enrich.artifacts.binaries import HEAD_BYTES, classify_binary
@@ -37,12 +38,14 @@ class ScanSettings:
 
     ``scan_max_bytes``: code files larger than this are listed as skipped, not
     scanned; ``blob_min``: the shortest base64-alphabet run reported as an
-    encoded blob.
+    encoded blob; ``max_listed``: the most findings of one category kept per
+    artifact (the most serious first; the cut is noted in ``skipped``).
     """
 
     limits: ArchiveLimits = field(default_factory=ArchiveLimits)
     scan_max_bytes: int = 8 * MiB
     blob_min: int = 1000
+    max_listed: int = 5000
 
 
 @dataclass
@@ -81,6 +84,10 @@ def inspect_archive(
                 member = names[top]
                 source = archive.read(member, settings.scan_max_bytes)
                 found.hooks.extend(inspector(member.name, source))
+    cap = settings.max_listed
+    # Most serious first, so that a cut never hides what a check fails on.
+    binaries = sorted(found.binaries, key=lambda b: b.expected)
+    suspicious = sorted(found.suspicious, key=lambda m: _SEVERITY.get(m.kind, len(_SEVERITY)))
     return ArtifactReport(
         filename=filename,
         kind=kind,
@@ -88,13 +95,24 @@ def inspect_archive(
         size=len(data),
         file_count=len(archive.members),
         files=tuple(sorted(names)),
-        pth_files=tuple(found.pth),
-        install_hooks=tuple(found.hooks),
-        binaries=tuple(found.binaries),
-        entry_points=tuple(found.entry_points),
-        suspicious=tuple(found.suspicious),
+        pth_files=_cut(found.pth, cap, "pth files", found.skipped),
+        install_hooks=_cut(found.hooks, cap, "install hooks", found.skipped),
+        binaries=_cut(binaries, cap, "binaries", found.skipped),
+        entry_points=_cut(found.entry_points, cap, "entry points", found.skipped),
+        suspicious=_cut(suspicious, cap, "suspicious markers", found.skipped),
         skipped=tuple(found.skipped),
     )
+
+
+_SEVERITY = {"decode-exec": 0, "dynamic-import": 1, "encoded-blob": 2, "credential-path": 3}
+
+T = TypeVar("T")
+
+
+def _cut(items: list[T], cap: int, what: str, skipped: list[str]) -> tuple[T, ...]:
+    if len(items) > cap:
+        skipped.append(f"{len(items) - cap} more {what} not listed (limit {cap})")
+    return tuple(items[:cap])
 
 
 def _inspect_member(

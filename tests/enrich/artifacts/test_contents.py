@@ -367,3 +367,15 @@ def test_an_unexpected_reader_error_fails_the_fact(
     result = contents_of(publish(registry, "1.0", {}))
     assert isinstance(result, Failed)
     assert "inspection failed: RecursionError: deeply nested input" in result.error
+
+
+def test_listing_cut_keeps_the_serious_findings_first() -> None:
+    from policyengine.enrich.artifacts import inspect_archive
+
+    files = {f"demo/_m{i}.so": ELF_HEAD for i in range(3)}
+    files["demo/tool"] = ELF_HEAD  # no library suffix: unexpected
+    filename, data = wheel("demo", "1.0", files, tag="cp311-cp311-manylinux_2_17_x86_64")
+    report = inspect_archive(data, filename, "wheel", "sha256:x", ScanSettings(max_listed=2))
+    assert [b.path for b in report.binaries][0] == "demo/tool"
+    assert len(report.binaries) == 2
+    assert report.skipped == ("2 more binaries not listed (limit 2)",)

@@ -249,3 +249,10 @@ def test_text_pass_needs_exec_and_decoder_on_one_line() -> None:
     assert [m.kind for m in scan_code("package/a.js", near)] == ["decode-exec"]
     repeated = b"exec(Buffer.from(" * 10_000  # the input that made a lazy regex backtrack
     assert scan_code("package/a.js", repeated) == []
+
+
+def test_markers_are_capped_per_kind_not_per_file() -> None:
+    source = b"p = '~/.netrc'\n" * 150 + b"exec(base64.b64decode(x))\n"
+    marks = scan_code("demo/x.py", source)
+    assert sum(m.kind == "credential-path" for m in marks) == 100
+    assert [(m.kind, m.line) for m in marks if m.kind == "decode-exec"] == [("decode-exec", 151)]
