@@ -376,6 +376,6 @@ def test_listing_cut_keeps_the_serious_findings_first() -> None:
     files["demo/tool"] = ELF_HEAD  # no library suffix: unexpected
     filename, data = wheel("demo", "1.0", files, tag="cp311-cp311-manylinux_2_17_x86_64")
     report = inspect_archive(data, filename, "wheel", "sha256:x", ScanSettings(max_listed=2))
-    assert [b.path for b in report.binaries][0] == "demo/tool"
+    assert report.binaries[0].path == "demo/tool"
     assert len(report.binaries) == 2
     assert report.skipped == ("2 more binaries not listed (limit 2)",)
