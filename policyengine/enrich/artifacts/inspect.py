@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from policyengine.enrich.artifacts.archive import ArchiveLimits, Member, open_archive
+from policyengine.enrich.artifacts.archive import Archive, ArchiveLimits, Member, open_archive
 from policyengine.enrich.artifacts.binaries import HEAD_BYTES, classify_binary
 from policyengine.enrich.artifacts.code_markers import is_code_file, scan_code
 from policyengine.enrich.artifacts.entry_points import npm_bin, parse_entry_points
@@ -68,22 +68,8 @@ def inspect_archive(
     for member in archive.members:
         normalised = normalise(member.name, kind)
         _inspect_member(archive.read, member, normalised, kind, filename, settings, found)
-    if kind == "npm" and "package.json" in names:
-        member = names["package.json"]
-        source = archive.read(member, settings.scan_max_bytes)
-        manifest = read_package_json(source)
-        if manifest is not None:
-            found.hooks.extend(
-                inspect_package_json(member.name, source, manifest, "binding.gyp" in names)
-            )
-            found.entry_points.extend(npm_bin(member.name, manifest))
-    if kind == "sdist":
-        inspectors = (("setup.py", inspect_setup_py), ("pyproject.toml", inspect_pyproject))
-        for top, inspector in inspectors:
-            if top in names:
-                member = names[top]
-                source = archive.read(member, settings.scan_max_bytes)
-                found.hooks.extend(inspector(member.name, source))
+    if kind in {"npm", "sdist"}:
+        _inspect_build_files(archive, kind, settings, found)
     cap = settings.max_listed
     # Most serious first, so that a cut never hides what a check fails on.
     binaries = sorted(found.binaries, key=lambda b: b.expected)
@@ -113,6 +99,39 @@ def _cut(items: list[T], cap: int, what: str, skipped: list[str]) -> tuple[T, ..
     if len(items) > cap:
         skipped.append(f"{len(items) - cap} more {what} not listed (limit {cap})")
     return tuple(items[:cap])
+
+
+def _inspect_build_files(
+    archive: Archive, kind: str, settings: ScanSettings, found: _Collected
+) -> None:
+    """Install hooks of every top directory's build files.
+
+    Every ``<top>/setup.py``, ``<top>/pyproject.toml`` (sdist) and
+    ``<top>/package.json`` (npm) is read, not just the first: an archive with
+    two top directories must not be able to show a harmless one and hide the other.
+    """
+    tops: dict[str, set[str]] = {}
+    for member in archive.members:
+        top, _, rest = member.name.partition("/")
+        if rest and "/" not in rest:
+            tops.setdefault(top, set()).add(rest)
+    for member in archive.members:
+        top, _, rest = member.name.partition("/")
+        if not rest or "/" in rest:
+            continue
+        if kind == "sdist" and rest in {"setup.py", "pyproject.toml"}:
+            inspector = inspect_setup_py if rest == "setup.py" else inspect_pyproject
+            found.hooks.extend(
+                inspector(member.name, archive.read(member, settings.scan_max_bytes))
+            )
+        elif kind == "npm" and rest == "package.json":
+            source = archive.read(member, settings.scan_max_bytes)
+            manifest = read_package_json(source)
+            if manifest is None:
+                continue
+            gyp = "binding.gyp" in tops.get(top, set())
+            found.hooks.extend(inspect_package_json(member.name, source, manifest, gyp))
+            found.entry_points.extend(npm_bin(member.name, manifest))
 
 
 def _inspect_member(

@@ -379,3 +379,19 @@ def test_listing_cut_keeps_the_serious_findings_first() -> None:
     assert report.binaries[0].path == "demo/tool"
     assert len(report.binaries) == 2
     assert report.skipped == ("2 more binaries not listed (limit 2)",)
+
+
+def test_every_top_directory_build_file_is_inspected() -> None:
+    from policyengine.enrich.artifacts import inspect_archive
+
+    data = tar_gz(
+        {
+            "demo-1.0/setup.py": b"from setuptools import setup\nsetup()\n",
+            "other/setup.py": b"import os\nos.system('true')\n",
+        }
+    )
+    report = inspect_archive(data, "demo-1.0.tar.gz", "sdist", "sha256:x", ScanSettings())
+    assert [(h.kind, h.path) for h in report.install_hooks] == [
+        ("setup-module-call", "other/setup.py"),
+        ("setup-dangerous-call", "other/setup.py"),
+    ]
