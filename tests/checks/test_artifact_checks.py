@@ -145,3 +145,22 @@ def test_new_files_patterns_and_count() -> None:
     assert sorted(f.subject or "" for f in failing) == ["demo/a.py", "demo/a.py"]
     with pytest.raises(ValidationError):
         NewFilesCheck.params_model.model_validate({"max_new": -1})
+
+
+def test_npm_native_addon_install_hook_and_allowed_command() -> None:
+    from tests.enrich.artifacts.builders import npm_tarball
+
+    files = {
+        "package.json": b'{"name": "addon", "version": "1.0.0"}',
+        "binding.gyp": b"{'targets': []}",
+        "index.js": b"module.exports = require('./build/Release/addon.node')\n",
+    }
+    for registry in serve():
+        artifact = registry.add(*npm_tarball("addon", "1.0.0", files))
+        fact = _inspect(Artifacts("1.0.0", (artifact,)), Artifacts("0.9.0", ()))
+    [finding] = judge(InstallScriptsCheck, fact)
+    assert finding.status is Status.FAIL and "node-gyp rebuild" in finding.message
+    allowed = judge(InstallScriptsCheck, fact, allow_commands=["node-gyp rebuild"])
+    assert [f.status for f in allowed] == [Status.PASS]
+    # The previous release listed no files: the comparison is unknown, never a pass.
+    assert [f.status for f in judge(NewFilesCheck, fact)] == [Status.UNKNOWN]

@@ -251,7 +251,8 @@ def inspect_package_json(
                 "npm-script",
                 path,
                 None,
-                "install: node-gyp rebuild (implicit: binding.gyp present)",
+                "install: node-gyp rebuild",
+                "(implicit: binding.gyp present and no install or preinstall script)",
             )
         )
     return marks

@@ -109,9 +109,15 @@ def test_package_json_scripts() -> None:
 def test_binding_gyp_implies_install_script() -> None:
     manifest = {"name": "native"}
     marks = inspect_package_json("package/package.json", b"{}", manifest, True)
-    assert [m.detail for m in marks] == [
-        "install: node-gyp rebuild (implicit: binding.gyp present)"
+    assert [(m.detail, m.excerpt) for m in marks] == [
+        (
+            "install: node-gyp rebuild",
+            "(implicit: binding.gyp present and no install or preinstall script)",
+        )
     ]
+    explicit = {"name": "native", "scripts": {"install": "prebuild-install || node-gyp rebuild"}}
+    marks = inspect_package_json("package/package.json", b"{}", explicit, True)
+    assert [m.detail for m in marks] == ["install: prebuild-install || node-gyp rebuild"]
 
 
 def test_npm_bin_string_uses_package_name() -> None:
