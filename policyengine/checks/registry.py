@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from policyengine.checks.base import Check
+from policyengine.checks.expr import ExprCheck
 from policyengine.checks.install_scripts import InstallScriptsCheck
 from policyengine.checks.new_files import NewFilesCheck
 from policyengine.checks.startup_code import StartupCodeCheck
@@ -15,6 +16,7 @@ CHECKS: tuple[type[Check], ...] = (
     UnexpectedBinariesCheck,
     SuspiciousCodeCheck,
     NewFilesCheck,
+    ExprCheck,
 )
 """Every check type, in documentation order. Add new checks here, nowhere else."""
 

@@ -46,8 +46,21 @@ from policyengine.model.evidence import (
     Source,
 )
 from policyengine.model.finding import Finding, JsonValue, Status
+from policyengine.model.project import (
+    PINS,
+    DeclaredDependency,
+    Disagreement,
+    LockEntry,
+    LockfileFacts,
+    ManifestFacts,
+    Pin,
+    ProjectFacts,
+    project_facts_from_json,
+    project_facts_to_json,
+)
 
 __all__ = [
+    "PINS",
     "Advisories",
     "Advisory",
     "Artifact",
@@ -59,6 +72,8 @@ __all__ = [
     "ComponentEvidence",
     "ContentMark",
     "Coverage",
+    "DeclaredDependency",
+    "Disagreement",
     "EntryPoint",
     "Evidence",
     "EvidenceIncompleteError",
@@ -70,13 +85,18 @@ __all__ = [
     "InputError",
     "JsonValue",
     "Location",
+    "LockEntry",
+    "LockfileFacts",
+    "ManifestFacts",
     "Missing",
     "Ok",
     "PackageMetadata",
     "Person",
+    "Pin",
     "PolicyEngineError",
     "PolicyError",
     "Position",
+    "ProjectFacts",
     "PthFile",
     "Publishers",
     "Release",
@@ -88,4 +108,6 @@ __all__ = [
     "Unidentified",
     "UsageError",
     "coverage_of",
+    "project_facts_from_json",
+    "project_facts_to_json",
 ]
