@@ -97,3 +97,11 @@ def assert_case(folder: Path, check_type: type[Check]) -> None:
         assert outcome.results == [], outcome.results
     prefix = folder.name.split("-", 1)[0]
     assert prefix in {"pass", "fail", "warn", "unknown"}, folder.name
+
+
+def assert_engine_case(folder: Path) -> None:
+    """The same folder through the engine's own case runner (`policyengine policy test`)."""
+    from policyengine.cases import run_case as engine_run_case
+
+    result = engine_run_case(folder)
+    assert result.passed, "\n".join(result.problems)
