@@ -101,7 +101,8 @@ def inspect_setup_py(path: str, source: bytes) -> list[ContentMark]:
     aliases = import_aliases(tree)
     marks: list[ContentMark] = []
     for call in _module_level_calls(tree.body):
-        name = call_name(call, aliases) or "<expression>"
+        # A call on an expression (``(here / "x").write_text()``) has no plain name.
+        name = call_name(call, aliases) or ast.unparse(call.func)[:80]
         if name not in SETUP_NAMES:
             marks.append(
                 ContentMark(

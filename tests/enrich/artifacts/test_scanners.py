@@ -262,3 +262,9 @@ def test_markers_are_capped_per_kind_not_per_file() -> None:
     marks = scan_code("demo/x.py", source)
     assert sum(m.kind == "credential-path" for m in marks) == 100
     assert [(m.kind, m.line) for m in marks if m.kind == "decode-exec"] == [("decode-exec", 151)]
+
+
+def test_module_call_on_an_expression_names_the_expression() -> None:
+    source = b"from setuptools import setup\n(here / 'x').write_text('y')\nsetup()\n"
+    [mark] = inspect_setup_py("s/setup.py", source)
+    assert mark.detail == "module-level call to (here / 'x').write_text() besides setup()"
