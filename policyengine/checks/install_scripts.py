@@ -9,7 +9,14 @@ from pydantic import Field
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.checks.contents_common import contents_or_unknown, pass_observed, where
-from policyengine.model import Component, ComponentEvidence, FactKind, Finding, Status
+from policyengine.model import (
+    ArtifactContents,
+    Component,
+    ComponentEvidence,
+    FactKind,
+    Finding,
+    Status,
+)
 
 HookKind = Literal[
     "npm-script",
@@ -44,6 +51,11 @@ class InstallScriptsParams(CheckParams):
         default_factory=list,
         description="npm lifecycle commands allowed verbatim, e.g. 'node-gyp rebuild'.",
     )
+    skip_sdist_with_pure_wheel: bool = Field(
+        default=False,
+        description="Ignore the sdist's hooks when the version also has a pure-Python wheel "
+        "(installers then never build the sdist, unless told to).",
+    )
 
 
 class InstallScriptsCheck(Check):
@@ -70,6 +82,9 @@ class InstallScriptsCheck(Check):
         ``setup-cmdclass``, ``setup-unparseable``, ``build-backend-custom``,
         ``build-backend-in-tree``, ``pyproject-unparseable``).
         ``allow_commands``: npm script commands accepted verbatim.
+        ``skip_sdist_with_pure_wheel`` (default false): ignore the sdist's
+        hooks when the version has a ``*-none-any.whl``, which installers
+        prefer (``pip install --no-binary`` still builds the sdist).
 
     Example:
         ```yaml
@@ -82,7 +97,9 @@ class InstallScriptsCheck(Check):
         ```
 
     How to fix:
-        Read the hook named in the result. Install with scripts disabled
+        Many honest sdists trip this check (a ``setup.py`` with a publish
+        helper calling ``os.system``, a build tool that builds itself
+        in-tree), so read the hook named in the result. Install with scripts disabled
         (``npm ci --ignore-scripts``, ``pip install --only-binary :all:``),
         prefer a wheel over the sdist, or waive the reviewed hook for that
         component.
@@ -109,7 +126,10 @@ class InstallScriptsCheck(Check):
             return [got]
         contents, source = got
         findings: list[Finding] = []
+        pure_wheel = _has_pure_wheel(contents)
         for report in contents.artifacts:
+            if report.kind == "sdist" and pure_wheel and params.skip_sdist_with_pure_wheel:
+                continue
             for hook in report.install_hooks:
                 if hook.kind not in params.fail_on:
                     continue
@@ -147,3 +167,9 @@ class InstallScriptsCheck(Check):
                 sources=(source,),
             )
         ]
+
+
+def _has_pure_wheel(contents: ArtifactContents) -> bool:
+    names = [r.filename for r in contents.artifacts]
+    names += [entry.split(":", 1)[0] for entry in contents.not_inspected]
+    return any(name.lower().endswith("-none-any.whl") for name in names)

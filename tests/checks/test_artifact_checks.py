@@ -18,16 +18,21 @@ from policyengine.checks.suspicious_code import SuspiciousCodeCheck
 from policyengine.checks.unexpected_binaries import UnexpectedBinariesCheck
 from policyengine.enrich.artifacts import inspect_contents
 from policyengine.model import (
+    ArtifactContents,
+    ArtifactReport,
     Artifacts,
     Component,
     ComponentEvidence,
+    ContentMark,
     Evidence,
     FactKind,
     FactResult,
     Failed,
     Finding,
     Missing,
+    Ok,
     Sbom,
+    Source,
     Status,
 )
 from tests.enrich.artifacts.builders import Registry, sdist, serve, wheel
@@ -164,3 +169,27 @@ def test_npm_native_addon_install_hook_and_allowed_command() -> None:
     assert [f.status for f in allowed] == [Status.PASS]
     # The previous release listed no files: the comparison is unknown, never a pass.
     assert [f.status for f in judge(NewFilesCheck, fact)] == [Status.UNKNOWN]
+
+
+def test_sdist_hooks_count_unless_a_pure_wheel_is_preferred() -> None:
+    hook = ContentMark("setup-dangerous-call", "demo-1.1/setup.py", 3, "calls os.system()")
+    sdist_report = ArtifactReport(
+        "demo-1.1.tar.gz", "sdist", "sha256:0", 1, 1, install_hooks=(hook,)
+    )
+    wheel_report = ArtifactReport("demo-1.1-py3-none-any.whl", "wheel", "sha256:1", 1, 1)
+    platform_only = ArtifactContents(
+        "1.1",
+        (sdist_report,),
+        not_inspected=(
+            "demo-1.1-cp311-cp311-win_amd64.whl: beyond the limit of 1 files per version",
+        ),
+    )
+    both = ArtifactContents("1.1", (sdist_report, wheel_report))
+    source = Source("artifacts")
+    assert [f.status for f in judge(InstallScriptsCheck, Ok(both, source))] == [Status.FAIL]
+    skip = {"skip_sdist_with_pure_wheel": True}
+    assert [f.status for f in judge(InstallScriptsCheck, Ok(both, source), **skip)] == [Status.PASS]
+    # A platform wheel does not cover every installer: the sdist still counts.
+    assert [f.status for f in judge(InstallScriptsCheck, Ok(platform_only, source), **skip)] == [
+        Status.FAIL
+    ]
