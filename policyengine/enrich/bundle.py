@@ -34,6 +34,7 @@ from policyengine.model import (
     Ok,
     PackageMetadata,
     Position,
+    ProjectFacts,
     Publishers,
     ReleaseHistory,
 )
@@ -63,9 +64,7 @@ ArtifactsFact = _fact(Artifacts)
 PublishersFact = _fact(Publishers)
 AdvisoriesFact = _fact(Advisories)
 ContentsFact = _fact(ArtifactContents)
-# Project facts are defined by a later issue; until then their values are kept as
-# plain JSON objects.
-ProjectFact = _fact(dict[str, Any])
+ProjectFact = _fact(ProjectFacts)
 
 
 @with_config(ConfigDict(extra="forbid"))
