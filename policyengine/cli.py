@@ -339,6 +339,10 @@ def _finish(args: argparse.Namespace, verdict: Verdict) -> int:
     if verdict.outcome == "fail":
         return 1
     if verdict.outcome == "incomplete":
+        from policyengine.report.incomplete import incomplete_line
+
+        # Exit 4 alone does not say what to fix: name the components without evidence.
+        print(f"policyengine: {incomplete_line(verdict)}", file=sys.stderr)
         return 4
     if verdict.outcome == "warn" and args.fail_on == "warn":
         return 1

@@ -17,10 +17,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+import orjson
+from pydantic import TypeAdapter, ValidationError
+
 from policyengine.model import (
     Advisories,
     Advisory,
     Artifact,
+    ArtifactContents,
     Artifacts,
     ComponentEvidence,
     FactKind,
@@ -30,6 +34,7 @@ from policyengine.model import (
     Ok,
     PackageMetadata,
     Person,
+    ProjectFacts,
     Publishers,
     Release,
     ReleaseHistory,
@@ -252,11 +257,23 @@ _VALUES: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _plain_dict(v: Any) -> dict[str, Any]:
-    # Contents and project values stay JSON objects (bundle.py); only the top must be one.
-    if type(v) is not dict:
-        raise _Decline
-    return dict(v)
+def _through_pydantic(value_type: Any) -> Callable[[Any], Any]:
+    # Types without a hand-written builder (contents, project): pydantic validates just the
+    # value, strictly and from JSON as the full path does; any error defers to the full
+    # path, which words it with the JSON pointer in the whole bundle.
+    adapter: TypeAdapter[Any] = TypeAdapter(value_type)
+
+    def run(v: Any) -> Any:
+        try:
+            return adapter.validate_json(orjson.dumps(v), strict=True)
+        except (ValidationError, orjson.JSONEncodeError):
+            raise _Decline from None
+
+    return run
+
+
+_VALUES["contents"] = _through_pydantic(ArtifactContents)
+_PROJECT = _through_pydantic(ProjectFacts)
 
 
 def _source(v: Any) -> Source:
@@ -315,9 +332,9 @@ def fast_components(
                 kind = _KINDS.get(name)
                 if kind is None:
                     raise _Decline
-                built[kind] = _fact(fact, _VALUES.get(name, _plain_dict))
+                built[kind] = _fact(fact, _VALUES[name])
             out[key] = ComponentEvidence(key, built)
         project = raw["project"]
-        return out, (None if project is None else _fact(project, _plain_dict))
+        return out, (None if project is None else _fact(project, _PROJECT))
     except _Decline:
         return None

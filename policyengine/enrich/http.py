@@ -161,12 +161,12 @@ class Fetcher:
             try:
                 async with self._gate:
                     self.requests[source] += 1
-                    response = await self.client.request(
-                        method, url, headers=headers, content=content
-                    )
-                    body = response.content
-            except httpx.TimeoutException:
+                    async with asyncio.timeout(self.settings.total_timeout):
+                        response, body = await self._receive(method, url, headers, content)
+            except (httpx.TimeoutException, TimeoutError):
                 reason = f"timed out asking {url}"
+            except _TooLarge:
+                reason = f"the answer from {url} is over {self.settings.max_response_bytes} bytes"
             except httpx.HTTPError as exc:
                 reason = f"{type(exc).__name__} from {url}: {exc}"
             else:
@@ -183,6 +183,28 @@ class Fetcher:
             if attempt + 1 < attempts:
                 await asyncio.sleep(wait)
         raise FetchError(f"{reason} (after {attempts} attempts)")
+
+    async def _receive(
+        self, method: str, url: str, headers: dict[str, str], content: bytes | None
+    ) -> tuple[httpx.Response, bytes]:
+        # Streamed so that an oversized answer is cut off instead of filling the memory.
+        cap = self.settings.max_response_bytes
+        async with self.client.stream(method, url, headers=headers, content=content) as response:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise _TooLarge
+            chunks = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise _TooLarge
+                chunks.append(chunk)
+        return response, b"".join(chunks)
+
+
+class _TooLarge(Exception):
+    """An answer over ``max_response_bytes``."""
 
 
 def _stamp(epoch: float) -> datetime:

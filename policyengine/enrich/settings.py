@@ -60,6 +60,11 @@ class EnrichSettings:
     retries: int = 3
     backoff: float = 0.5
     max_retry_after: float = 30.0
+    total_timeout: float = 60.0
+    """Seconds one request may take in all: a body dripped byte by byte never trips the
+    read timeout, which bounds each read only."""
+    max_response_bytes: int = 256 * 2**20
+    """Larger answers are refused (the largest PyPI project document seen was 12.5 MB)."""
     ttl: Ttl = field(default_factory=Ttl)
     advisories: str = "auto"
     pypi_version_metadata: bool = True
