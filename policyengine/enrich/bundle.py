@@ -177,6 +177,12 @@ def _stdlib_loads(data: bytes, source: str) -> Any:
             position=Position(source, line=line),
             hint="an evidence bundle is written by `policyengine enrich -o FILE`",
         ) from None
+    except RecursionError:
+        raise InputError(
+            "the evidence file nests too deeply to read",
+            position=Position(source),
+            hint="an evidence bundle is written by `policyengine enrich -o FILE`",
+        ) from None
 
 
 def _validated(data: bytes, source: str, digest: str) -> Evidence:

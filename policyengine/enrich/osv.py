@@ -180,6 +180,8 @@ def _record(body: bytes, url: str, status: int) -> Mapping[str, Any]:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FetchError(f"invalid JSON from {url}: {exc}") from None
+    except RecursionError:
+        raise FetchError(f"invalid JSON from {url}: nested too deeply") from None
     if not isinstance(data, dict) or not data.get("id"):
         raise FetchError(f"unexpected answer from {url}: not an OSV record")
     return data

@@ -199,6 +199,8 @@ def parse_record(name: str, data: bytes) -> tuple[dict[str, Any] | None, str]:
             record = _plain(yaml.load(data, Loader=_LOADER))
     except (ValueError, yaml.YAMLError) as exc:
         return None, f"not valid JSON/YAML: {exc}".splitlines()[0]
+    except RecursionError:
+        return None, "not valid JSON/YAML: nested too deeply"
     if not isinstance(record, dict):
         return None, "not an OSV record (not an object)"
     if not record.get("id"):

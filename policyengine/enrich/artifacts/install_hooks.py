@@ -220,7 +220,7 @@ def read_package_json(source: bytes) -> dict[str, object] | None:
     """The ``package.json`` object, or ``None`` when it is not a JSON object."""
     try:
         data = json.loads(source.decode("utf-8", errors="replace"))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a hostile, deeply nested file
         return None
     return data if isinstance(data, dict) else None
 
