@@ -51,11 +51,26 @@ def connect(path: Path) -> sqlite3.Connection:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
         conn.execute("PRAGMA busy_timeout = 30000")
-        conn.execute("PRAGMA journal_mode = WAL")
+        _set_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
     except (OSError, sqlite3.Error) as exc:
         raise cache_error(path, exc) from None
     return conn
+
+
+def _set_wal(conn: sqlite3.Connection) -> None:
+    # Switching a new file to WAL needs an exclusive lock; when several processes open the
+    # same new cache at once, SQLite can answer "database is locked" at once instead of
+    # waiting for the busy timeout. Retry for as long as the busy timeout would wait.
+    deadline = time.monotonic() + 30.0
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def cache_error(path: Path, exc: Exception) -> UsageError:

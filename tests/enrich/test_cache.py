@@ -19,6 +19,8 @@ cache = Cache(Path(sys.argv[1]))
 tag = sys.argv[2]
 for i in range(int(sys.argv[3])):
     cache.put(f"{tag}-{i % 50}", Entry("u", 200, (tag * 20000).encode(), time.time()))
+    if i == 0:
+        print("writing", flush=True)
 print("done", flush=True)
 """
 
@@ -41,7 +43,7 @@ def test_two_processes_write_at_once(tmp_path: Path) -> None:
     for proc in procs:
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-        assert out.strip() == "done"
+        assert out.split() == ["writing", "done"]
     cache = Cache(path)
     for tag in ("a", "b"):
         entry = cache.get(f"{tag}-7")
@@ -53,7 +55,9 @@ def test_kill_mid_write_leaves_a_usable_cache(tmp_path: Path) -> None:
     cache = Cache(path)
     cache.put("keep", Entry("u", 200, b"kept", time.time()))
     proc = _writer(path, "k", 100000)
-    time.sleep(1.0)
+    # Kill once it is really writing (a fixed sleep raced with a slow start under load).
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
+    time.sleep(0.2)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
