@@ -214,6 +214,23 @@ def _write(output: str | None, text: str) -> None:
         sys.stdout.flush()
 
 
+def _write_bytes(output: str | None, data: bytes) -> None:
+    if output:
+        try:
+            with open(output, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+    else:
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:  # a text-only stdout (embedding, some test harnesses)
+            _write(None, data.decode())
+            return
+        sys.stdout.flush()
+        buffer.write(data)
+        buffer.flush()
+
+
 # --- check, diff, policy, checks (issue 5) -------------------------------------------------
 
 
@@ -335,7 +352,14 @@ def _record(args: argparse.Namespace, evidence: Evidence) -> None:
 def _finish(args: argparse.Namespace, verdict: Verdict) -> int:
     from policyengine.report import render
 
-    _write(args.output, render(verdict, args.format, tool_version=__version__))
+    if args.format == "json":
+        from policyengine.report.json import render_json_bytes
+
+        # Bytes straight to the file: the text copies of a 50k-component verdict
+        # would each be hundreds of MB (benchmarks/README.md).
+        _write_bytes(args.output, render_json_bytes(verdict))
+    else:
+        _write(args.output, render(verdict, args.format, tool_version=__version__))
     if verdict.outcome == "fail":
         return 1
     if verdict.outcome == "incomplete":

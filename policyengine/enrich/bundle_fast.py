@@ -324,7 +324,10 @@ def fast_components(
         if type(components) is not dict:
             raise _Decline
         out: dict[str, ComponentEvidence] = {}
-        for key, facts in components.items():
+        for key in list(components):
+            # Popped as built: each raw subtree is freed once converted, which keeps the
+            # peak near one copy of the evidence instead of two.
+            facts = components.pop(key)
             if type(facts) is not dict:
                 raise _Decline
             built: dict[FactKind, Ok[Any] | Missing | Failed] = {}

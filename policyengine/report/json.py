@@ -26,14 +26,23 @@ def verdict_document(verdict: Verdict) -> dict[str, Any]:
 
 def render_json(verdict: Verdict) -> str:
     """Stable, indented JSON with a trailing newline."""
+    return render_json_bytes(verdict).decode()
+
+
+def render_json_bytes(verdict: Verdict) -> bytes:
+    """:func:`render_json` as UTF-8 bytes, without the text copy (large verdicts)."""
     try:
         # orjson writes the dataclasses directly, the same bytes as through pydantic's
         # document (tests/hardening/test_render_fast.py) at a third of the time and
         # without the intermediate copy (benchmarks/README.md).
-        text = orjson.dumps(verdict, option=orjson.OPT_INDENT_2 | orjson.OPT_UTC_Z)
+        text = orjson.dumps(
+            verdict, option=orjson.OPT_INDENT_2 | orjson.OPT_UTC_Z | orjson.OPT_APPEND_NEWLINE
+        )
     except TypeError:  # an observed value orjson does not know: pydantic converts it
-        text = orjson.dumps(verdict_document(verdict), option=orjson.OPT_INDENT_2)
-    return text.decode() + "\n"
+        text = orjson.dumps(
+            verdict_document(verdict), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+        )
+    return text
 
 
 def verdict_schema() -> dict[str, Any]:
