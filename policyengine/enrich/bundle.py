@@ -22,7 +22,7 @@ import orjson
 from pydantic import ConfigDict, Discriminator, Tag, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
 
-from policyengine.enrich.bundle_fast import fast_components
+from policyengine.enrich.bundle_fast import fast_components, fast_parts, split_canonical
 from policyengine.enrich.http import VERSION
 from policyengine.model import (
     Advisories,
@@ -31,6 +31,7 @@ from policyengine.model import (
     ComponentEvidence,
     Evidence,
     FactKind,
+    FactResult,
     Failed,
     InputError,
     Missing,
@@ -141,6 +142,13 @@ def parse_bundle(data: bytes, source: str) -> Evidence:
 
 
 def _parse(data: bytes, source: str) -> Evidence:
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    split = split_canonical(data)
+    if split is not None:
+        # The layout dump_bundle writes: parsed one component at a time (bundle_fast.py).
+        fast = fast_parts(*split)
+        if fast is not None:
+            return _evidence(fast, split[0]["created_at"], digest)
     try:
         raw = orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -151,18 +159,24 @@ def _parse(data: bytes, source: str) -> Evidence:
             position=Position(source, pointer="/schema_version"),
             hint=f"this version reads schema_version {SCHEMA_VERSION!r}",
         )
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
     fast = fast_components(raw)
     if fast is not None:
         # The plain shape dump_bundle writes, built without pydantic (bundle_fast.py).
-        created = raw["created_at"]
-        return Evidence(
-            components=fast[0],
-            project=fast[1],
-            created_at=datetime.fromisoformat(created).astimezone(UTC) if created else None,
-            digest=digest,
-        )
+        return _evidence(fast, raw["created_at"], digest)
     return _validated(data, source, digest)
+
+
+def _evidence(
+    fast: tuple[dict[str, ComponentEvidence], FactResult | None],
+    created: str | None,
+    digest: str,
+) -> Evidence:
+    return Evidence(
+        components=fast[0],
+        project=fast[1],
+        created_at=datetime.fromisoformat(created).astimezone(UTC) if created else None,
+        digest=digest,
+    )
 
 
 def _stdlib_loads(data: bytes, source: str) -> Any:

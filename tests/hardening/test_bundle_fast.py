@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from benchmarks.synth import make_evidence
 from policyengine.enrich.bundle import _validated, parse_bundle
-from policyengine.enrich.bundle_fast import fast_components
+from policyengine.enrich.bundle_fast import fast_components, split_canonical
 from policyengine.model import InputError
 from tests.fuzz.strategies import EXAMPLES
 
@@ -87,9 +87,10 @@ ODD_VALUES = st.sampled_from(
         st.tuples(st.sampled_from(PATHS), st.one_of(ODD_VALUES, st.just("<delete>"))),
         min_size=1,
         max_size=3,
-    )
+    ),
+    canonical=st.booleans(),
 )
-def test_mutated_bundles_agree(edits: list[tuple[tuple[Any, ...], Any]]) -> None:
+def test_mutated_bundles_agree(edits: list[tuple[tuple[Any, ...], Any]], canonical: bool) -> None:
     """Fast path and pydantic agree on every mutation: same evidence, or both refuse."""
     doc = copy.deepcopy(BASE)
     for path, value in edits:
@@ -103,7 +104,8 @@ def test_mutated_bundles_agree(edits: list[tuple[tuple[Any, ...], Any]]) -> None
                 parent[path[-1]] = value
         except (KeyError, IndexError, TypeError):
             continue
-    data = json.dumps(doc).encode()
+    # Compact JSON takes the whole-document path, dump_bundle's layout the per-entry one.
+    data = (json.dumps(doc, indent=2, sort_keys=True) if canonical else json.dumps(doc)).encode()
     try:
         slow = _slow(data)
     except InputError:
@@ -118,3 +120,35 @@ def test_mutated_bundles_agree(edits: list[tuple[tuple[Any, ...], Any]]) -> None
         assert fast is not None
         assert fast.components == slow.components
         assert fast.project == slow.project
+
+
+def test_canonical_layout_is_read_per_entry() -> None:
+    split = split_canonical(SYNTH)
+    assert split is not None
+    head, entries = split
+    assert head["schema_version"] == "1"
+    assert [key for key, _ in entries] == sorted(json.loads(SYNTH)["components"])
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda b: b.replace(b'\n    "', b'\n     "', 1),  # an entry indented differently
+        lambda b: b.replace(b'\n      "advisories"', b'\n    "advisories"', 1),  # a fake entry
+        lambda b: b[: len(b) // 2],  # truncated
+        lambda b: b.replace(b'"created_at"', b'"created"', 1),
+    ],
+)
+def test_damaged_layouts_fall_back_and_agree(damage: Any) -> None:
+    data = damage(SYNTH)
+    try:
+        slow = _slow(data)
+    except InputError:
+        slow = None
+    try:
+        fast = parse_bundle(data, "e.json")
+    except InputError:
+        fast = None
+    assert (slow is None) == (fast is None)
+    if slow is not None and fast is not None:
+        assert fast.components == slow.components
