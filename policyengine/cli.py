@@ -214,21 +214,23 @@ def _write(output: str | None, text: str) -> None:
         sys.stdout.flush()
 
 
-def _write_bytes(output: str | None, data: bytes) -> None:
+def _write_json(output: str | None, verdict: Verdict) -> None:
+    from policyengine.report.json import render_json_bytes, write_json
+
     if output:
         try:
             with open(output, "wb") as handle:
-                handle.write(data)
+                write_json(verdict, handle)
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror}") from None
-    else:
-        buffer = getattr(sys.stdout, "buffer", None)
-        if buffer is None:  # a text-only stdout (embedding, some test harnesses)
-            _write(None, data.decode())
-            return
-        sys.stdout.flush()
-        buffer.write(data)
-        buffer.flush()
+        return
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stdout (embedding, some test harnesses)
+        _write(None, render_json_bytes(verdict).decode())
+        return
+    sys.stdout.flush()
+    write_json(verdict, buffer)
+    buffer.flush()
 
 
 # --- check, diff, policy, checks (issue 5) -------------------------------------------------
@@ -353,11 +355,8 @@ def _finish(args: argparse.Namespace, verdict: Verdict) -> int:
     from policyengine.report import render
 
     if args.format == "json":
-        from policyengine.report.json import render_json_bytes
-
-        # Bytes straight to the file: the text copies of a 50k-component verdict
-        # would each be hundreds of MB (benchmarks/README.md).
-        _write_bytes(args.output, render_json_bytes(verdict))
+        # Streamed: the document of a 50k-component verdict is ~370 MB (benchmarks/README.md).
+        _write_json(args.output, verdict)
     else:
         _write(args.output, render(verdict, args.format, tool_version=__version__))
     if verdict.outcome == "fail":

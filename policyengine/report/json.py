@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 from pydantic import TypeAdapter
 
-from policyengine.model.verdict import Verdict
+from policyengine.model.verdict import RuleResult, Verdict
 
 SCHEMA_ID = "https://policyengine.dev/schemas/verdict.schema.json"
 
@@ -43,6 +44,47 @@ def render_json_bytes(verdict: Verdict) -> bytes:
             verdict_document(verdict), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
         )
     return text
+
+
+def write_json(verdict: Verdict, handle: BinaryIO) -> None:
+    """Write :func:`render_json_bytes` to ``handle`` a batch of results at a time.
+
+    The same bytes (tests/hardening/test_render_fast.py), but the whole document is never
+    in memory at once: at 50,000 components it is ~370 MB (benchmarks/README.md).
+    """
+    try:
+        head = orjson.dumps(dataclasses.replace(verdict, results=()), option=_OPTIONS)
+    except TypeError:
+        handle.write(render_json_bytes(verdict))
+        return
+    marker = b'\n  "results": [],\n'
+    at = head.find(marker)
+    if not verdict.results or at < 0 or head.find(marker, at + 1) >= 0:
+        handle.write(render_json_bytes(verdict))
+        return
+    handle.write(head[:at] + b'\n  "results": [\n    ')
+    results = verdict.results
+    for start in range(0, len(results), 1000):
+        # Each result re-indented to its depth in the document (two levels, four spaces).
+        parts = [_result_bytes(r).replace(b"\n", b"\n    ") for r in results[start : start + 1000]]
+        handle.write((b",\n    " if start else b"") + b",\n    ".join(parts))
+    handle.write(b"\n  ],\n" + head[at + len(marker) :] + b"\n")
+
+
+_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_UTC_Z
+
+
+def _result_bytes(result: RuleResult) -> bytes:
+    try:
+        return orjson.dumps(result, option=_OPTIONS)
+    except TypeError:  # what the whole-document fallback would write for this result
+        plain = _result_adapter().dump_python(result, mode="json")
+        return orjson.dumps(plain, option=orjson.OPT_INDENT_2)
+
+
+@lru_cache(maxsize=1)
+def _result_adapter() -> TypeAdapter[RuleResult]:
+    return TypeAdapter(RuleResult)
 
 
 def verdict_schema() -> dict[str, Any]:

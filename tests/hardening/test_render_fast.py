@@ -77,3 +77,42 @@ def test_both_ways_refuse_the_same() -> None:
         _slow(verdict)
     with pytest.raises(TypeError):
         render_json(verdict)
+
+
+@pytest.mark.parametrize("observed", [None, {"a": [1, 2]}, Decimal("1.5"), {"only"}])
+@pytest.mark.parametrize("results", [0, 1, 3])
+def test_streamed_json_is_the_same_bytes(observed: Any, results: int) -> None:
+    import io
+
+    from policyengine.report.json import render_json_bytes, write_json
+
+    verdict = _verdict(observed)
+    verdict = dataclasses.replace(verdict, results=verdict.results[:results])
+    out = io.BytesIO()
+    write_json(verdict, out)
+    assert out.getvalue() == render_json_bytes(verdict)
+
+
+def test_streamed_json_of_a_synthetic_check_is_the_same_bytes(tmp_path: Path) -> None:
+    import io
+
+    from benchmarks.synth import make_evidence_object, make_sbom
+    from policyengine.checks import registry
+    from policyengine.engine import evaluate
+    from policyengine.ingest import parse_bytes
+    from policyengine.policy.loader import load_policy
+    from policyengine.report.json import render_json_bytes, write_json
+
+    sbom = parse_bytes(make_sbom(1200), "s.cdx.json")  # more than one batch of results
+    policy = tmp_path / "p.yaml"
+    policy.write_text(
+        "apiVersion: policyengine/v1\nkind: Policy\nmetadata: {name: p}\nrules:\n"
+        "  - {id: r, check: expr, params: {expr: 'facts.releases.listed'}}\n"
+    )
+    verdict = evaluate(
+        sbom, make_evidence_object(1200), load_policy(policy, checks=registry.CHECKS), NOW
+    )
+    assert len(verdict.results) > 1000
+    out = io.BytesIO()
+    write_json(verdict, out)
+    assert out.getvalue() == render_json_bytes(verdict)
