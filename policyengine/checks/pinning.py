@@ -60,11 +60,14 @@ def _pypi_reason(text: str) -> str | None:
         pass
     else:
         return None
-    try:
-        SpecifierSet(text)
-    except InvalidSpecifier:
-        return f"{text!r} is not a PEP 440 version"
-    return f"version range {text!r}"
+    for candidate in (text, f"=={text}"):
+        # A bare wildcard ("1.2.*") is only valid as a specifier after "==".
+        try:
+            SpecifierSet(candidate)
+        except InvalidSpecifier:
+            continue
+        return f"version range {text!r}"
+    return f"{text!r} is not a PEP 440 version"
 
 
 def _npm_reason(text: str) -> str | None:
