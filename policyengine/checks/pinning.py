@@ -11,9 +11,17 @@ from packaging.version import InvalidVersion, Version
 from pydantic import Field
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
-from policyengine.checks.common import describe, input_source
+from policyengine.checks.common import describe, input_source, unknown
 from policyengine.checks.project_view import DeclaredView, project_facts
-from policyengine.model import Component, ComponentEvidence, Finding, JsonValue, Source, Status
+from policyengine.model import (
+    Component,
+    ComponentEvidence,
+    FactKind,
+    Finding,
+    JsonValue,
+    Source,
+    Status,
+)
 
 _COMMIT = re.compile(r"[@#]([0-9a-f]{40}|[0-9a-f]{64})(?![0-9a-z])", re.IGNORECASE)
 _VCS_PREFIXES = ("git+", "git:", "hg+", "svn+", "bzr+", "github:", "gitlab:", "bitbucket:")
@@ -81,9 +89,12 @@ def _npm_reason(text: str) -> str | None:
 class PinningParams(CheckParams):
     """Parameters of ``pinning``."""
 
-    declared: bool = Field(
-        default=True,
-        description="With project facts, also judge how each manifest declares the component.",
+    declared: bool | None = Field(
+        default=None,
+        description=(
+            "Judge how manifests declare the component: null uses project facts when present, "
+            "true requires them (unknown without), false ignores them."
+        ),
     )
     include_dev: bool = Field(default=True, description="Judge development-only declarations too.")
 
@@ -119,8 +130,9 @@ class PinningCheck(Check):
         through a reviewed change.
 
     Parameters:
-        ``declared``: also judge manifest declarations when project facts
-        exist (default true). ``include_dev``: include development-only
+        ``declared``: judge manifest declarations: null (default) when
+        project facts exist, true always (unknown without project facts),
+        false never. ``include_dev``: include development-only
         declarations (default true).
 
     Example:
@@ -152,11 +164,18 @@ class PinningCheck(Check):
         """Judge the component's version string."""
         assert isinstance(params, PinningParams)
         yield _judge_version(component, context)
-        if not params.declared:
+        if params.declared is False:
             return
         found = project_facts(context.evidence)
         if not isinstance(found, tuple):
-            # Project facts are optional here: without them the SBOM alone is judged.
+            if params.declared:
+                yield unknown(
+                    FactKind.PROJECT,
+                    found,
+                    "so how the manifests declare this dependency cannot be judged "
+                    "(pass --project-dir)",
+                )
+            # Otherwise project facts are optional: the SBOM alone is judged.
             return
         project, source = found
         for dependency in project.declared:

@@ -9,8 +9,10 @@ into a view or says why it cannot.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+import importlib
+from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
+from typing import Any, Protocol, runtime_checkable
 
 from policyengine.model import Evidence, FactResult, Missing, Ok, Source
 
@@ -145,10 +147,38 @@ class ProjectView(Protocol):
 
 
 def project_facts(evidence: Evidence) -> tuple[ProjectView, Source] | FactResult | None:
-    """The project facts as a view with their source, else the Missing/Failed result (or None)."""
+    """The project facts as a view with their source, else the Missing/Failed result (or None).
+
+    A bundle loader that keeps project facts as plain JSON (until it knows the
+    project types) hands over a mapping; it is read through the model's
+    ``project_facts_from_json`` when that exists, else as attribute views.
+    """
     result = evidence.project
-    if isinstance(result, Ok):
-        if isinstance(result.value, ProjectView):
-            return result.value, result.source
-        return Missing(f"project facts have an unexpected type ({type(result.value).__name__})")
-    return result
+    if not isinstance(result, Ok):
+        return result
+    value = result.value
+    if isinstance(value, Mapping):
+        value = _from_json(value)
+    if isinstance(value, ProjectView):
+        return value, result.source
+    return Missing(f"project facts have an unexpected shape ({type(result.value).__name__})")
+
+
+def _from_json(document: Mapping[str, Any]) -> object:
+    try:
+        module = importlib.import_module("policyengine.model.project")
+        convert = module.project_facts_from_json
+    except (ImportError, AttributeError):
+        return _namespace(document)
+    try:
+        return convert(dict(document))
+    except (KeyError, TypeError) as exc:
+        return f"unreadable project facts: {exc}"
+
+
+def _namespace(value: object) -> object:
+    if isinstance(value, Mapping):
+        return SimpleNamespace(**{str(k): _namespace(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_namespace(v) for v in value)
+    return value

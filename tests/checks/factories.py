@@ -105,7 +105,7 @@ def sha256(char: str = "a") -> Hash:
 
 
 def assert_actionable(finding: Finding) -> None:
-    """A FAIL finding must tell a release manager what was seen, expected, from where, and what to do."""
+    """A FAIL finding says what was seen and expected, from where, and what to do."""
     assert finding.observed is not None, finding
     assert finding.expected is not None, finding
     assert finding.sources, finding

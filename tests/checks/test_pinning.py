@@ -98,3 +98,11 @@ def test_without_project_facts_only_component_is_judged() -> None:
 def test_missing_version_fails_never_unknown() -> None:
     [f] = run(CHECK, component(version=None))
     assert f.status is Status.FAIL and "no version" in f.message
+
+
+def test_declared_required_without_project_facts_is_unknown() -> None:
+    found = run(
+        CHECK, component(), params={"declared": True}, ctx=context(project=Missing("no dir"))
+    )
+    assert [f.status for f in found] == [Status.PASS, Status.UNKNOWN]
+    assert "no dir" in found[1].message and "--project-dir" in found[1].message
