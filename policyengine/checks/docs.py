@@ -79,7 +79,7 @@ def parameters_table(check: type[Check]) -> str:
         default = (
             "required"
             if name in required
-            else f"`{json.dumps(defaults.get(name, prop.get('default')))}`"
+            else f"`{json.dumps(prop['default'] if 'default' in prop else defaults.get(name))}`"
         )
         description = prop.get("description", "").replace("|", "\\|")
         rows.append(f"| `{name}` | {_type_text(prop, defs)} | {default} | {description} |")

@@ -13,6 +13,7 @@ try:  # pragma: no cover - depends on merge order
     from policyengine.model.project import (  # type: ignore[import-not-found,unused-ignore]
         DeclaredDependency,
         Disagreement,
+        LockEntry,
         LockfileFacts,
         ManifestFacts,
         ProjectFacts,
@@ -30,6 +31,17 @@ except ImportError:  # pragma: no cover
         dev: bool = False
         optional: bool = False
         version: str | None = None
+        marker: str | None = None
+        hashes: int = 0
+
+    @dataclass(frozen=True)
+    class LockEntry:  # type: ignore[no-redef]
+        ecosystem: str
+        name: str
+        version: str | None
+        line: int | None = None
+        has_hash: bool = False
+        scope: str | None = None
 
     @dataclass(frozen=True)
     class ManifestFacts:  # type: ignore[no-redef]
@@ -56,6 +68,7 @@ except ImportError:  # pragma: no cover
         missing: tuple[str, ...] = ()
         disagreeing: tuple[Disagreement, ...] = ()
         entries_without_hash: tuple[str, ...] = ()
+        entries: tuple[LockEntry, ...] = ()
         error: str | None = None
 
     @dataclass(frozen=True)
@@ -66,4 +79,11 @@ except ImportError:  # pragma: no cover
         declared: tuple[DeclaredDependency, ...] = ()
 
 
-__all__ = ["DeclaredDependency", "Disagreement", "LockfileFacts", "ManifestFacts", "ProjectFacts"]
+__all__ = [
+    "DeclaredDependency",
+    "Disagreement",
+    "LockEntry",
+    "LockfileFacts",
+    "ManifestFacts",
+    "ProjectFacts",
+]
