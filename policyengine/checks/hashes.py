@@ -207,7 +207,7 @@ def compare_with_registry(
             status=Status.FAIL,
             message=(
                 f"the {', '.join(mismatched)} digest of {describe(component)} matches none of the "
-                f"{len(artifacts.files)} files the registry serves for that version"
+                f"files the registry serves for that version ({len(artifacts.files)})"
             ),
             observed=observed,
             expected="a digest equal to one of the registry's files",

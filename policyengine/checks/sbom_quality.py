@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import Field
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
-from policyengine.checks.common import input_source, unknown
-from policyengine.model import Component, Finding, JsonValue, Missing, Sbom, Status
+from policyengine.checks.common import input_source
+from policyengine.model import Component, Finding, JsonValue, Sbom, Status
 
 Element = Literal[
     "supplier",
@@ -152,10 +152,14 @@ class SbomQualityCheck(Check):
         if not sbom.format.lower().startswith(("cyclonedx", "spdx")):
             yield (
                 None,
-                unknown(
-                    "sbom",
-                    Missing(f"the input is a {sbom.format} lockfile, not an SBOM"),
-                    "so SBOM quality cannot be judged; judge the SBOM built from it instead",
+                Finding(
+                    status=Status.UNKNOWN,
+                    message=f"the input is a {sbom.format} lockfile, not an SBOM, so SBOM "
+                    "quality cannot be judged",
+                    observed={"format": sbom.format},
+                    expected={"format": "cyclonedx or spdx"},
+                    sources=(input_source(context),),
+                    remediation="Run this rule on the SBOM built from the lockfile instead.",
                 ),
             )
             return
