@@ -55,7 +55,10 @@ class PublisherChangeCheck(Check):
         order. Any difference fails, and the finding shows both sides with
         what was added and removed. A first release passes; an aspect the
         registry did not report for the previous release is not compared;
-        when no aspect could be compared the result is unknown.
+        when no aspect could be compared the result is unknown. The release's
+        own version is masked inside attestation names (npm names them by
+        ``name@version``), so only a different kind of attestation, or none,
+        counts as a change.
 
     Why:
         A release uploaded by a new account, or without the attestation every
@@ -123,8 +126,8 @@ class PublisherChangeCheck(Check):
             if before_side is None:
                 continue
             compared += 1
-            now_set = {x for x in now_side if x.lower() not in ignore}
-            before_set = {x for x in before_side if x.lower() not in ignore}
+            now_set = _comparable(aspect, now_side, publishers.version, ignore)
+            before_set = _comparable(aspect, before_side, publishers.previous_version or "", ignore)
             observed[aspect] = json_list(now_side)
             observed[f"previous_{aspect}"] = json_list(before_side)
             if now_set != before_set:
@@ -167,3 +170,19 @@ class PublisherChangeCheck(Check):
                 f"{publishers.previous_version}, then waive this finding for this version."
             ),
         )
+
+
+def _comparable(aspect: Aspect, side: tuple[str, ...], version: str, ignore: set[str]) -> set[str]:
+    """The identities to compare, with the release's own version masked in attestations.
+
+    npm names an attestation by a URL ending in ``name@version``; masking the
+    version keeps "the same kind of attestation as last time" from reading as a change.
+    """
+    out = set()
+    for identity in side:
+        if identity.lower() in ignore:
+            continue
+        if aspect == "attestations" and version:
+            identity = identity.replace(version, "<version>")
+        out.add(identity)
+    return out

@@ -16,13 +16,13 @@ def facts(*advisories: Advisory) -> dict[FactKind, object]:
 
 
 def test_no_advisories_is_one_pass() -> None:
-    [f] = run(CHECK, COMP, facts())  # type: ignore[arg-type]
+    [f] = run(CHECK, COMP, facts())
     assert f.status is Status.PASS and f.subject is None
 
 
 def test_malicious_always_fails_even_with_no_severity_rule() -> None:
     mal = Advisory("MAL-2026-2144", aliases=("PYSEC-2026-2",), malicious=True, severity="low")
-    [f] = run(CHECK, COMP, facts(mal), {"severity": None})  # type: ignore[arg-type]
+    [f] = run(CHECK, COMP, facts(mal), {"severity": None})
     assert f.status is Status.FAIL
     assert f.subject == "MAL-2026-2144"
     assert "malicious" in f.message and "PYSEC-2026-2" in f.message
@@ -33,7 +33,7 @@ def test_malicious_always_fails_even_with_no_severity_rule() -> None:
 def test_one_finding_per_advisory_with_threshold() -> None:
     crit = Advisory("GHSA-crit", severity="critical", fixed=("1.80.0", "1.83.0"))
     low = Advisory("GHSA-low", severity="low")
-    found = run(CHECK, COMP, facts(low, crit), {"severity": "high"})  # type: ignore[arg-type]
+    found = run(CHECK, COMP, facts(low, crit), {"severity": "high"})
     by_id = {f.subject: f for f in found}
     assert by_id["GHSA-crit"].status is Status.FAIL
     assert by_id["GHSA-low"].status is Status.PASS
@@ -43,9 +43,9 @@ def test_one_finding_per_advisory_with_threshold() -> None:
 
 def test_score_threshold() -> None:
     adv = Advisory("CVE-1", severity="medium", score=6.5)
-    [f] = run(CHECK, COMP, facts(adv), {"severity": None, "min_score": 6.0})  # type: ignore[arg-type]
+    [f] = run(CHECK, COMP, facts(adv), {"severity": None, "min_score": 6.0})
     assert f.status is Status.FAIL and "6.5" in f.message
-    [g] = run(CHECK, COMP, facts(adv), {"severity": None, "min_score": 7.0})  # type: ignore[arg-type]
+    [g] = run(CHECK, COMP, facts(adv), {"severity": None, "min_score": 7.0})
     assert g.status is Status.PASS
 
 
@@ -57,15 +57,15 @@ def test_severity_derived_from_score_when_database_has_none() -> None:
 
 def test_max_counts_fail_all_of_that_severity() -> None:
     advs = [Advisory(f"M-{i}", severity="medium") for i in range(3)]
-    found = run(CHECK, COMP, facts(*advs), {"severity": "high", "max_counts": {"medium": 2}})  # type: ignore[arg-type]
+    found = run(CHECK, COMP, facts(*advs), {"severity": "high", "max_counts": {"medium": 2}})
     assert [f.status for f in found] == [Status.FAIL] * 3
-    found = run(CHECK, COMP, facts(*advs), {"severity": "high", "max_counts": {"medium": 3}})  # type: ignore[arg-type]
+    found = run(CHECK, COMP, facts(*advs), {"severity": "high", "max_counts": {"medium": 3}})
     assert [f.status for f in found] == [Status.PASS] * 3
 
 
 def test_withdrawn_ignored() -> None:
     gone = Advisory("GHSA-gone", severity="critical", withdrawn=at("2026-03-01T00:00:00"))
-    [f] = run(CHECK, COMP, facts(gone))  # type: ignore[arg-type]
+    [f] = run(CHECK, COMP, facts(gone))
     assert f.status is Status.PASS and "1 withdrawn" in f.message
 
 
@@ -74,13 +74,13 @@ def test_withdrawn_ignored() -> None:
     [("pass", Status.PASS), ("fail", Status.FAIL), ("unknown", Status.UNKNOWN)],
 )
 def test_unknown_severity_setting(setting: str, status: Status) -> None:
-    [f] = run(CHECK, COMP, facts(Advisory("X-1")), {"unknown_severity": setting})  # type: ignore[arg-type]
+    [f] = run(CHECK, COMP, facts(Advisory("X-1")), {"unknown_severity": setting})
     assert f.status is status
 
 
 def test_no_fixed_version_says_so() -> None:
     adv = Advisory("GHSA-old", severity="critical", fixed=("1.0.0",))
-    [f] = run(CHECK, COMP, facts(adv))  # type: ignore[arg-type]
+    [f] = run(CHECK, COMP, facts(adv))
     assert f.remediation and "No fixed version" in f.remediation
 
 

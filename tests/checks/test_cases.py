@@ -52,7 +52,7 @@ def _ids(paths: list[Path]) -> list[str]:
 
 @pytest.mark.parametrize("check", CHECKS, ids=[c.slug for c in CHECKS])
 def test_every_check_has_pass_fail_unknown_cases_and_a_docs_page(check: type) -> None:
-    slug = check.slug  # type: ignore[attr-defined]
+    slug = check.slug
     names = [p.name for p in (CASES / slug).iterdir()] if (CASES / slug).is_dir() else []
     for prefix in ("pass-", "fail-", "unknown-"):
         assert any(n.startswith(prefix) for n in names), f"{slug}: no {prefix}* case folder"

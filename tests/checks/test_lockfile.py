@@ -19,21 +19,21 @@ def judge(facts: object, params: dict[str, object] | None = None) -> list[object
 def test_every_manifest_locked_passes() -> None:
     npm_lock = LockfileFacts("package-lock.json", "web/package-lock.json", "npm", True)
     found = judge(ProjectFacts(".", (PYPROJECT, PACKAGE_JSON), (UV_LOCK, npm_lock)))
-    assert [f.status for f in found] == [Status.PASS, Status.PASS]  # type: ignore[attr-defined]
-    assert [f.subject for f in found] == ["pyproject.toml", "web/package.json"]  # type: ignore[attr-defined]
+    assert [f.status for f in found] == [Status.PASS, Status.PASS]
+    assert [f.subject for f in found] == ["pyproject.toml", "web/package.json"]
 
 
 def test_workspace_root_lockfile_covers_sub_manifest() -> None:
     sub = ManifestFacts("pyproject.toml", "libs/core/pyproject.toml", "pypi")
     [f] = judge(ProjectFacts(".", (sub,), (UV_LOCK,)))
-    assert f.status is Status.PASS  # type: ignore[attr-defined]
+    assert f.status is Status.PASS
 
 
 def test_manifest_without_lockfile_fails() -> None:
     found = judge(ProjectFacts(".", (PYPROJECT, PACKAGE_JSON), (UV_LOCK,)))
-    assert [f.status for f in found] == [Status.PASS, Status.FAIL]  # type: ignore[attr-defined]
-    assert "web/package.json has no npm lockfile" in found[1].message  # type: ignore[attr-defined]
-    assert_actionable(found[1])  # type: ignore[arg-type]
+    assert [f.status for f in found] == [Status.PASS, Status.FAIL]
+    assert "web/package.json has no npm lockfile" in found[1].message
+    assert_actionable(found[1])
 
 
 def test_disagreeing_lockfile_fails_with_details() -> None:
@@ -46,25 +46,25 @@ def test_disagreeing_lockfile_fails_with_details() -> None:
         disagreeing=(Disagreement("litellm", ">=1.83", "1.82.8", "pyproject.toml"),),
     )
     [f] = judge(ProjectFacts(".", (PYPROJECT,), (stale,)))
-    assert f.status is Status.FAIL  # type: ignore[attr-defined]
-    assert "no entry for httpx" in f.message and "litellm 1.82.8 vs >=1.83" in f.message  # type: ignore[attr-defined]
+    assert f.status is Status.FAIL
+    assert "no entry for httpx" in f.message and "litellm 1.82.8 vs >=1.83" in f.message
 
 
 def test_require_hashes() -> None:
     lock = LockfileFacts("uv.lock", "uv.lock", "pypi", True, entries_without_hash=("x@1",))
     [f] = judge(ProjectFacts(".", (PYPROJECT,), (lock,)))
-    assert f.status is Status.PASS  # type: ignore[attr-defined]
+    assert f.status is Status.PASS
     [g] = judge(ProjectFacts(".", (PYPROJECT,), (lock,)), {"require_hashes": True})
-    assert g.status is Status.FAIL  # type: ignore[attr-defined]
+    assert g.status is Status.FAIL
 
 
 def test_unreadable_files_unknown() -> None:
     broken = ManifestFacts("pyproject.toml", "pyproject.toml", "pypi", error="bad TOML at 3:1")
     [f] = judge(ProjectFacts(".", (broken,), (UV_LOCK,)))
-    assert f.status is Status.UNKNOWN and "bad TOML" in f.message  # type: ignore[attr-defined]
+    assert f.status is Status.UNKNOWN and "bad TOML" in f.message
     bad_lock = LockfileFacts("uv.lock", "uv.lock", "pypi", False, error="truncated")
     [g] = judge(ProjectFacts(".", (PYPROJECT,), (bad_lock,)))
-    assert g.status is Status.UNKNOWN and "truncated" in g.message  # type: ignore[attr-defined]
+    assert g.status is Status.UNKNOWN and "truncated" in g.message
 
 
 def test_no_project_facts_unknown() -> None:
@@ -76,9 +76,9 @@ def test_no_project_facts_unknown() -> None:
 
 def test_no_manifests_unknown() -> None:
     [f] = judge(ProjectFacts("/src", (), ()))
-    assert f.status is Status.UNKNOWN and "/src" in f.message  # type: ignore[attr-defined]
+    assert f.status is Status.UNKNOWN and "/src" in f.message
 
 
 def test_wrong_type_unknown() -> None:
     [f] = judge({"directory": "."})
-    assert f.status is Status.UNKNOWN  # type: ignore[attr-defined]
+    assert f.status is Status.UNKNOWN

@@ -9,7 +9,7 @@ COMP = component()
 
 
 def meta(**fields: object) -> dict[FactKind, FactResult]:
-    return {FactKind.PACKAGE: ok(PackageMetadata("pypi", "litellm", **fields))}  # type: ignore[arg-type]
+    return {FactKind.PACKAGE: ok(PackageMetadata("pypi", "litellm", **fields))}
 
 
 def test_complete_passes() -> None:

@@ -22,7 +22,7 @@ COMP = component()
 def history(listed: bool = True, **release: object) -> ReleaseHistory:
     releases = (Release("1.82.6", at("2026-03-20T10:00:00")),)
     if listed:
-        releases += (Release("1.82.8", at("2026-03-24T10:52:00"), **release),)  # type: ignore[arg-type]
+        releases += (Release("1.82.8", at("2026-03-24T10:52:00"), **release),)
     return ReleaseHistory(version="1.82.8", listed=listed, releases=releases)
 
 

@@ -20,12 +20,12 @@ def released(ago: timedelta | None, listed: bool = True) -> dict[FactKind, objec
 
 
 def test_old_enough_passes() -> None:
-    [f] = run(CHECK, COMP, released(timedelta(days=4)))  # type: ignore[arg-type]
+    [f] = run(CHECK, COMP, released(timedelta(days=4)))
     assert f.status is Status.PASS
 
 
 def test_fresh_release_fails_with_ready_time() -> None:
-    [f] = run(CHECK, COMP, released(timedelta(hours=7)), {"min_age": "72h"})  # type: ignore[arg-type]
+    [f] = run(CHECK, COMP, released(timedelta(hours=7)), {"min_age": "72h"})
     assert f.status is Status.FAIL
     assert "7h ago" in f.message and "3d" in f.message
     assert f.remediation and "2026-03-27T11:00:00Z" in f.remediation
@@ -33,13 +33,13 @@ def test_fresh_release_fails_with_ready_time() -> None:
 
 
 def test_boundary_is_inclusive() -> None:
-    [f] = run(CHECK, COMP, released(timedelta(days=7)), {"min_age": "7d"})  # type: ignore[arg-type]
+    [f] = run(CHECK, COMP, released(timedelta(days=7)), {"min_age": "7d"})
     assert f.status is Status.PASS
 
 
 @pytest.mark.parametrize("facts", [released(None), released(None, listed=False)])
 def test_no_upload_time_is_unknown(facts: dict[FactKind, object]) -> None:
-    [f] = run(CHECK, COMP, facts)  # type: ignore[arg-type]
+    [f] = run(CHECK, COMP, facts)
     assert f.status is Status.UNKNOWN
 
 

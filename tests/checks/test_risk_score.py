@@ -45,14 +45,14 @@ def clean() -> dict[FactKind, FactResult]:
 
 
 def terms(finding: object) -> dict[str, dict[str, object]]:
-    observed = finding.observed  # type: ignore[attr-defined]
+    observed = finding.observed
     return {t["signal"]: t for t in observed["terms"]}
 
 
 def test_clean_component_scores_zero() -> None:
     [f] = run(CHECK, COMP, clean())
     assert f.status is Status.PASS
-    assert f.observed["score"] == 0  # type: ignore[index,call-overload]
+    assert f.observed["score"] == 0
     assert set(terms(f)) == set(DEFAULT_WEIGHTS)
 
 
@@ -70,7 +70,7 @@ def test_several_weak_signals_add_up() -> None:
     t = terms(f)
     assert t["fresh"]["contribution"] == 20 and t["publisher_change"]["contribution"] == 25
     assert t["cadence"]["contribution"] == 15
-    assert f.status is Status.FAIL and f.observed["score"] == 60  # type: ignore[index,call-overload]
+    assert f.status is Status.FAIL and f.observed["score"] == 60
     assert "publisher_change 25" in f.message
     assert_actionable(f)
 
@@ -102,7 +102,7 @@ def test_hash_mismatch_signal() -> None:
 def test_unknown_when_missing_signals_could_reach_threshold() -> None:
     [f] = run(CHECK, COMP, {})
     assert f.status is Status.UNKNOWN
-    assert f.observed["unknown"]  # type: ignore[index,call-overload]
+    assert f.observed["unknown"]
 
 
 def test_missing_signals_that_cannot_matter_are_listed_but_pass() -> None:
@@ -110,7 +110,7 @@ def test_missing_signals_that_cannot_matter_are_listed_but_pass() -> None:
     facts[FactKind.PUBLISHERS] = Missing("no uploader data")
     [f] = run(CHECK, COMP, facts)
     assert f.status is Status.PASS
-    assert f.observed["unknown"] == ["publisher_change"]  # type: ignore[index,call-overload]
+    assert f.observed["unknown"] == ["publisher_change"]
     assert terms(f)["publisher_change"]["contribution"] is None
 
 

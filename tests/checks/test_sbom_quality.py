@@ -25,18 +25,18 @@ def good(ref: str = "a") -> object:
 
 
 def test_complete_sbom_passes() -> None:
-    doc = sbom((good("a"), good("b")), metadata=FULL_META, dependencies=(("a", ("b",)),))  # type: ignore[arg-type]
+    doc = sbom((good("a"), good("b")), metadata=FULL_META, dependencies=(("a", ("b",)),))
     [(comp, f)] = run_document(CHECK, context(doc))
     assert comp is None and f.status is Status.PASS
 
 
 def test_missing_elements_listed_with_counts() -> None:
     bare = component("pkg-c", None, ref="c", purl=None)
-    doc = sbom((good("a"), bare), metadata=SbomMetadata(tools=("x",)))  # type: ignore[arg-type]
+    doc = sbom((good("a"), bare), metadata=SbomMetadata(tools=("x",)))
     [(_, f)] = run_document(CHECK, context(doc))
     assert f.status is Status.FAIL
     assert isinstance(f.observed, dict)
-    missing = {m["element"]: m for m in f.observed["missing"]}  # type: ignore[index,union-attr]
+    missing = {m["element"]: m for m in f.observed["missing"]}
     assert set(missing) == {
         "supplier",
         "version",
@@ -56,7 +56,7 @@ def test_missing_elements_listed_with_counts() -> None:
 def test_ntia_profile_ignore_and_coverage() -> None:
     half = component("pkg-c", "1.0", ref="c", supplier=None)
     meta = SbomMetadata(timestamp="t", authors=("me",))
-    doc = sbom((good("a"), half), metadata=meta, dependencies=(("a", ("c",)),))  # type: ignore[arg-type]
+    doc = sbom((good("a"), half), metadata=meta, dependencies=(("a", ("c",)),))
     [(_, f)] = run_document(CHECK, context(doc), {"profile": "ntia"})
     assert f.status is Status.FAIL and "supplier" in f.message
     [(_, g)] = run_document(CHECK, context(doc), {"profile": "ntia", "min_coverage": 0.5})
@@ -66,7 +66,7 @@ def test_ntia_profile_ignore_and_coverage() -> None:
 
 
 def test_lockfile_input_is_unknown() -> None:
-    [(_, f)] = run_document(CHECK, context(sbom((good(),), fmt="poetry.lock")))  # type: ignore[arg-type]
+    [(_, f)] = run_document(CHECK, context(sbom((good(),), fmt="poetry.lock")))
     assert f.status is Status.UNKNOWN and "poetry.lock" in f.message
 
 
