@@ -94,3 +94,10 @@ def test_params_strict() -> None:
         AdvisoriesCheck.params_model.model_validate({"severity": "severe"})
     with pytest.raises(ValidationError):
         AdvisoriesCheck.params_model.model_validate({"min_score": 11})
+
+
+def test_npm_fixed_version_uses_semver_order() -> None:
+    comp = component("lodash", "4.17.9", "npm")
+    adv = Advisory("GHSA-npm", severity="high", fixed=("4.17.5", "4.17.12", "5.0.0"))
+    [f] = run(CHECK, comp, {FactKind.ADVISORIES: ok(Advisories("4.17.9", (adv,)))})
+    assert f.remediation == "Upgrade lodash to 4.17.12 or later (fixes GHSA-npm)."
