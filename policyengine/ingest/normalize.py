@@ -1,0 +1,130 @@
+"""Per-ecosystem normalisation shared by every reader: purls, names, hashes, licenses.
+
+Readers call these so that a package looks the same whichever document named it:
+PyPI names per PEP 503, npm names as ``@scope/name``, hash algorithms as
+``sha256``-style keys with lower-case hex, licenses as SPDX expressions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from license_expression import ExpressionError, get_spdx_licensing
+from packageurl import PackageURL
+from packaging.utils import canonicalize_name
+
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+_ALG_ALIASES = {
+    "sha": "sha1",
+    "sha-1": "sha1",
+    "sha-256": "sha256",
+    "sha-384": "sha384",
+    "sha-512": "sha512",
+    "sha3-256": "sha3_256",
+    "sha3-384": "sha3_384",
+    "sha3-512": "sha3_512",
+    "blake2b-256": "blake2b_256",
+    "blake2b-384": "blake2b_384",
+    "blake2b-512": "blake2b_512",
+    "blake3": "blake3",
+    "md-5": "md5",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What a purl says about a package, normalised; ``error`` set when it is unusable."""
+
+    ecosystem: str | None
+    name: str | None
+    version: str | None
+    error: str | None = None
+
+
+def normalize_name(ecosystem: str | None, name: str, namespace: str | None = None) -> str:
+    """The canonical package name for an ecosystem (PEP 503 for PyPI, ``@scope/name`` for npm)."""
+    if ecosystem == "pypi":
+        return str(canonicalize_name(name))
+    if ecosystem == "npm":
+        if namespace:
+            scope = namespace if namespace.startswith("@") else f"@{namespace}"
+            return f"{scope}/{name}"
+        return name
+    if namespace:
+        return f"{namespace}/{name}"
+    return name
+
+
+@lru_cache(maxsize=65536)
+def identity_from_purl(purl: str) -> Identity:
+    """Parse a purl with packageurl-python into a normalised identity (cached: purls repeat)."""
+    try:
+        parsed = PackageURL.from_string(purl)
+    except ValueError as exc:
+        return Identity(None, None, None, error=f"invalid purl {purl!r}: {exc}")
+    ecosystem = str(parsed.type).lower()
+    name = normalize_name(ecosystem, str(parsed.name), parsed.namespace)
+    version = str(parsed.version) if parsed.version else None
+    return Identity(ecosystem, name, version)
+
+
+def purl_for(ecosystem: str, name: str, version: str | None) -> str:
+    """Build the purl of a package from its ecosystem, normalised name and version."""
+    namespace = None
+    short = name
+    if ecosystem == "npm" and name.startswith("@") and "/" in name:
+        namespace, short = name.split("/", 1)
+    return str(
+        PackageURL(type=ecosystem, namespace=namespace, name=short, version=version).to_string()
+    )
+
+
+def normalize_hash_alg(alg: str) -> str:
+    """Map ``SHA-256``, ``sha_256``, ``BLAKE2b-256`` ... to ``sha256``, ``blake2b_256`` ..."""
+    key = alg.strip().lower().replace("_", "-")
+    if key in _ALG_ALIASES:
+        return _ALG_ALIASES[key]
+    return key.replace("-", "")
+
+
+def normalize_hash_value(value: str) -> str | None:
+    """Lower-case hex digest, or ``None`` when the value is not hex at all."""
+    value = value.strip()
+    return value.lower() if value and _HEX.match(value) else None
+
+
+@lru_cache(maxsize=16384)
+def normalize_license(expression: str) -> str:
+    """Render a license expression in SPDX's canonical form (ids cased, operators upper).
+
+    Unknown license keys are kept as written (``LicenseRef-`` and free text are
+    legitimate inputs); only the syntax is normalised. Text that is not an
+    expression at all is returned stripped, for the license check to judge.
+    """
+    text = expression.strip()
+    if not text:
+        return text
+    try:
+        result = get_spdx_licensing().validate(text)
+    except ExpressionError:
+        return text
+    if result.normalized_expression and not _syntax_errors(result.errors):
+        return str(result.normalized_expression)
+    return text
+
+
+def _syntax_errors(errors: list[str]) -> bool:
+    return any(not e.startswith("Unknown license key") for e in errors)
+
+
+def combine_licenses(expressions: list[str]) -> str | None:
+    """Join several declared licenses of one component with AND, as SPDX does for a list."""
+    parts = [normalize_license(e) for e in expressions if e and e.strip()]
+    parts = [p for p in parts if p]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return " AND ".join(f"({p})" if " " in p else p for p in parts)
