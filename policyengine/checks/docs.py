@@ -37,11 +37,6 @@ def sections(check: type[Check]) -> dict[str, str]:
     return {name: textwrap.dedent("\n".join(body)).strip() for name, body in found.items()}
 
 
-def summary(check: type[Check]) -> str:
-    """The docstring's first line."""
-    return inspect.cleandoc(check.__doc__ or "").splitlines()[0].strip()
-
-
 def _type_text(prop: dict[str, Any], defs: dict[str, Any]) -> str:
     if "$ref" in prop:
         return _type_text(defs[prop["$ref"].rsplit("/", 1)[-1]], defs)
@@ -94,8 +89,6 @@ def render(check: type[Check]) -> str:
         HEADER,
         "",
         f"# `{check.slug}`: {check.title}",
-        "",
-        summary(check),
         "",
         "| | |",
         "|---|---|",

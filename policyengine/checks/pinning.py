@@ -124,9 +124,9 @@ class PinningCheck(Check):
 
     Why:
         A range resolves to whatever the registry serves at install time. On
-        2026-03-24 anyone whose build resolved ``litellm>=1.82`` in the three
-        hours before PyPI removed the compromised releases installed the
-        credential stealer. An exact pin means a new release reaches you only
+        2026-03-24 any build that resolved ``litellm>=1.82`` in the hours
+        before PyPI removed the compromised releases installed the credential
+        stealer. An exact pin means a new release reaches you only
         through a reviewed change.
 
     Parameters:

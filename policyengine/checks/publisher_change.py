@@ -63,8 +63,8 @@ class PublisherChangeCheck(Check):
     Why:
         A release uploaded by a new account, or without the attestation every
         earlier release carried, is what a stolen token looks like: the
-        compromised LiteLLM releases were uploaded directly instead of through
-        the project's trusted-publishing workflow.
+        compromised LiteLLM releases of 2026-03-24 were published with a
+        stolen token, outside the project's usual release process.
 
     Parameters:
         ``compare``: any of ``publishers``, ``maintainers``, ``attestations``

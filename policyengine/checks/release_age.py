@@ -46,7 +46,7 @@ class ReleaseAgeCheck(Check):
 
     Why:
         Malicious releases are usually found and removed within hours or days:
-        the compromised LiteLLM releases were live for about three hours. A
+        PyPI deleted the compromised LiteLLM releases within hours. A
         quarantine window lets the community and the registry catch them before
         your build picks them up.
 

@@ -69,8 +69,8 @@ class ReleaseCadenceCheck(Check):
 
     Why:
         An attacker holding a stolen token publishes quickly, often several
-        versions in a row, outside the maintainers' routine: LiteLLM 1.82.7 and
-        1.82.8 appeared within hours of each other. Unusual cadence is a cheap
+        versions in a row, outside the maintainers' routine, as with LiteLLM
+        1.82.7 and 1.82.8 on 2026-03-24. Unusual cadence is a cheap
         signal that a release deserves a look before it is adopted.
 
     Parameters:
