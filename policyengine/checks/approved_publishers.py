@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from typing import Literal
 
-from pydantic import Field
+from packaging.utils import canonicalize_name
+from pydantic import Field, field_validator
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.checks.common import describe, fact_value, json_list, require, sources
@@ -34,7 +35,10 @@ class ApprovedPublishersParams(CheckParams):
     )
     packages: dict[str, tuple[str, ...]] = Field(
         default_factory=dict,
-        description="Allowlist per package, keyed 'ecosystem/name' (replaces the ecosystem's).",
+        description=(
+            "Allowlist per package, keyed 'ecosystem/name' or 'pkg:ecosystem/name' "
+            "(replaces the ecosystem's)."
+        ),
     )
     unlisted: Literal["fail", "unknown"] = Field(
         default="fail", description="What a publisher that is not on the allowlist does."
@@ -43,6 +47,20 @@ class ApprovedPublishersParams(CheckParams):
         default="unknown",
         description="What happens when the registry names no publisher at all.",
     )
+
+    @field_validator("packages")
+    @classmethod
+    def _package_keys(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for key, patterns in value.items():
+            plain = key.removeprefix("pkg:").split("@", 1)[0] if key.startswith("pkg:") else key
+            if "/" not in plain:
+                raise ValueError(f"{key!r}: key packages by 'ecosystem/name', e.g. 'pypi/litellm'")
+            ecosystem, _, name = plain.partition("/")
+            if ecosystem == "pypi":
+                name = canonicalize_name(name)  # components carry PEP 503 names
+            out[f"{ecosystem}/{name}"] = patterns
+        return out
 
 
 def _allowed(identity: str, patterns: tuple[str, ...]) -> bool:

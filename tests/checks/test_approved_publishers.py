@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from policyengine.checks.approved_publishers import ApprovedPublishersCheck
 from policyengine.model import FactKind, FactResult, Missing, PackageMetadata, Publishers, Status
@@ -93,3 +94,10 @@ def test_package_list_replaces_ecosystem_list() -> None:
 def test_missing_publishers_unknown() -> None:
     [f] = run(CHECK, COMP, {FactKind.PUBLISHERS: Missing("registry has no uploader data")}, ALLOW)
     assert f.status is Status.UNKNOWN and "uploader data" in f.message
+
+
+def test_package_keys_accept_purls_and_reject_bare_names() -> None:
+    [f] = run(CHECK, COMP, facts(("krrish",)), {"packages": {"pkg:pypi/LiteLLM@1.0": ["krrish"]}})
+    assert f.status is Status.PASS
+    with pytest.raises(ValidationError):
+        ApprovedPublishersCheck.params_model.model_validate({"packages": {"litellm": ["x"]}})
