@@ -12,9 +12,13 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from policyengine import __version__
 from policyengine.model import PolicyEngineError, UsageError
+
+if TYPE_CHECKING:
+    from policyengine.enrich import EnrichSettings
 
 EXIT_INTERNAL = 70
 
@@ -38,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     _add_inspect(sub)
+    _add_enrich(sub)
+    _add_db(sub)
     return parser
 
 
@@ -79,6 +85,97 @@ def _run_inspect(args: argparse.Namespace) -> int:
     sbom = _read(args, args.input)
     assert isinstance(sbom, Sbom)
     _write(args.output, render_inspect(sbom, args.format))
+    return 0
+
+
+def _add_endpoint_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pypi-url", metavar="URL", help="PyPI base URL (env POLICYENGINE_PYPI_URL)")
+    p.add_argument("--npm-url", metavar="URL", help="npm registry URL (env POLICYENGINE_NPM_URL)")
+    p.add_argument("--osv-url", metavar="URL", help="OSV API base URL (env POLICYENGINE_OSV_URL)")
+    p.add_argument("--cache-dir", metavar="DIR", help="cache folder (env POLICYENGINE_CACHE_DIR)")
+    p.add_argument(
+        "--offline", action="store_true", help="use only the cache and the offline database"
+    )
+    p.add_argument(
+        "--advisories",
+        choices=("auto", "api", "db", "off"),
+        default="auto",
+        help="advisory source: OSV API online / local db offline (auto), or force one",
+    )
+
+
+def _add_enrich(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("enrich", help="fetch registry and advisory facts into an evidence bundle")
+    p.add_argument("inputs", metavar="INPUT", nargs="+", help="SBOMs or lockfiles")
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="evidence bundle to write")
+    _add_endpoint_options(p)
+    _add_input_options(p)
+    p.set_defaults(handler=_run_enrich)
+
+
+def _add_db(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("db", help="the offline advisory database")
+    actions = p.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
+    actions.required = True
+    imp = actions.add_parser("import", help="import OSV records (zip, folder, or file)")
+    imp.add_argument("path", metavar="PATH", help="OSV export: a zip or a folder of JSON/YAML")
+    imp.add_argument("--cache-dir", metavar="DIR", help="cache folder (env POLICYENGINE_CACHE_DIR)")
+    imp.set_defaults(handler=_run_db_import)
+
+
+def _enrich_settings(args: argparse.Namespace) -> EnrichSettings:
+    from policyengine.enrich import settings_from
+
+    return settings_from(
+        os.environ,
+        pypi_url=getattr(args, "pypi_url", None),
+        npm_url=getattr(args, "npm_url", None),
+        osv_url=getattr(args, "osv_url", None),
+        cache_dir=args.cache_dir,
+        offline=getattr(args, "offline", False),
+        advisories=getattr(args, "advisories", None),
+    )
+
+
+def _run_enrich(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from policyengine.enrich import dump_bundle, enrich
+    from policyengine.model import Sbom
+
+    settings = _enrich_settings(args)
+    sboms = [_read(args, path) for path in args.inputs]
+    components = tuple(c for sbom in sboms if isinstance(sbom, Sbom) for c in sbom.components)
+    first = sboms[0]
+    assert isinstance(first, Sbom)
+    evidence = enrich(replace(first, components=components), settings)
+    try:
+        with open(args.output, "wb") as handle:
+            handle.write(dump_bundle(evidence))
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+    return 0
+
+
+def _run_db_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from policyengine.enrich.osv_db import AdvisoryDb
+
+    settings = _enrich_settings(args)
+    db = AdvisoryDb(settings.cache_dir)
+    try:
+        report = db.import_path(Path(args.path))
+        total = db.count()
+    finally:
+        db.close()
+    print(
+        f"imported {report.records} advisories from {args.path} "
+        f"({len(report.skipped)} files skipped; {total} in {db.path})",
+        file=sys.stderr,
+    )
+    for name, reason in report.skipped[:20]:
+        print(f"  skipped {name}: {reason}", file=sys.stderr)
     return 0
 
 

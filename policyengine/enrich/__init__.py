@@ -1,1 +1,52 @@
-"""enrich."""
+"""Sbom -> Evidence: ask registries and advisory databases about every component.
+
+``enrich`` is the one entry point for the rest of the system; it is a plain
+synchronous call over the async core in :mod:`policyengine.enrich.core`.
+Evidence bundles are written and read by :mod:`policyengine.enrich.bundle`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from policyengine.enrich.core import SUPPORTED_KINDS, EnrichRun, enrich_async
+from policyengine.enrich.settings import EnrichSettings, settings_from
+from policyengine.model import Evidence, FactKind, Sbom
+
+__all__ = [
+    "SUPPORTED_KINDS",
+    "EnrichRun",
+    "EnrichSettings",
+    "dump_bundle",
+    "enrich",
+    "enrich_run",
+    "load_bundle",
+    "settings_from",
+]
+
+
+def enrich(sbom: Sbom, settings: EnrichSettings, kinds: set[FactKind] | None = None) -> Evidence:
+    """Collect evidence for every identified component (all supported kinds by default)."""
+    return enrich_run(sbom, settings, kinds).evidence
+
+
+def enrich_run(
+    sbom: Sbom, settings: EnrichSettings, kinds: set[FactKind] | None = None
+) -> EnrichRun:
+    """Like :func:`enrich`, also returning request counts per source (for benchmarks, tests)."""
+    return asyncio.run(enrich_async(sbom, settings, kinds))
+
+
+def dump_bundle(evidence: Evidence) -> bytes:
+    """The evidence bundle bytes for ``evidence`` (see :mod:`policyengine.enrich.bundle`)."""
+    from policyengine.enrich import bundle
+
+    return bundle.dump_bundle(evidence)
+
+
+def load_bundle(path: str | Path) -> Evidence:
+    """Read an evidence bundle, with no network (see :mod:`policyengine.enrich.bundle`)."""
+    from policyengine.enrich import bundle
+
+    return bundle.load_bundle(path)

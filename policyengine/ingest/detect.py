@@ -42,7 +42,7 @@ def sniff(data: bytes, source: str) -> str | None:
     """Return the SBOM kind of ``data``, or ``None`` when it is not a known SBOM format."""
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head in (b"{", b"["):
-        if b'"bomFormat"' in data and b"CycloneDX" in data:
+        if _looks_like_cyclonedx_json(data):
             return "cyclonedx-json"
         if b'"spdxVersion"' in data:
             return "spdx-json"
@@ -61,6 +61,16 @@ def sniff(data: bytes, source: str) -> str | None:
     if _SPDX_YAML.search(data[:65536]):
         return "spdx-yaml"
     return None
+
+
+def _looks_like_cyclonedx_json(data: bytes) -> bool:
+    # A wrong bomFormat value still goes to the CycloneDX reader, which says what is
+    # wrong; so does a truncated file that lost its bomFormat (cyclonedx-py writes
+    # it last) but still shows CycloneDX-only keys, so the user hears about the JSON
+    # syntax error rather than "unknown format".
+    if b'"spdxVersion"' in data and b"CycloneDX" not in data:
+        return False
+    return b'"bomFormat"' in data or b'"bom-ref"' in data or b"cyclonedx.org/schema/bom" in data
 
 
 def name_hint(source: str) -> str:

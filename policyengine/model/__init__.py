@@ -38,8 +38,21 @@ from policyengine.model.evidence import (
     Source,
 )
 from policyengine.model.finding import Finding, JsonValue, Status
+from policyengine.model.project import (
+    PINS,
+    DeclaredDependency,
+    Disagreement,
+    LockEntry,
+    LockfileFacts,
+    ManifestFacts,
+    Pin,
+    ProjectFacts,
+    project_facts_from_json,
+    project_facts_to_json,
+)
 
 __all__ = [
+    "PINS",
     "Advisories",
     "Advisory",
     "Artifact",
@@ -47,6 +60,8 @@ __all__ = [
     "Component",
     "ComponentEvidence",
     "Coverage",
+    "DeclaredDependency",
+    "Disagreement",
     "Evidence",
     "EvidenceIncompleteError",
     "FactKind",
@@ -57,13 +72,18 @@ __all__ = [
     "InputError",
     "JsonValue",
     "Location",
+    "LockEntry",
+    "LockfileFacts",
+    "ManifestFacts",
     "Missing",
     "Ok",
     "PackageMetadata",
     "Person",
+    "Pin",
     "PolicyEngineError",
     "PolicyError",
     "Position",
+    "ProjectFacts",
     "Publishers",
     "Release",
     "ReleaseHistory",
@@ -74,4 +94,6 @@ __all__ = [
     "Unidentified",
     "UsageError",
     "coverage_of",
+    "project_facts_from_json",
+    "project_facts_to_json",
 ]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policyengine.ingest.normalize import (
@@ -58,3 +58,19 @@ def test_purl_parsing_never_raises(text: str) -> None:
 def test_pypi_purl_round_trip(name: str) -> None:
     purl = purl_for("pypi", normalize_name("pypi", name), "1.0")
     assert identity_from_purl(purl).name == normalize_name("pypi", name)
+
+
+@settings(max_examples=50)
+@given(
+    st.sampled_from(["pypi", "npm"]),
+    st.text(alphabet="aZ09._~-_", min_size=1, max_size=12),
+    st.text(alphabet="aZ09._~+!-", min_size=1, max_size=10),
+)
+def test_purl_fast_path_agrees_with_packageurl(ecosystem: str, name: str, version: str) -> None:
+    from packageurl import PackageURL
+
+    purl = f"pkg:{ecosystem}/{name}@{version}"
+    fast = identity_from_purl(purl)
+    parsed = PackageURL.from_string(purl)  # every purl of this shape is valid
+    expected_name = normalize_name(ecosystem, str(parsed.name), parsed.namespace)
+    assert (fast.ecosystem, fast.name, fast.version) == (parsed.type, expected_name, parsed.version)

@@ -1,0 +1,211 @@
+"""Evidence bundles: the recorded facts of one enrichment, replayable with no network.
+
+The format is agreed in FORMATS.md §1. ``dump_bundle`` is deterministic (sorted
+keys, fixed layout); ``load_bundle`` validates every key and type and reports the
+JSON pointer of the first problem as an :class:`InputError`. The JSON Schema in
+``schemas/evidence.schema.json`` is generated from the same types:
+``python -m policyengine.enrich.bundle --schema`` rewrites it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal, cast
+
+from pydantic import ConfigDict, Discriminator, Tag, TypeAdapter, ValidationError, with_config
+from typing_extensions import TypedDict
+
+from policyengine.enrich.http import VERSION
+from policyengine.model import (
+    Advisories,
+    Artifacts,
+    ComponentEvidence,
+    Evidence,
+    FactKind,
+    Failed,
+    InputError,
+    Missing,
+    Ok,
+    PackageMetadata,
+    Position,
+    Publishers,
+    ReleaseHistory,
+)
+
+SCHEMA_VERSION: Literal["1"] = "1"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "evidence.schema.json"
+
+
+def _status(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return value.get("status") if isinstance(value.get("status"), str) else None
+    return getattr(value, "status", None)
+
+
+def _fact(value_type: Any) -> Any:
+    return Annotated[
+        Annotated[Ok[value_type], Tag("ok")]
+        | Annotated[Missing, Tag("missing")]
+        | Annotated[Failed, Tag("failed")],
+        Discriminator(_status),
+    ]
+
+
+PackageFact = _fact(PackageMetadata)
+ReleasesFact = _fact(ReleaseHistory)
+ArtifactsFact = _fact(Artifacts)
+PublishersFact = _fact(Publishers)
+AdvisoriesFact = _fact(Advisories)
+# Contents and project facts are defined by later issues; until then their values
+# are kept as plain JSON objects.
+ContentsFact = _fact(dict[str, Any])
+ProjectFact = _fact(dict[str, Any])
+
+
+@with_config(ConfigDict(extra="forbid"))
+class ComponentFacts(TypedDict, total=False):
+    """The facts of one component, by fact kind."""
+
+    package: PackageFact  # type: ignore[valid-type]
+    releases: ReleasesFact  # type: ignore[valid-type]
+    artifacts: ArtifactsFact  # type: ignore[valid-type]
+    publishers: PublishersFact  # type: ignore[valid-type]
+    advisories: AdvisoriesFact  # type: ignore[valid-type]
+    contents: ContentsFact  # type: ignore[valid-type]
+
+
+@with_config(ConfigDict(extra="forbid"))
+class Bundle(TypedDict):
+    """An evidence bundle file (FORMATS.md §1)."""
+
+    schema_version: Literal["1"]
+    created_at: datetime | None
+    tool: str
+    components: dict[str, ComponentFacts]
+    project: ProjectFact | None  # type: ignore[valid-type]
+
+
+_ADAPTER: TypeAdapter[Bundle] = TypeAdapter(Bundle)
+
+
+def dump_bundle(evidence: Evidence) -> bytes:
+    """The bundle bytes for ``evidence``: sorted keys, two-space indent, trailing newline."""
+    components: dict[str, ComponentFacts] = {}
+    for key in sorted(evidence.components):
+        facts = evidence.components[key].facts
+        components[key] = cast(ComponentFacts, {kind.value: facts[kind] for kind in sorted(facts)})
+    bundle: Bundle = {
+        "schema_version": SCHEMA_VERSION,
+        "created_at": evidence.created_at,
+        "tool": f"policyengine {VERSION}",
+        "components": components,
+        "project": evidence.project,
+    }
+    plain = _ADAPTER.dump_python(bundle, mode="json")
+    return (json.dumps(plain, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def load_bundle(path: str | Path) -> Evidence:
+    """Read a bundle file into :class:`Evidence` (``digest`` = sha256 of the file bytes)."""
+    source = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such evidence file", position=Position(source)) from None
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the evidence file: {exc.strerror}", position=Position(source)
+        ) from None
+    return parse_bundle(data, source)
+
+
+def parse_bundle(data: bytes, source: str) -> Evidence:
+    """Parse bundle bytes (``source`` names them in errors)."""
+    try:
+        raw = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise InputError(
+            f"not valid JSON: {exc}",
+            position=Position(source, line=line),
+            hint="an evidence bundle is written by `policyengine enrich -o FILE`",
+        ) from None
+    if isinstance(raw, dict) and raw.get("schema_version") not in (None, SCHEMA_VERSION):
+        raise InputError(
+            f"unsupported evidence schema_version {raw.get('schema_version')!r}",
+            position=Position(source, pointer="/schema_version"),
+            hint=f"this version reads schema_version {SCHEMA_VERSION!r}",
+        )
+    try:
+        bundle = _ADAPTER.validate_json(data, strict=True)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise InputError(
+            f"invalid evidence bundle: {error['msg']}",
+            position=Position(source, pointer=_pointer(error["loc"])),
+            hint="regenerate it with `policyengine enrich`",
+        ) from None
+    components = {
+        key: ComponentEvidence(
+            key,
+            {FactKind(kind): fact for kind, fact in facts.items()},  # type: ignore[misc]
+        )
+        for key, facts in bundle["components"].items()
+    }
+    created = bundle["created_at"]
+    return Evidence(
+        components=components,
+        project=bundle["project"],
+        created_at=created.astimezone(UTC) if created else None,
+        digest="sha256:" + hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _pointer(loc: tuple[int | str, ...]) -> str:
+    # pydantic adds the union tag ("ok", "missing"...) to the location; a JSON pointer must not.
+    parts = [str(p) for p in loc if p not in ("ok", "missing", "failed") or loc.index(p) == 1]
+    return "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of a bundle, generated from the model types."""
+    generated = _ADAPTER.json_schema()
+    generated["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    generated["title"] = "policyengine evidence bundle"
+    for name, definition in generated.get("$defs", {}).items():
+        status = _STATUS_OF.get(name.split("_", 1)[0])
+        if status is not None:
+            definition["properties"]["status"] = {"const": status, "title": "Status"}
+            definition.setdefault("required", []).append("status")
+            definition["additionalProperties"] = False
+    return generated
+
+
+_STATUS_OF: Mapping[str, str] = {"Ok": "ok", "Missing": "missing", "Failed": "failed"}
+
+
+def schema_text() -> str:
+    """The schema as the file stores it."""
+    return json.dumps(schema(), indent=2, sort_keys=True) + "\n"
+
+
+def main(argv: list[str] | None = None, write: Callable[[str], object] = sys.stdout.write) -> int:
+    """``--schema`` rewrites schemas/evidence.schema.json; ``--print`` writes it to stdout."""
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--schema"]:
+        SCHEMA_PATH.write_text(schema_text(), encoding="utf-8")
+        return 0
+    if args == ["--print"]:
+        write(schema_text())
+        return 0
+    write("usage: python -m policyengine.enrich.bundle --schema | --print\n")
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

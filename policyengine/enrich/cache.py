@@ -1,0 +1,127 @@
+"""The response cache: one SQLite file in the cache directory, safe across processes.
+
+WAL mode lets readers and a writer work at once; each write is one transaction,
+so a process killed mid-write leaves the previous row intact; a busy timeout
+makes a second process wait for the lock instead of failing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from policyengine.model import UsageError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    content_type TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    body BLOB NOT NULL,
+    fetched_at REAL NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A stored answer: status, validators, body and when it was last confirmed."""
+
+    url: str
+    status: int
+    body: bytes
+    fetched_at: float
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def fresh(self, ttl: float, now: float | None = None) -> bool:
+        """True when the entry was confirmed less than ``ttl`` seconds ago."""
+        return ((now if now is not None else time.time()) - self.fetched_at) < ttl
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) an SQLite file in WAL mode with a busy timeout."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except (OSError, sqlite3.Error) as exc:
+        raise cache_error(path, exc) from None
+    return conn
+
+
+def cache_error(path: Path, exc: Exception) -> UsageError:
+    """The one-line error for a cache file that cannot be opened or is not a database."""
+    return UsageError(
+        f"cannot use the cache database {path}: {exc}",
+        hint="check that --cache-dir / POLICYENGINE_CACHE_DIR is a writable folder; "
+        "a damaged cache file can be deleted",
+    )
+
+
+class Cache:
+    """Stored HTTP answers keyed by a request key (method, URL and, for POST, the query)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn = connect(path)
+        try:
+            with self._conn:
+                self._conn.execute(_SCHEMA)
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise cache_error(path, exc) from None
+
+    def get(self, key: str) -> Entry | None:
+        """The stored entry for ``key``, or ``None``."""
+        row = self._conn.execute(
+            "SELECT url, status, body, fetched_at, content_type, etag, last_modified "
+            "FROM responses WHERE key = ?",
+            (key,),
+        ).fetchone()
+        if row is None:
+            return None
+        return Entry(row[0], row[1], bytes(row[2]), row[3], row[4], row[5], row[6])
+
+    def put(self, key: str, entry: Entry) -> None:
+        """Store (replace) the entry for ``key`` in one transaction."""
+        with self._conn:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO responses "
+                "(key, url, status, content_type, etag, last_modified, body, fetched_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    entry.url,
+                    entry.status,
+                    entry.content_type,
+                    entry.etag,
+                    entry.last_modified,
+                    entry.body,
+                    entry.fetched_at,
+                ),
+            )
+
+    def touch(self, key: str, fetched_at: float) -> None:
+        """Mark an entry as confirmed now (after a 304 Not Modified)."""
+        with self._conn:
+            self._conn.execute(
+                "UPDATE responses SET fetched_at = ? WHERE key = ?", (fetched_at, key)
+            )
+
+    def delete(self, key: str) -> None:
+        """Remove the entry for ``key`` if there is one."""
+        with self._conn:
+            self._conn.execute("DELETE FROM responses WHERE key = ?", (key,))
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()

@@ -1,0 +1,259 @@
+"""npm facts from the registry packument (``/<name>``, scoped names as ``@scope%2fname``).
+
+One request per package: versions with publish times, maintainers, ``_npmUser``,
+``dist`` integrity / shasum / attestations, install-time lifecycle scripts,
+deprecation, repository and homepage.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote, urljoin
+
+from policyengine.enrich.advisory import parse_time
+from policyengine.enrich.http import Fetcher, FetchError, NotCached
+from policyengine.enrich.pypi import VersionFacts, decode_json, fill, removed
+from policyengine.enrich.versions import sort_key
+from policyengine.model import (
+    Artifact,
+    Artifacts,
+    FactKind,
+    FactResult,
+    Failed,
+    Hash,
+    Missing,
+    Ok,
+    PackageMetadata,
+    Person,
+    Publishers,
+    Release,
+    ReleaseHistory,
+    Source,
+)
+
+_NO_SOURCE = Source("npm")
+
+
+def _with_source(fact: FactResult, source: Source) -> FactResult:
+    return Ok(fact.value, source) if isinstance(fact, Ok) else fact
+
+
+LIFECYCLE = ("preinstall", "install", "postinstall")
+"""Scripts npm runs when the package is installed as a dependency."""
+_PERSON = re.compile(r"^\s*([^<(]*?)\s*(?:<([^>]*)>)?\s*(?:\(([^)]*)\))?\s*$")
+
+
+def packument_path(name: str) -> str:
+    """The registry path of a package: ``/name`` or ``/@scope%2fname``."""
+    if name.startswith("@") and "/" in name:
+        scope, _, rest = name.partition("/")
+        return f"/{quote(scope, safe='@')}%2f{quote(rest, safe='')}"
+    return "/" + quote(name, safe="")
+
+
+async def npm_facts(
+    fetcher: Fetcher, name: str, versions: Sequence[str], kinds: frozenset[FactKind]
+) -> VersionFacts:
+    """Every requested registry fact for the given versions of one npm package."""
+    url = fetcher.settings.npm_url.rstrip("/") + packument_path(name)
+    try:
+        answer = await fetcher.get("npm", url, fetcher.settings.ttl.npm)
+        if answer.status in (404, 410):
+            return fill(versions, kinds, Missing(f"{name} not found on registry ({url})"))
+        if answer.status != 200:
+            raise FetchError(f"HTTP {answer.status} from {url}")
+        data = decode_json(answer, fetcher, url)
+        if not isinstance(data, dict):
+            fetcher.forget(url)
+            raise FetchError(f"unexpected answer from {url}: not an object")
+    except NotCached as exc:
+        return fill(versions, kinds, Missing(str(exc)))
+    except FetchError as exc:
+        return fill(versions, kinds, Failed(str(exc)))
+    source = Source("npm", answer.url, answer.fetched_at, answer.digest)
+    known: Mapping[str, Any] = data.get("versions") or {}
+    times: Mapping[str, Any] = data.get("time") or {}
+    history = _history(known, times)
+    order = [r.version for r in history]
+    out: VersionFacts = {}
+    for version in versions:
+        manifest = known.get(version)
+        listed = isinstance(manifest, dict)
+        facts: dict[FactKind, FactResult] = {}
+        if FactKind.PACKAGE in kinds:
+            facts[FactKind.PACKAGE] = Ok(_package(name, data), source)
+        if FactKind.RELEASES in kinds:
+            facts[FactKind.RELEASES] = Ok(ReleaseHistory(version, listed, history), source)
+        if FactKind.ARTIFACTS in kinds:
+            facts[FactKind.ARTIFACTS] = (
+                Ok(_artifacts(version, manifest, times, answer.url), source)
+                if isinstance(manifest, dict)
+                else removed(version)
+            )
+        if FactKind.PUBLISHERS in kinds:
+            facts[FactKind.PUBLISHERS] = (
+                _with_source(_publishers(version, known, order), source)
+                if listed
+                else removed(version)
+            )
+        out[version] = facts
+    return out
+
+
+def person(value: object) -> Person | None:
+    """An npm person: ``{"name", "email"}`` or ``"Name <email> (url)"``."""
+    if isinstance(value, dict):
+        name, email = value.get("name"), value.get("email")
+        if not name and not email:
+            return None
+        return Person(str(name) if name else None, str(email) if email else None)
+    if isinstance(value, str) and value.strip():
+        match = _PERSON.match(value)
+        if match:
+            return Person(match.group(1) or None, match.group(2) or None)
+        return Person(value.strip(), None)
+    return None
+
+
+def _url_of(value: object) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("url")
+    return str(value) if isinstance(value, str) and value else None
+
+
+def _latest(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    tags = data.get("dist-tags") or {}
+    versions = data.get("versions") or {}
+    found = versions.get(tags.get("latest")) if isinstance(tags, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _package(name: str, data: Mapping[str, Any]) -> PackageMetadata:
+    latest = _latest(data)
+    maintainers = data.get("maintainers") or latest.get("maintainers") or ()
+    people = tuple(p for p in (person(m) for m in maintainers) if p is not None)
+    deprecated = latest.get("deprecated")
+    unpublished = (
+        not data.get("versions")
+        and isinstance(data.get("time"), dict)
+        and bool(data["time"].get("unpublished"))
+    )
+    status = "unpublished" if unpublished else ("deprecated" if deprecated else None)
+    return PackageMetadata(
+        ecosystem="npm",
+        name=name,
+        repository=_url_of(data.get("repository")) or _url_of(latest.get("repository")),
+        homepage=_url_of(data.get("homepage")) or _url_of(latest.get("homepage")),
+        author=person(data.get("author")) or person(latest.get("author")),
+        maintainers=people,
+        status=status,
+        status_reason=str(deprecated) if isinstance(deprecated, str) and deprecated else None,
+    )
+
+
+def _history(known: Mapping[str, Any], times: Mapping[str, Any]) -> tuple[Release, ...]:
+    releases = []
+    for version, manifest in known.items():
+        deprecated = manifest.get("deprecated") if isinstance(manifest, dict) else None
+        releases.append(
+            Release(
+                version=str(version),
+                published_at=parse_time(times.get(version)),
+                deprecated=str(deprecated) if isinstance(deprecated, str) and deprecated else None,
+            )
+        )
+
+    def order(release: Release) -> tuple[int, float, str]:
+        if release.published_at is not None:
+            return (0, release.published_at.timestamp(), release.version)
+        return (1, 0.0, str(sort_key("npm", release.version) or release.version))
+
+    return tuple(sorted(releases, key=order))
+
+
+def integrity_hashes(dist: Mapping[str, Any]) -> tuple[Hash, ...]:
+    """Hashes from ``dist.integrity`` (SRI, base64) and ``dist.shasum`` (sha1 hex)."""
+    hashes: list[Hash] = []
+    for item in str(dist.get("integrity") or "").split():
+        alg, _, b64 = item.partition("-")
+        try:
+            raw = base64.b64decode(b64.split("?", 1)[0], validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        hashes.append(Hash(alg.lower(), raw.hex()))
+    if dist.get("shasum"):
+        hashes.append(Hash("sha1", str(dist["shasum"]).lower()))
+    return tuple(hashes)
+
+
+def _artifacts(
+    version: str, manifest: Mapping[str, Any], times: Mapping[str, Any], base: str
+) -> Artifacts:
+    dist = manifest.get("dist") or {}
+    tarball = dist.get("tarball")
+    files: tuple[Artifact, ...] = ()
+    if tarball:
+        url = urljoin(base, str(tarball))
+        files = (
+            Artifact(
+                filename=url.rsplit("/", 1)[-1],
+                url=url,
+                hashes=integrity_hashes(dist),
+                kind="tarball",
+                uploaded_at=parse_time(times.get(version)),
+            ),
+        )
+    scripts = manifest.get("scripts") or {}
+    lifecycle = tuple(
+        (hook, str(scripts[hook]))
+        for hook in LIFECYCLE
+        if isinstance(scripts, dict) and scripts.get(hook)
+    )
+    return Artifacts(version=version, files=files, lifecycle_scripts=lifecycle)
+
+
+def _who(
+    manifest: Mapping[str, Any],
+) -> tuple[tuple[str, ...] | None, tuple[str, ...], tuple[str, ...]]:
+    # ``None`` publishers: the registry does not say who published (no ``_npmUser``).
+    user = person(manifest.get("_npmUser"))
+    publishers = (user.name or user.email or "",) if user else None
+    people = (person(m) for m in manifest.get("maintainers") or ())
+    maintainers = tuple(sorted({p.name or p.email or "" for p in people if p}))
+    dist = manifest.get("dist") or {}
+    attestations: tuple[str, ...] = ()
+    found = dist.get("attestations") if isinstance(dist, dict) else None
+    if isinstance(found, dict):
+        provenance = found.get("provenance") or {}
+        kind = provenance.get("predicateType") if isinstance(provenance, dict) else None
+        attestations = tuple(str(x) for x in (kind, found.get("url")) if x)
+    return publishers, maintainers, attestations
+
+
+def _publishers(version: str, known: Mapping[str, Any], order: Sequence[str]) -> FactResult:
+    publishers, maintainers, attestations = _who(known[version])
+    if publishers is None:
+        return Missing(f"the registry does not name the publisher of {version} (no _npmUser)")
+    index = order.index(version) if version in order else -1
+    previous = order[index - 1] if index > 0 else None
+    if previous is None:
+        return Ok(Publishers(version, publishers, maintainers, attestations), _NO_SOURCE)
+    before = _who(known[previous])
+    named = before[0] is not None
+    return Ok(
+        Publishers(
+            version=version,
+            publishers=publishers,
+            maintainers=maintainers,
+            attestations=attestations,
+            previous_version=previous,
+            previous_publishers=before[0],
+            previous_maintainers=before[1] if named else None,
+            previous_attestations=before[2] if named else None,
+        ),
+        _NO_SOURCE,
+    )

@@ -1,0 +1,208 @@
+"""The offline advisory database: OSV records imported from a zip or a folder.
+
+``policyengine db import PATH`` loads OSV JSON (for example the per-ecosystem
+``all.zip`` export) and PyPA advisory YAML into ``osv.sqlite3`` in the cache
+directory, in one transaction. Matching uses each ecosystem's own version order
+(:mod:`policyengine.enrich.versions`), exactly as the OSV API does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from policyengine.enrich.advisory import merge, record_affects, to_advisory
+from policyengine.enrich.cache import cache_error, connect
+from policyengine.enrich.versions import ORDERED_ECOSYSTEMS, normalise_name, purl_type
+from policyengine.model import Advisories, FactResult, InputError, Missing, Ok, Position, Source
+
+DB_NAME = "osv.sqlite3"
+# libyaml's safe loader when present: the same documents, several times faster.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS vulns (id TEXT PRIMARY KEY, modified TEXT, record TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS packages (ecosystem TEXT NOT NULL, name TEXT NOT NULL, "
+    "id TEXT NOT NULL, PRIMARY KEY (ecosystem, name, id))",
+    "CREATE TABLE IF NOT EXISTS imports (path TEXT, digest TEXT, imported_at TEXT, "
+    "records INTEGER)",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an import did: records stored, files skipped (with reasons), the input digest."""
+
+    records: int
+    skipped: tuple[tuple[str, str], ...]
+    digest: str
+
+
+class AdvisoryDb:
+    """The local OSV store in ``<cache_dir>/osv.sqlite3``."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.path = cache_dir / DB_NAME
+        self._conn = connect(self.path)
+        try:
+            with self._conn:
+                for statement in _SCHEMA:
+                    self._conn.execute(statement)
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise cache_error(self.path, exc) from None
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    def count(self) -> int:
+        """How many advisories are stored."""
+        return int(self._conn.execute("SELECT COUNT(*) FROM vulns").fetchone()[0])
+
+    def import_path(self, path: Path) -> ImportReport:
+        """Import every OSV record under ``path`` (a zip, a folder, or one file)."""
+        stored = 0
+        skipped: list[tuple[str, str]] = []
+        digest = hashlib.sha256()
+        try:
+            with self._conn:
+                self._conn.execute("BEGIN IMMEDIATE")
+                for name, data in source_files(path):
+                    digest.update(name.encode() + b"\0" + data)
+                    record, problem = parse_record(name, data)
+                    if record is None:
+                        skipped.append((name, problem))
+                        continue
+                    self._store(record)
+                    stored += 1
+                self._conn.execute(
+                    "INSERT INTO imports VALUES (?, ?, ?, ?)",
+                    (str(path), "sha256:" + digest.hexdigest(), _now(), stored),
+                )
+        except sqlite3.Error as exc:
+            raise InputError(
+                f"cannot write the advisory database: {exc}", position=Position(str(self.path))
+            ) from None
+        return ImportReport(stored, tuple(skipped), "sha256:" + digest.hexdigest())
+
+    def _store(self, record: dict[str, Any]) -> None:
+        ident = str(record["id"])
+        modified = str(record.get("modified") or "")
+        row = self._conn.execute("SELECT modified FROM vulns WHERE id = ?", (ident,)).fetchone()
+        if row is not None and (row[0] or "") > modified:
+            return  # keep the newer copy already stored
+        self._conn.execute(
+            "INSERT OR REPLACE INTO vulns VALUES (?, ?, ?)",
+            (ident, modified, json.dumps(record, sort_keys=True)),
+        )
+        self._conn.execute("DELETE FROM packages WHERE id = ?", (ident,))
+        for entry in record.get("affected") or ():
+            package = entry.get("package") or {} if isinstance(entry, dict) else {}
+            eco = purl_type(str(package.get("ecosystem", "")))
+            if eco and package.get("name"):
+                self._conn.execute(
+                    "INSERT OR IGNORE INTO packages VALUES (?, ?, ?)",
+                    (eco, normalise_name(eco, str(package["name"])), ident),
+                )
+
+    def lookup(self, ecosystem: str, name: str, version: str) -> FactResult:
+        """The advisories (aliases merged, withdrawn ignored) affecting one package version."""
+        if ecosystem not in ORDERED_ECOSYSTEMS:
+            return Missing(
+                f"offline advisory matching needs the {ecosystem} version order, not known yet"
+            )
+        rows = self._conn.execute(
+            "SELECT v.record FROM packages p JOIN vulns v ON v.id = p.id "
+            "WHERE p.ecosystem = ? AND p.name = ? ORDER BY v.id",
+            (ecosystem, normalise_name(ecosystem, name)),
+        ).fetchall()
+        records = [json.loads(r[0]) for r in rows]
+        hits = [
+            to_advisory(r, ecosystem, normalise_name(ecosystem, name))
+            for r in records
+            if record_affects(r, ecosystem, normalise_name(ecosystem, name), version)
+        ]
+        last = self._conn.execute(
+            "SELECT path, digest, imported_at FROM imports ORDER BY rowid DESC LIMIT 1"
+        ).fetchone()
+        source = Source(
+            "osv-db",
+            url=Path(last[0]).resolve().as_uri() if last else None,
+            fetched_at=datetime.fromisoformat(last[2]) if last else None,
+            digest=last[1] if last else None,
+        )
+        return Ok(Advisories(version, merge(hits, ecosystem)), source)
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def source_files(path: Path) -> Iterator[tuple[str, bytes]]:
+    """Each ``.json`` / ``.yaml`` file under ``path`` (zip, folder or file) as (name, bytes)."""
+    wanted = (".json", ".yaml", ".yml")
+    if path.is_dir():
+        for item in sorted(path.rglob("*")):
+            if item.is_file() and item.suffix.lower() in wanted:
+                yield str(item.relative_to(path)), item.read_bytes()
+        return
+    if not path.exists():
+        raise InputError("no such file or folder", position=Position(str(path)))
+    if zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                for info in archive.infolist():
+                    if not info.is_dir() and info.filename.lower().endswith(wanted):
+                        yield info.filename, archive.read(info)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise InputError(f"unreadable zip: {exc}", position=Position(str(path))) from None
+        return
+    if path.suffix.lower() in wanted:
+        yield path.name, path.read_bytes()
+        return
+    raise InputError(
+        "not a zip, a folder or an OSV JSON/YAML file",
+        position=Position(str(path)),
+        hint="pass an OSV export such as PyPI/all.zip or a folder of OSV records",
+    )
+
+
+def _plain(value: Any) -> Any:
+    # PyYAML turns unquoted timestamps into datetimes; OSV wants RFC 3339 strings.
+    if isinstance(value, datetime):
+        stamp = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return stamp.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def parse_record(name: str, data: bytes) -> tuple[dict[str, Any] | None, str]:
+    """One OSV record from JSON or PyPA YAML bytes, or ``None`` and the reason it is unusable."""
+    try:
+        if name.lower().endswith(".json"):
+            record = json.loads(data)
+        else:
+            record = _plain(yaml.load(data, Loader=_LOADER))
+    except (ValueError, yaml.YAMLError) as exc:
+        return None, f"not valid JSON/YAML: {exc}".splitlines()[0]
+    if not isinstance(record, dict):
+        return None, "not an OSV record (not an object)"
+    if not record.get("id"):
+        return None, "OSV record without an id"
+    if not isinstance(record.get("affected") or [], list):
+        return None, "'affected' is not a list"
+    return record, ""

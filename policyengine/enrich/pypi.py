@@ -1,0 +1,276 @@
+"""PyPI facts from the JSON API: package metadata, releases, files with digests, publishers.
+
+One request per project (``/pypi/<name>/json``). The per-version endpoint
+(``/pypi/<name>/<version>/json``) is asked only for publishers, and only for a
+release the project document does not describe itself (the component's own
+version when it is not the latest, and the release before it); when that
+endpoint is not served (404/403) the publishers of that release stay unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote, urljoin
+
+import orjson
+
+from policyengine.enrich.advisory import parse_time
+from policyengine.enrich.http import Answer, Fetcher, FetchError, NotCached
+from policyengine.enrich.versions import same_version, sort_key
+from policyengine.model import (
+    Artifact,
+    Artifacts,
+    FactKind,
+    FactResult,
+    Failed,
+    Hash,
+    Missing,
+    Ok,
+    PackageMetadata,
+    Person,
+    Publishers,
+    Release,
+    ReleaseHistory,
+    Source,
+)
+
+VersionFacts = dict[str, dict[FactKind, FactResult]]
+REGISTRY_KINDS = frozenset(
+    {FactKind.PACKAGE, FactKind.RELEASES, FactKind.ARTIFACTS, FactKind.PUBLISHERS}
+)
+_DIGESTS = {"sha256": "sha256", "blake2b_256": "blake2b_256", "md5": "md5"}
+_REPO_KEYS = ("source", "source code", "repository", "code", "github", "git")
+
+
+def removed(version: str) -> Missing:
+    """The Missing fact for a version the registry does not list."""
+    return Missing(f"version {version} is not listed by the registry (removed)")
+
+
+def decode_json(answer: Answer, fetcher: Fetcher | None = None, url: str = "") -> Any:
+    """Parse an answer's body as JSON, or raise FetchError saying it is not JSON.
+
+    With ``fetcher`` and the requested ``url``, an unusable body is also dropped
+    from the cache so that the next run asks again instead of replaying it.
+    """
+    try:
+        return orjson.loads(answer.body)
+    except orjson.JSONDecodeError as exc:
+        if fetcher is not None:
+            fetcher.forget(url or answer.url)
+        raise FetchError(f"invalid JSON from {answer.url}: {exc}") from None
+
+
+def fill(versions: Sequence[str], kinds: frozenset[FactKind], fact: FactResult) -> VersionFacts:
+    """The same fact for every version and kind (a whole-package failure or absence)."""
+    return {v: dict.fromkeys(kinds, fact) for v in versions}
+
+
+async def pypi_facts(
+    fetcher: Fetcher, name: str, versions: Sequence[str], kinds: frozenset[FactKind]
+) -> VersionFacts:
+    """Every requested registry fact for the given versions of one PyPI project."""
+    settings = fetcher.settings
+    url = f"{settings.pypi_url.rstrip('/')}/pypi/{quote(name, safe='')}/json"
+    try:
+        answer = await fetcher.get("pypi", url, settings.ttl.pypi)
+        if answer.status in (404, 410):
+            return fill(versions, kinds, Missing(f"{name} not found on registry ({url})"))
+        if answer.status != 200:
+            raise FetchError(f"HTTP {answer.status} from {url}")
+        data = decode_json(answer, fetcher, url)
+        if not isinstance(data, dict) or not isinstance(data.get("releases"), dict):
+            fetcher.forget(url)
+            raise FetchError(f"unexpected answer from {url}: no 'releases' object")
+    except NotCached as exc:
+        return fill(versions, kinds, Missing(str(exc)))
+    except FetchError as exc:
+        return fill(versions, kinds, Failed(str(exc)))
+    source = Source("pypi", answer.url, answer.fetched_at, answer.digest)
+    history = _releases(data["releases"])
+    out: VersionFacts = {}
+    for version in versions:
+        facts: dict[FactKind, FactResult] = {}
+        listed = _find(history, version)
+        if FactKind.PACKAGE in kinds:
+            facts[FactKind.PACKAGE] = Ok(_package(name, data), source)
+        if FactKind.RELEASES in kinds:
+            facts[FactKind.RELEASES] = Ok(
+                ReleaseHistory(version, listed is not None, tuple(r for r, _ in history)), source
+            )
+        if FactKind.ARTIFACTS in kinds:
+            facts[FactKind.ARTIFACTS] = (
+                Ok(Artifacts(version, _files(listed[1], answer.url)), source)
+                if listed is not None
+                else removed(version)
+            )
+        if FactKind.PUBLISHERS in kinds:
+            facts[FactKind.PUBLISHERS] = (
+                await _publishers(fetcher, name, version, data, history, source)
+                if listed is not None
+                else removed(version)
+            )
+        out[version] = facts
+    return out
+
+
+def _find(
+    history: Sequence[tuple[Release, list[Mapping[str, Any]]]], version: str
+) -> tuple[Release, list[Mapping[str, Any]]] | None:
+    for item in history:
+        if item[0].version == version:
+            return item
+    # Another spelling of the same PEP 440 version ("1.0" for "1.0.0"): parse once, compare.
+    wanted = sort_key("pypi", version)
+    if wanted is None:
+        return None
+    for item in history:
+        if sort_key("pypi", item[0].version) == wanted:
+            return item
+    return None
+
+
+def _releases(releases: Mapping[str, Any]) -> list[tuple[Release, list[Mapping[str, Any]]]]:
+    items: list[tuple[Release, list[Mapping[str, Any]]]] = []
+    for version, files in releases.items():
+        files = [f for f in files or () if isinstance(f, dict)]
+        times = [t for t in (parse_time(f.get("upload_time_iso_8601")) for f in files) if t]
+        yanked = bool(files) and all(f.get("yanked") for f in files)
+        reason = next((str(f["yanked_reason"]) for f in files if f.get("yanked_reason")), None)
+        release = Release(
+            version=str(version),
+            published_at=min(times) if times else None,
+            yanked=yanked,
+            yanked_reason=reason if yanked else None,
+        )
+        items.append((release, files))
+    items.sort(key=lambda item: _upload_order(item[0]))
+    return items
+
+
+def _upload_order(release: Release) -> tuple[int, float, str]:
+    # Oldest first by upload time; releases without files last, in version order.
+    if release.published_at is not None:
+        return (0, release.published_at.timestamp(), release.version)
+    key = sort_key("pypi", release.version)
+    return (1, 0.0, str(key) if key is not None else release.version)
+
+
+def _files(files: Sequence[Mapping[str, Any]], base: str) -> tuple[Artifact, ...]:
+    out = []
+    for f in files:
+        digests = f.get("digests") or {}
+        hashes = tuple(
+            Hash(alg, str(digests[key]).lower())
+            for key, alg in _DIGESTS.items()
+            if digests.get(key)
+        )
+        size = f.get("size")
+        out.append(
+            Artifact(
+                filename=str(f.get("filename", "")),
+                url=urljoin(base, str(f["url"])) if f.get("url") else None,
+                size=size if isinstance(size, int) else None,
+                hashes=hashes,
+                kind=str(f["packagetype"]) if f.get("packagetype") else None,
+                uploaded_at=parse_time(f.get("upload_time_iso_8601")),
+            )
+        )
+    return tuple(sorted(out, key=lambda a: a.filename))
+
+
+def _person(name: object, email: object) -> Person | None:
+    if not name and not email:
+        return None
+    return Person(str(name) if name else None, str(email) if email else None)
+
+
+def _package(name: str, data: Mapping[str, Any]) -> PackageMetadata:
+    info = data.get("info") or {}
+    urls: Mapping[str, Any] = info.get("project_urls") or {}
+    lowered = {str(k).lower(): str(v) for k, v in urls.items() if v}
+    repository = next((lowered[k] for k in _REPO_KEYS if k in lowered), None)
+    homepage = lowered.get("homepage") or info.get("home_page") or None
+    maintainer = _person(info.get("maintainer"), info.get("maintainer_email"))
+    # PEP 792: the JSON API's info.project_status, or the Simple API's "project-status".
+    status = (
+        info.get("project_status") or data.get("project_status") or data.get("project-status") or {}
+    )
+    ownership = data.get("ownership") or {}
+    roles = tuple(
+        sorted(
+            (str(r.get("user", "")), str(r.get("role", "")))
+            for r in ownership.get("roles") or ()
+            if isinstance(r, dict)
+        )
+    )
+    return PackageMetadata(
+        ecosystem="pypi",
+        name=name,
+        repository=repository,
+        homepage=str(homepage) if homepage else None,
+        author=_person(info.get("author"), info.get("author_email")),
+        maintainers=(maintainer,) if maintainer else (),
+        status=str(status["status"]) if isinstance(status, dict) and status.get("status") else None,
+        status_reason=(
+            str(status["reason"]) if isinstance(status, dict) and status.get("reason") else None
+        ),
+        organization=str(ownership["organization"]) if ownership.get("organization") else None,
+        roles=roles,
+    )
+
+
+def _accounts(info: Mapping[str, Any]) -> tuple[str, ...]:
+    names = {str(info[k]) for k in ("author", "maintainer") if info.get(k)}
+    return tuple(sorted(names))
+
+
+async def _version_info(
+    fetcher: Fetcher, name: str, version: str, data: Mapping[str, Any]
+) -> tuple[str, ...] | None:
+    info = data.get("info") or {}
+    if same_version("pypi", str(info.get("version", "")), version):
+        return _accounts(info)
+    if not fetcher.settings.pypi_version_metadata:
+        return None
+    base = fetcher.settings.pypi_url.rstrip("/")
+    url = f"{base}/pypi/{quote(name, safe='')}/{quote(version, safe='')}/json"
+    answer = await fetcher.get("pypi", url, fetcher.settings.ttl.pypi)
+    if answer.status != 200:
+        return None  # not served here (404/403): the release's own metadata stays unknown
+    found = decode_json(answer)
+    return _accounts(found.get("info") or {}) if isinstance(found, dict) else None
+
+
+async def _publishers(
+    fetcher: Fetcher,
+    name: str,
+    version: str,
+    data: Mapping[str, Any],
+    history: Sequence[tuple[Release, list[Mapping[str, Any]]]],
+    source: Source,
+) -> FactResult:
+    order = [r.version for r, _ in history]
+    index = next(i for i, v in enumerate(order) if v == version or same_version("pypi", v, version))
+    previous = order[index - 1] if index > 0 else None
+    try:
+        own = await _version_info(fetcher, name, version, data)
+        before = await _version_info(fetcher, name, previous, data) if previous else None
+    except FetchError as exc:
+        return Failed(str(exc))
+    if own is None:
+        return Missing(
+            f"the registry serves no metadata for {name} {version} "
+            "(only the latest release is described and the per-version endpoint is not served)"
+        )
+    # The JSON API names no uploader, so ``publishers`` stays empty for PyPI.
+    return Ok(
+        Publishers(
+            version=version,
+            maintainers=own,
+            previous_version=previous,
+            previous_maintainers=before,
+        ),
+        source,
+    )

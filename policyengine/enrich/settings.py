@@ -1,0 +1,89 @@
+"""Enrichment settings: endpoints, cache, offline mode, limits; built by the CLI from args/env."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+DEFAULT_PYPI_URL = "https://pypi.org"
+DEFAULT_NPM_URL = "https://registry.npmjs.org"
+DEFAULT_OSV_URL = "https://api.osv.dev"
+
+ENV_PYPI_URL = "POLICYENGINE_PYPI_URL"
+ENV_NPM_URL = "POLICYENGINE_NPM_URL"
+ENV_OSV_URL = "POLICYENGINE_OSV_URL"
+ENV_CACHE_DIR = "POLICYENGINE_CACHE_DIR"
+
+
+def default_cache_dir() -> Path:
+    """The per-user cache directory (platformdirs), e.g. ``~/.cache/policyengine``."""
+    return Path(platformdirs.user_cache_dir("policyengine", appauthor=False))
+
+
+@dataclass(frozen=True, slots=True)
+class Ttl:
+    """How long (seconds) a cached answer counts as fresh, per source.
+
+    Package documents change when a release appears, so they are kept briefly;
+    advisory records change rarely but new ones matter, so queries are kept
+    briefly too while advisory details (addressed by id) are kept longer.
+    """
+
+    pypi: float = 3600.0
+    npm: float = 3600.0
+    osv_query: float = 3600.0
+    osv_vuln: float = 6 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class EnrichSettings:
+    """Everything enrichment needs to know about where and how to ask.
+
+    ``advisories`` picks the advisory source: ``auto`` asks the OSV API online
+    and uses the local database (``policyengine db import``) offline; ``api``
+    and ``db`` force one; ``off`` collects no advisories (they are Missing).
+    ``pypi_version_metadata`` allows the per-version PyPI endpoint, used only for
+    the publishers of releases the project document does not describe.
+    """
+
+    pypi_url: str = DEFAULT_PYPI_URL
+    npm_url: str = DEFAULT_NPM_URL
+    osv_url: str = DEFAULT_OSV_URL
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    offline: bool = False
+    concurrency: int = 16
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    retries: int = 3
+    backoff: float = 0.5
+    max_retry_after: float = 30.0
+    ttl: Ttl = field(default_factory=Ttl)
+    advisories: str = "auto"
+    pypi_version_metadata: bool = True
+    osv_batch_size: int = 1000
+    progress: bool = True
+
+
+def settings_from(
+    env: Mapping[str, str],
+    *,
+    pypi_url: str | None = None,
+    npm_url: str | None = None,
+    osv_url: str | None = None,
+    cache_dir: str | None = None,
+    offline: bool = False,
+    advisories: str | None = None,
+) -> EnrichSettings:
+    """Settings from command-line values, falling back to the environment, then defaults."""
+    directory = cache_dir or env.get(ENV_CACHE_DIR)
+    return EnrichSettings(
+        pypi_url=pypi_url or env.get(ENV_PYPI_URL) or DEFAULT_PYPI_URL,
+        npm_url=npm_url or env.get(ENV_NPM_URL) or DEFAULT_NPM_URL,
+        osv_url=osv_url or env.get(ENV_OSV_URL) or DEFAULT_OSV_URL,
+        cache_dir=Path(directory) if directory else default_cache_dir(),
+        offline=offline,
+        advisories=advisories or "auto",
+    )

@@ -1,0 +1,124 @@
+"""CycloneDX readers: JSON (spec 1.2-1.7) and XML (1.0-1.7) into the common model.
+
+A fast path: JSON is parsed with orjson into plain dicts and mapped directly,
+not through cyclonedx-python-lib's object model (``Bom.from_json`` measured
+142x slower than orjson at 10k components, DESIGN.md). The library still
+provides the schemas for ``--validate``. Every document gets a cheap
+structural check (``cyclonedx_check``); ``validate=True`` adds the full schema.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+
+from policyengine.ingest.cyclonedx_check import check_header, check_structure
+from policyengine.ingest.cyclonedx_map import (
+    dependencies_of,
+    direct_refs,
+    map_component,
+    metadata_of,
+    walk_components,
+)
+from policyengine.ingest.cyclonedx_xml import parse_xml
+from policyengine.model import Component, InputError, Position, Sbom
+
+FORMAT = "cyclonedx"
+
+
+def read_json(data: bytes, source: str, *, validate: bool = False) -> Sbom:
+    """Read a CycloneDX JSON document (``data`` is UTF-8 bytes; ``source`` names it)."""
+    with _gc_paused():
+        document = _loads(data, source)
+        version = check_header(document, source)
+        check_structure(document, source)
+        if validate:
+            from policyengine.ingest.cyclonedx_schema import validate_json
+
+            validate_json(document, version, source)
+        return _build(document, version, data, source)
+
+
+def read_xml(data: bytes, source: str, *, validate: bool = False) -> Sbom:
+    """Read a CycloneDX XML document; DTDs and entities are refused (see ``cyclonedx_xml``)."""
+    with _gc_paused():
+        document, version = parse_xml(data, source)
+        if validate:
+            from policyengine.ingest.cyclonedx_schema import validate_xml
+
+            validate_xml(data, version, source)
+        check_structure(document, source)
+        return _build(document, version, data, source)
+
+
+def _loads(data: bytes, source: str) -> Any:
+    # Windows tools write a UTF-8 byte order mark; RFC 8259 lets a parser ignore it,
+    # orjson refuses it.
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if "recursion" in exc.msg.lower() or "depth" in exc.msg.lower():
+            message = "the JSON is nested deeper than 1024 levels, which no SBOM needs"
+            hint = "the file is malformed or hostile; re-export it"
+        else:
+            message = f"not valid JSON: {exc.msg}"
+            hint = "the file may be truncated or not JSON; re-export it"
+        raise InputError(
+            message,
+            position=Position(source, line=exc.lineno, column=exc.colno),
+            hint=hint,
+        ) from None
+
+
+def _build(document: dict[str, Any], version: str, data: bytes, source: str) -> Sbom:
+    metadata, roots = metadata_of(document)
+    graph = dependencies_of(document)
+    direct = direct_refs(graph, roots)
+    components = tuple(_components(document, source, direct))
+    return Sbom(
+        format=FORMAT,
+        spec_version=version,
+        source=source,
+        digest="sha256:" + hashlib.sha256(data).hexdigest(),
+        components=components,
+        metadata=metadata,
+        dependencies=graph or (),
+        roots=roots,
+    )
+
+
+def _components(
+    document: dict[str, Any],
+    source: str,
+    direct: tuple[frozenset[str], frozenset[str]] | None,
+) -> Iterator[Component]:
+    for raw, pointer in walk_components(document):
+        is_direct: bool | None = None
+        if direct is not None:
+            ref = raw.get("bom-ref")
+            if ref in direct[0]:
+                is_direct = True
+            elif ref in direct[1]:
+                is_direct = False
+        yield map_component(raw, pointer, source, direct=is_direct)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    # Building tens of thousands of dicts and frozen dataclasses triggers the cyclic
+    # collector over and over for nothing (none of it is garbage yet): at 50k
+    # components that was most of the load time (DESIGN.md measured notes).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

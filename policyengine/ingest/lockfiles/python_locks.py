@@ -1,0 +1,309 @@
+"""Python lockfiles: poetry.lock, Pipfile.lock, uv.lock, pdm.lock, pylock.toml (PEP 751).
+
+TOML is parsed by tomllib and JSON by the standard library; line numbers come
+from the ``[[package]]`` headers, which the parsers do not keep. Scopes follow
+:mod:`policyengine.ingest.lockfiles._common`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from policyengine.ingest.lockfiles._common import (
+    EXCLUDED,
+    OPTIONAL,
+    REQUIRED,
+    JsonKeys,
+    Package,
+    build_sbom,
+    expect_list,
+    expect_mapping,
+    fail,
+    load_json,
+    load_toml,
+    parse_hash,
+    table_lines,
+    text_of,
+)
+from policyengine.ingest.normalize import normalize_hash_alg, normalize_hash_value, normalize_name
+from policyengine.model import Hash, Sbom
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _str(value: Any) -> str | None:
+    return str(value) if isinstance(value, (str, int, float)) and str(value) else None
+
+
+def _file_hashes(files: Iterable[Any]) -> list[Hash]:
+    hashes = []
+    for item in files:
+        if isinstance(item, dict):
+            parsed = parse_hash(str(item.get("hash", "")))
+            if parsed:
+                hashes.append(parsed)
+    return hashes
+
+
+def _packages_table(
+    doc: dict[str, Any], text: str, source: str, kind: str, key: str = "package"
+) -> list[tuple[dict[str, Any], int | None]]:
+    entries = expect_list(doc.get(key), source, f"[[{key}]]", kind)
+    lines = table_lines(text, key)
+    result = []
+    for index, entry in enumerate(entries):
+        line = lines[index] if index < len(lines) else None
+        if not isinstance(entry, dict):
+            raise fail(source, f"[[{key}]] entry {index + 1} is not a table", line, kind=kind)
+        if not isinstance(entry.get("name"), str) or not entry["name"]:
+            raise fail(source, f"[[{key}]] entry {index + 1} has no name", line, kind=kind)
+        result.append((entry, line))
+    return result
+
+
+def read_poetry(data: bytes, source: str, *, validate: bool = False) -> Sbom:
+    """poetry.lock (lock-version 1.x and 2.x): ``category``/``groups`` give the scope."""
+    del validate
+    kind = "poetry.lock"
+    text = text_of(data, source)
+    doc = load_toml(text, source, kind)
+    metadata = expect_mapping(doc.get("metadata"), source, "[metadata]", kind)
+    legacy_files = expect_mapping(metadata.get("files"), source, "[metadata.files]", kind)
+    packages = []
+    for entry, line in _packages_table(doc, text, source, kind):
+        name = entry["name"]
+        hashes = _file_hashes(expect_list(entry.get("files"), source, "files", kind, line))
+        hashes += _file_hashes(expect_list(legacy_files.get(name), source, "files", kind, line))
+        groups = entry.get("groups")
+        category = entry.get("category")
+        if entry.get("optional") is True:
+            scope = OPTIONAL
+        elif isinstance(groups, list) and groups:
+            scope = REQUIRED if "main" in groups else EXCLUDED
+        elif category is not None:
+            scope = REQUIRED if category == "main" else EXCLUDED
+        else:
+            scope = None
+        deps = entry.get("dependencies")
+        packages.append(
+            Package(
+                "pypi",
+                name,
+                _str(entry.get("version")),
+                line,
+                tuple(hashes),
+                scope,
+                depends_on=tuple((d, None) for d in deps) if isinstance(deps, dict) else (),
+            )
+        )
+    version = _str(metadata.get("lock-version"))
+    return build_sbom(kind, version, source, data, packages)
+
+
+def read_pipfile_lock(data: bytes, source: str, *, validate: bool = False) -> Sbom:
+    """Pipfile.lock: ``default`` is required, ``develop`` is development-only."""
+    del validate
+    kind = "Pipfile.lock"
+    text = text_of(data, source)
+    doc = expect_mapping(load_json(text, source, kind), source, "the document", kind)
+    keys = JsonKeys(text, objects=True)
+    packages = []
+    for section, scope in (("default", REQUIRED), ("develop", EXCLUDED)):
+        table = expect_mapping(doc.get(section), source, f'"{section}"', kind)
+        start = keys.offset(section) or 0
+        for name, entry in table.items():
+            line = keys.line(name, start)
+            entry = expect_mapping(entry, source, f'"{section}.{name}"', kind, line)
+            version = _str(entry.get("version"))
+            if version is None:
+                # A VCS or path entry pins no version; pip would build whatever is there.
+                continue
+            version = version[2:] if version.startswith("==") else version
+            hashes = [
+                h
+                for h in (
+                    parse_hash(str(x))
+                    for x in expect_list(entry.get("hashes"), source, "hashes", kind, line)
+                )
+                if h
+            ]
+            packages.append(Package("pypi", name, version, line, tuple(hashes), scope))
+    meta = expect_mapping(doc.get("_meta"), source, '"_meta"', kind)
+    spec = _str(meta.get("pipfile-spec"))
+    return build_sbom(kind, spec, source, data, packages)
+
+
+def read_uv(data: bytes, source: str, *, validate: bool = False) -> Sbom:
+    """uv.lock: the project's own entries are left out; reachability gives direct and scope."""
+    del validate
+    kind = "uv.lock"
+    text = text_of(data, source)
+    doc = load_toml(text, source, kind)
+    entries = _packages_table(doc, text, source, kind)
+    roots = [e for e, _ in entries if _uv_is_project(e)]
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for entry, _ in entries:
+        by_name.setdefault(normalize_name("pypi", entry["name"]), []).append(entry)
+    direct = {normalize_name("pypi", d) for r in roots for d in _uv_deps(r, ("dependencies",))}
+    prod = _reach(roots, by_name, ("dependencies",), ("dependencies",))
+    optional = _reach(
+        roots, by_name, ("optional-dependencies",), ("dependencies", "optional-dependencies")
+    )
+    packages = []
+    for entry, line in entries:
+        if _uv_is_project(entry):
+            continue
+        name = normalize_name("pypi", entry["name"])
+        hashes = []
+        for part in (
+            entry.get("sdist"),
+            *expect_list(entry.get("wheels"), source, "wheels", kind, line),
+        ):
+            if isinstance(part, dict):
+                parsed = parse_hash(str(part.get("hash", "")))
+                if parsed:
+                    hashes.append(parsed)
+        scope = None
+        if roots:
+            scope = REQUIRED if name in prod else OPTIONAL if name in optional else EXCLUDED
+        packages.append(
+            Package(
+                "pypi",
+                name,
+                _str(entry.get("version")),
+                line,
+                tuple(hashes),
+                scope,
+                (name in direct) if roots else None,
+                depends_on=_uv_depends_on(entry),
+            )
+        )
+    return build_sbom(kind, _str(doc.get("version")), source, data, packages)
+
+
+def _uv_depends_on(entry: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
+    found: list[tuple[str, str | None]] = []
+    for key in ("dependencies", "optional-dependencies"):
+        value = entry.get(key)
+        groups: Iterable[Any] = value.values() if isinstance(value, dict) else [value or []]
+        for group in groups:
+            for dep in group if isinstance(group, list) else []:
+                if isinstance(dep, dict) and isinstance(dep.get("name"), str):
+                    found.append((dep["name"], _str(dep.get("version"))))
+    return tuple(found)
+
+
+def _uv_is_project(entry: dict[str, Any]) -> bool:
+    source = entry.get("source")
+    return isinstance(source, dict) and ("virtual" in source or "editable" in source)
+
+
+def _uv_deps(entry: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
+    names = []
+    for key in keys:
+        value = entry.get(key)
+        groups: Iterable[Any] = value.values() if isinstance(value, dict) else [value or []]
+        for group in groups:
+            for dep in group if isinstance(group, list) else []:
+                if isinstance(dep, dict) and isinstance(dep.get("name"), str):
+                    names.append(dep["name"])
+    return names
+
+
+def _reach(
+    roots: list[dict[str, Any]],
+    by_name: dict[str, list[dict[str, Any]]],
+    root_keys: tuple[str, ...],
+    keys: tuple[str, ...],
+) -> set[str]:
+    seen: set[str] = set()
+    todo = [normalize_name("pypi", n) for r in roots for n in _uv_deps(r, root_keys)]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for entry in by_name.get(name, []):
+            todo.extend(normalize_name("pypi", n) for n in _uv_deps(entry, keys))
+    return seen
+
+
+def read_pdm(data: bytes, source: str, *, validate: bool = False) -> Sbom:
+    """pdm.lock: group ``default`` is required, ``dev`` development-only, others optional."""
+    del validate
+    kind = "pdm.lock"
+    text = text_of(data, source)
+    doc = load_toml(text, source, kind)
+    metadata = expect_mapping(doc.get("metadata"), source, "[metadata]", kind)
+    legacy_files = expect_mapping(metadata.get("files"), source, "[metadata.files]", kind)
+    packages = []
+    for entry, line in _packages_table(doc, text, source, kind):
+        name = entry["name"]
+        groups = expect_list(entry.get("groups"), source, "groups", kind, line)
+        if not groups or "default" in groups:
+            scope = REQUIRED
+        elif "dev" in groups:
+            scope = EXCLUDED
+        else:
+            scope = OPTIONAL
+        hashes = _file_hashes(expect_list(entry.get("files"), source, "files", kind, line))
+        version = _str(entry.get("version"))
+        for key, files in legacy_files.items():
+            if isinstance(key, str) and key.split(" ")[0] == f"{name}" and isinstance(files, list):
+                hashes += _file_hashes(files)
+        deps = expect_list(entry.get("dependencies"), source, "dependencies", kind, line)
+        depends_on = tuple(
+            (m.group(0), None) for m in (_NAME.match(str(d)) for d in deps) if m is not None
+        )
+        packages.append(
+            Package("pypi", name, version, line, tuple(hashes), scope, depends_on=depends_on)
+        )
+    return build_sbom(kind, _str(metadata.get("lock_version")), source, data, packages)
+
+
+def read_pylock(data: bytes, source: str, *, validate: bool = False) -> Sbom:
+    """pylock.toml (PEP 751): hashes from sdist, wheels and archives; local directories left out."""
+    del validate
+    kind = "pylock.toml"
+    text = text_of(data, source)
+    doc = load_toml(text, source, kind)
+    packages = []
+    for entry, line in _packages_table(doc, text, source, kind, key="packages"):
+        if "directory" in entry:
+            continue  # a local source tree: the project's own code, not a distribution
+        hashes = []
+        parts: list[Any] = [entry.get("sdist"), entry.get("archive")]
+        parts += expect_list(entry.get("wheels"), source, "wheels", kind, line)
+        for part in parts:
+            if not isinstance(part, dict):
+                continue
+            for alg, value in expect_mapping(
+                part.get("hashes"), source, "hashes", kind, line
+            ).items():
+                hexed = normalize_hash_value(str(value))
+                if hexed:
+                    hashes.append(Hash(normalize_hash_alg(alg), hexed))
+        version = _str(entry.get("version"))
+        reason = None
+        if version is None:
+            reason = "pylock.toml entry without a version (a VCS or archive source)"
+        deps = expect_list(entry.get("dependencies"), source, "dependencies", kind, line)
+        depends_on = tuple(
+            (str(d["name"]), _str(d.get("version")))
+            for d in deps
+            if isinstance(d, dict) and isinstance(d.get("name"), str)
+        )
+        packages.append(
+            Package(
+                "pypi",
+                entry["name"],
+                version,
+                line,
+                tuple(hashes),
+                unidentified_reason=reason,
+                depends_on=depends_on,
+            )
+        )
+    return build_sbom(kind, _str(doc.get("lock-version")), source, data, packages)

@@ -1,0 +1,106 @@
+"""Evidence bundles: round trip, determinism, errors with JSON pointers, schema drift."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from policyengine.enrich import dump_bundle, enrich, load_bundle
+from policyengine.enrich.bundle import SCHEMA_PATH, parse_bundle, schema_text
+from policyengine.enrich.settings import EnrichSettings
+from policyengine.model import Advisories, FactKind, InputError, Missing, Ok, ReleaseHistory
+from tests.enrich.conftest import Replay, sbom_of
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures/evidence/litellm-1.82.8.evidence.json"
+
+
+def test_round_trip_replays_without_network(
+    replay: Replay, settings: EnrichSettings, tmp_path: Path
+) -> None:
+    evidence = enrich(
+        sbom_of(("pypi", "litellm", "1.82.8"), ("npm", "provenance-demo", "5.1.0")), settings
+    )
+    data = dump_bundle(evidence)
+    assert dump_bundle(evidence) == data  # deterministic
+    path = tmp_path / "evidence.json"
+    path.write_bytes(data)
+    replay.reset_counts()
+    loaded = load_bundle(path)
+    assert sum(replay.counts.values()) == 0
+    assert loaded.digest == "sha256:" + hashlib.sha256(data).hexdigest()
+    assert loaded.created_at == evidence.created_at
+    assert loaded.components.keys() == evidence.components.keys()
+    for key, facts in evidence.components.items():
+        assert dict(loaded.components[key].facts) == dict(facts.facts)
+    assert dump_bundle(loaded) == data
+
+
+def test_litellm_fixture_bundle() -> None:
+    evidence = load_bundle(FIXTURE)
+    facts = evidence.for_key("pypi/litellm@1.82.8")
+    releases = facts.get(FactKind.RELEASES)
+    assert isinstance(releases, Ok) and isinstance(releases.value, ReleaseHistory)
+    assert releases.value.listed is False
+    assert isinstance(facts.get(FactKind.ARTIFACTS), Missing)
+    advisories = facts.get(FactKind.ADVISORIES)
+    assert isinstance(advisories, Ok) and isinstance(advisories.value, Advisories)
+    malicious = {a.id: a.aliases for a in advisories.value.advisories if a.malicious}
+    assert malicious["PYSEC-2026-2"] == ("MAL-2026-2144",)
+    assert "GHSA-5mg7-485q-xm76" in malicious
+    jsonschema.validate(json.loads(FIXTURE.read_text()), json.loads(SCHEMA_PATH.read_text()))
+
+
+def _bundle() -> dict:  # type: ignore[type-arg]
+    return json.loads(FIXTURE.read_text())
+
+
+@pytest.mark.parametrize(
+    ("edit", "pointer"),
+    [
+        (lambda b: b.update(extra=1), "/extra"),
+        (
+            lambda b: b["components"]["pypi/litellm@1.82.8"].update(bogus={}),
+            "/components/pypi~1litellm@1.82.8/bogus",
+        ),
+        (
+            lambda b: b["components"]["pypi/litellm@1.82.8"]["releases"]["value"].update(
+                listed="no"
+            ),
+            "/components/pypi~1litellm@1.82.8/releases/value/listed",
+        ),
+        (
+            lambda b: b["components"]["pypi/litellm@1.82.8"]["artifacts"].update(status="gone"),
+            "/components/pypi~1litellm@1.82.8/artifacts",
+        ),
+        (lambda b: b.pop("components"), "/components"),
+    ],
+)
+def test_invalid_bundles_name_the_pointer(edit: object, pointer: str) -> None:
+    bundle = _bundle()
+    edit(bundle)  # type: ignore[operator]
+    with pytest.raises(InputError) as caught:
+        parse_bundle(json.dumps(bundle).encode(), "e.json")
+    assert caught.value.position is not None
+    assert caught.value.position.pointer == pointer, caught.value.one_line()
+
+
+def test_not_json_and_wrong_version() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_bundle(b"{\n  nope", "e.json")
+    assert caught.value.position is not None and caught.value.position.line == 2
+    bundle = _bundle()
+    bundle["schema_version"] = "9"
+    with pytest.raises(InputError, match="schema_version"):
+        parse_bundle(json.dumps(bundle).encode(), "e.json")
+    with pytest.raises(InputError, match="no such evidence file"):
+        load_bundle("/nonexistent/evidence.json")
+
+
+def test_schema_has_not_drifted() -> None:
+    assert SCHEMA_PATH.read_text() == schema_text(), (
+        "schemas/evidence.schema.json is stale: run `python -m policyengine.enrich.bundle --schema`"
+    )
