@@ -10,8 +10,9 @@ from pydantic import Field
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.checks.common import unknown
-from policyengine.checks.project_view import LockfileView, ManifestView, project_facts
+from policyengine.checks.project_view import project_facts
 from policyengine.model import Component, FactKind, Finding, JsonValue, Missing, Source, Status
+from policyengine.model.project import LockfileFacts, ManifestFacts
 
 
 class LockfileParams(CheckParams):
@@ -22,7 +23,7 @@ class LockfileParams(CheckParams):
     )
 
 
-def _covering(manifest: ManifestView, lockfiles: Iterable[LockfileView]) -> list[LockfileView]:
+def _covering(manifest: ManifestFacts, lockfiles: Iterable[LockfileFacts]) -> list[LockfileFacts]:
     """Lockfiles of the manifest's ecosystem in its directory or above (workspaces)."""
     folder = PurePosixPath(manifest.path).parent
     found = []
@@ -106,7 +107,7 @@ class LockfileCheck(Check):
 
 
 def _judge(
-    manifest: ManifestView, lockfiles: list[LockfileView], params: LockfileParams, source: Source
+    manifest: ManifestFacts, lockfiles: list[LockfileFacts], params: LockfileParams, source: Source
 ) -> Finding:
     if manifest.error:
         return _with_subject(

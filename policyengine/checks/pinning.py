@@ -12,7 +12,7 @@ from pydantic import Field
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.checks.common import describe, input_source, unknown
-from policyengine.checks.project_view import DeclaredView, project_facts
+from policyengine.checks.project_view import project_facts
 from policyengine.model import (
     Component,
     ComponentEvidence,
@@ -22,6 +22,7 @@ from policyengine.model import (
     Source,
     Status,
 )
+from policyengine.model.project import DeclaredDependency
 
 _COMMIT = re.compile(r"[@#]([0-9a-f]{40}|[0-9a-f]{64})(?![0-9a-z])", re.IGNORECASE)
 _VCS_PREFIXES = ("git+", "git:", "hg+", "svn+", "bzr+", "github:", "gitlab:", "bitbucket:")
@@ -208,7 +209,9 @@ def _judge_version(component: Component, context: CheckContext) -> Finding:
     )
 
 
-def _judge_declared(component: Component, dependency: DeclaredView, source: Source) -> Finding:
+def _judge_declared(
+    component: Component, dependency: DeclaredDependency, source: Source
+) -> Finding:
     where = dependency.manifest + (f":{dependency.line}" if dependency.line else "")
     subject = f"{dependency.manifest}:{dependency.name}"
     observed: JsonValue = {

@@ -30,7 +30,7 @@ from policyengine.model import (
     ReleaseHistory,
     Source,
 )
-from tests.checks.project_facts import ProjectFacts
+from policyengine.model.project import ProjectFacts
 from tests.conftest import ROOT
 
 CASES = ROOT / "tests" / "checks" / "cases"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from policyengine.checks.lockfile import LockfileCheck
 from policyengine.model import Failed, Ok, Source, Status
 from tests.checks.factories import assert_actionable, context, run_document
-from tests.checks.project_facts import Disagreement, LockfileFacts, ManifestFacts, ProjectFacts
+from policyengine.model.project import Disagreement, LockfileFacts, ManifestFacts, ProjectFacts
 
 CHECK = LockfileCheck()
 PYPROJECT = ManifestFacts("pyproject.toml", "pyproject.toml", "pypi")
@@ -82,3 +82,13 @@ def test_no_manifests_unknown() -> None:
 def test_wrong_type_unknown() -> None:
     [f] = judge({"directory": "."})
     assert f.status is Status.UNKNOWN
+
+
+def test_project_facts_as_bundle_json_are_read() -> None:
+    from policyengine.model.project import project_facts_to_json
+
+    document = project_facts_to_json(ProjectFacts(".", (PYPROJECT,), (UV_LOCK,)))
+    [f] = judge(document)
+    assert f.status is Status.PASS
+    [g] = judge({"manifests": []})
+    assert g.status is Status.UNKNOWN and "malformed" in g.message
