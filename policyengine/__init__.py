@@ -8,6 +8,21 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from policyengine.ingest import read_input as read_sbom
+from collections.abc import Sequence
+from pathlib import Path
 
-__all__ = ["__version__", "read_sbom"]
+from policyengine.engine import evaluate
+from policyengine.ingest import read_input as read_sbom
+from policyengine.model.policy import Policy
+from policyengine.report import render
+
+
+def load_policy(paths: str | Path | Sequence[str | Path]) -> Policy:
+    """Load and compose policy files (or shipped policy names) against the check registry."""
+    from policyengine.checks import registry
+    from policyengine.policy.loader import load_policy as load
+
+    return load(paths, checks=registry.CHECKS)
+
+
+__all__ = ["__version__", "evaluate", "load_policy", "read_sbom", "render"]

@@ -9,9 +9,14 @@ An unexpected internal error prints one line and exits 70 (EX_SOFTWARE) unless
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import inspect
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from policyengine import __version__
@@ -19,6 +24,9 @@ from policyengine.model import PolicyEngineError, UsageError
 
 if TYPE_CHECKING:
     from policyengine.enrich import EnrichSettings
+    from policyengine.model import Evidence, Sbom
+    from policyengine.model.policy import Policy
+    from policyengine.model.verdict import Verdict
 
 EXIT_INTERNAL = 70
 
@@ -42,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     _add_inspect(sub)
+    _add_check(sub)
+    _add_diff(sub)
+    _add_policy(sub)
+    _add_checks(sub)
     _add_enrich(sub)
     _add_db(sub)
     return parser
@@ -189,6 +201,289 @@ def _write(output: str | None, text: str) -> None:
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
+
+
+# --- check, diff, policy, checks (issue 5) -------------------------------------------------
+
+
+def _add_judge_options(p: argparse.ArgumentParser) -> None:
+    from policyengine.report import FORMATS
+
+    p.add_argument(
+        "--policy",
+        action="append",
+        required=True,
+        metavar="P",
+        help="policy file or shipped policy name (repeat to compose, later ones override)",
+    )
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    p.add_argument(
+        "--fail-on",
+        choices=("fail", "warn"),
+        default="fail",
+        help="exit 1 on a failing verdict (default) or also on warnings",
+    )
+    p.add_argument("--evidence", metavar="FILE", help="judge on this evidence bundle (no network)")
+    p.add_argument("--record", metavar="FILE", help="also write the evidence used to FILE")
+    p.add_argument(
+        "--now", metavar="TIMESTAMP", help="evaluation time, RFC 3339 (default: the clock)"
+    )
+    _add_endpoint_options(p)
+    _add_input_options(p)
+
+
+def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("check", help="judge SBOMs or lockfiles against a policy")
+    p.add_argument("inputs", metavar="INPUT", nargs="+", help="SBOMs or lockfiles")
+    _add_judge_options(p)
+    p.add_argument(
+        "--project-dir", metavar="DIR", help="project folder for manifest and lockfile facts"
+    )
+    p.set_defaults(handler=_run_check)
+
+
+def _add_diff(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("diff", help="judge only the components HEAD adds or changes")
+    p.add_argument("base", metavar="BASE", help="the SBOM or lockfile before")
+    p.add_argument("head", metavar="HEAD", help="the SBOM or lockfile after")
+    _add_judge_options(p)
+    p.set_defaults(handler=_run_diff)
+
+
+def _add_policy(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("policy", help="policy tooling: validate, test, schema")
+    actions = p.add_subparsers(dest="policy_command", metavar="ACTION", parser_class=_Parser)
+    actions.required = True
+    validate = actions.add_parser("validate", help="load policy files and report problems")
+    validate.add_argument("files", metavar="FILE", nargs="+")
+    validate.set_defaults(handler=_run_policy_validate)
+    test = actions.add_parser("test", help="run check case folders (FORMATS.md §3)")
+    test.add_argument("paths", metavar="PATH", nargs="+", help="case folders or folders of them")
+    test.set_defaults(handler=_run_policy_test)
+    schema = actions.add_parser("schema", help="print the policy JSON Schema")
+    schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    schema.set_defaults(handler=_run_policy_schema)
+
+
+def _add_checks(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("checks", help="list the checks, or explain one")
+    p.add_argument("id", metavar="ID", nargs="?", help="a check slug or id")
+    p.set_defaults(handler=_run_checks)
+
+
+def _now(args: argparse.Namespace) -> datetime:
+    if not args.now:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(args.now)
+    except ValueError:
+        raise UsageError(
+            f"--now {args.now!r} is not an RFC 3339 time", hint="e.g. 2026-03-24T18:00:00Z"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _load_policy(args: argparse.Namespace) -> Policy:
+    from policyengine.checks import registry
+    from policyengine.policy.loader import load_policy
+
+    return load_policy(args.policy, checks=registry.CHECKS)
+
+
+def _evidence(args: argparse.Namespace, sboms: Sequence[Sbom], policy: Policy) -> Evidence:
+    from policyengine.engine import required_facts
+    from policyengine.model import Evidence
+
+    if args.evidence:
+        from policyengine.cases import bundle_loader
+
+        return bundle_loader()(Path(args.evidence))
+    needed = required_facts(policy, sboms)
+    if not needed:
+        return Evidence()
+    from policyengine.enrich import enrich
+
+    components = tuple(c for sbom in sboms for c in sbom.components)
+    merged = dataclasses.replace(sboms[0], components=components)
+    return enrich(merged, _enrich_settings(args), needed)
+
+
+def _record(args: argparse.Namespace, evidence: Evidence) -> None:
+    """Write the evidence used to ``--record FILE`` so the verdict can be replayed."""
+    if not args.record:
+        return
+    from policyengine.enrich import dump_bundle
+
+    try:
+        Path(args.record).write_bytes(dump_bundle(evidence))
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.record}: {exc.strerror}") from None
+
+
+def _finish(args: argparse.Namespace, verdict: Verdict) -> int:
+    from policyengine.report import render
+
+    _write(args.output, render(verdict, args.format, tool_version=__version__))
+    if verdict.outcome == "fail":
+        return 1
+    if verdict.outcome == "incomplete":
+        return 4
+    if verdict.outcome == "warn" and args.fail_on == "warn":
+        return 1
+    return 0
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from policyengine.engine import evaluate
+
+    policy = _load_policy(args)
+    sboms = [_read_sbom(args, path) for path in args.inputs]
+    evidence = _with_project_facts(args, _evidence(args, sboms, policy), policy, sboms)
+    _record(args, evidence)
+    return _finish(args, evaluate(sboms, evidence, policy, _now(args)))
+
+
+def _with_project_facts(
+    args: argparse.Namespace, evidence: Evidence, policy: Policy, sboms: Sequence[Sbom]
+) -> Evidence:
+    """Add the project's manifest and lockfile facts when the policy needs them.
+
+    They come from ``--project-dir``, else from the recorded bundle, else from the
+    folder of the first input. An explicit ``--project-dir`` wins over the bundle
+    because it names the project being released now.
+    """
+    from policyengine.engine import required_facts
+    from policyengine.model import FactKind
+
+    project_dir = getattr(args, "project_dir", None)
+    if not project_dir and (
+        evidence.project is not None or FactKind.PROJECT not in required_facts(policy, sboms)
+    ):
+        return evidence
+    from policyengine.ingest.project import project_facts
+    from policyengine.model import Ok, Source
+
+    first_input = args.inputs[0] if hasattr(args, "inputs") else args.head
+    directory = Path(project_dir or Path(first_input).parent)
+    if not directory.is_dir():
+        raise UsageError(
+            f"--project-dir {directory}: not a directory", hint="name the project's folder"
+        )
+    fact: Ok[object] = Ok(
+        project_facts(directory),
+        Source("project", url=directory.resolve().as_uri(), fetched_at=datetime.now(UTC)),
+    )
+    return dataclasses.replace(evidence, project=fact)
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from policyengine.engine import changed_components, evaluate_diff
+
+    policy = _load_policy(args)
+    base, head = _read_sbom(args, args.base), _read_sbom(args, args.head)
+    keys = changed_components(base, head)
+    changed = dataclasses.replace(
+        head, components=tuple(c for c in head.components if c.key in keys)
+    )
+    evidence = _with_project_facts(args, _evidence(args, [changed], policy), policy, [head])
+    _record(args, evidence)
+    return _finish(args, evaluate_diff(base, head, evidence, policy, _now(args)))
+
+
+def _read_sbom(args: argparse.Namespace, path: str) -> Sbom:
+    from policyengine.model import Sbom
+
+    sbom = _read(args, path)
+    assert isinstance(sbom, Sbom)
+    return sbom
+
+
+def _run_policy_validate(args: argparse.Namespace) -> int:
+    from policyengine.checks import registry
+    from policyengine.policy.loader import load_policy
+
+    failed = 0
+    for file in args.files:
+        try:
+            policy = load_policy(file, checks=registry.CHECKS)
+        except PolicyEngineError as exc:
+            print(f"policyengine: error: {exc.one_line()}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{file}: ok ({len(policy.rules)} rules, {len(policy.waivers)} waivers)")
+    return 2 if failed else 0
+
+
+def _run_policy_schema(args: argparse.Namespace) -> int:
+    from policyengine.checks import registry
+    from policyengine.policy.schema import policy_schema
+
+    text = json.dumps(policy_schema(registry.CHECKS), indent=2, ensure_ascii=False) + "\n"
+    _write(args.output, text)
+    return 0
+
+
+def _run_policy_test(args: argparse.Namespace) -> int:
+    from policyengine.cases import find_cases, run_case
+    from policyengine.checks import registry
+
+    cases = find_cases(args.paths)
+    if not cases:
+        raise UsageError(
+            f"no case folders (with expected.yaml) under {' '.join(args.paths)}",
+            hint="see FORMATS.md §3 for the case folder layout",
+        )
+    failed = 0
+    covered: dict[str, set[str]] = {}
+    rules: dict[str, set[str]] = {}
+    for folder in cases:
+        result = run_case(folder)
+        for check, outcomes in result.outcomes.items():
+            covered.setdefault(check, set()).update(outcomes)
+        for rule, outcomes in result.rules.items():
+            rules.setdefault(rule, set()).update(outcomes)
+        if result.passed:
+            print(f"ok    {folder}")
+        else:
+            failed += 1
+            print(f"FAIL  {folder}")
+            for problem in result.problems:
+                print(f"      {problem}")
+    print(f"\n{len(cases) - failed} passed, {failed} failed")
+    print("check coverage (outcomes exercised):")
+    for slug in (c.slug for c in registry.CHECKS):
+        seen = covered.get(slug)
+        print(f"  {slug:28} {', '.join(sorted(seen)) if seen else 'no cases'}")
+    exercised = sum(1 for outcomes in rules.values() if outcomes)
+    print(f"rule coverage: {exercised} of {len(rules)} rules have an expected result")
+    for rule in sorted(rules):
+        print(f"  {rule:40} {', '.join(sorted(rules[rule])) or 'not exercised'}")
+    return 1 if failed else 0
+
+
+def _run_checks(args: argparse.Namespace) -> int:
+    from policyengine.checks import registry
+
+    if args.id is None:
+        for listed in registry.CHECKS:
+            needs = ", ".join(k.value for k in listed.needs) or "-"
+            print(f"{listed.slug:28} {listed.id:12} {listed.title}  [needs: {needs}]")
+        return 0
+    check = registry.get_check(args.id)
+    if check is None:
+        known = ", ".join(c.slug for c in registry.CHECKS)
+        raise UsageError(f"no check {args.id!r}", hint=f"known checks: {known}")
+    params = json.dumps(check.params_model.model_json_schema(), indent=2)
+    doc = inspect.cleandoc(check.__doc__ or "")
+    print(f"{check.slug} ({check.id}): {check.title}")
+    print(f"level: {check.level}; needs: {', '.join(k.value for k in check.needs) or 'nothing'}")
+    print()
+    print(doc)
+    print()
+    print("params schema:")
+    print(params)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,10 +7,13 @@ import re
 from policyengine.checks.advisories import AdvisoriesCheck
 from policyengine.checks.approved_publishers import ApprovedPublishersCheck
 from policyengine.checks.base import Check
+from policyengine.checks.expr import ExprCheck
 from policyengine.checks.hashes import HashesCheck
+from policyengine.checks.install_scripts import InstallScriptsCheck
 from policyengine.checks.license import LicenseCheck
 from policyengine.checks.lockfile import LockfileCheck
 from policyengine.checks.metadata_completeness import MetadataCompletenessCheck
+from policyengine.checks.new_files import NewFilesCheck
 from policyengine.checks.pinning import PinningCheck
 from policyengine.checks.publisher_change import PublisherChangeCheck
 from policyengine.checks.registry_status import RegistryStatusCheck
@@ -18,6 +21,9 @@ from policyengine.checks.release_age import ReleaseAgeCheck
 from policyengine.checks.release_cadence import ReleaseCadenceCheck
 from policyengine.checks.risk_score import RiskScoreCheck
 from policyengine.checks.sbom_quality import SbomQualityCheck
+from policyengine.checks.startup_code import StartupCodeCheck
+from policyengine.checks.suspicious_code import SuspiciousCodeCheck
+from policyengine.checks.unexpected_binaries import UnexpectedBinariesCheck
 
 SECTIONS = ("What it checks", "Why", "Parameters", "Example", "How to fix")
 """The fixed docstring sections of every check, in order."""
@@ -39,6 +45,12 @@ CHECKS: tuple[type[Check], ...] = (
     LicenseCheck,
     SbomQualityCheck,
     RiskScoreCheck,
+    StartupCodeCheck,
+    InstallScriptsCheck,
+    UnexpectedBinariesCheck,
+    SuspiciousCodeCheck,
+    NewFilesCheck,
+    ExprCheck,
 )
 """Every check type, in documentation order. Add new checks here, nowhere else."""
 

@@ -23,6 +23,7 @@ from typing_extensions import TypedDict
 from policyengine.enrich.http import VERSION
 from policyengine.model import (
     Advisories,
+    ArtifactContents,
     Artifacts,
     ComponentEvidence,
     Evidence,
@@ -33,6 +34,7 @@ from policyengine.model import (
     Ok,
     PackageMetadata,
     Position,
+    ProjectFacts,
     Publishers,
     ReleaseHistory,
 )
@@ -61,10 +63,8 @@ ReleasesFact = _fact(ReleaseHistory)
 ArtifactsFact = _fact(Artifacts)
 PublishersFact = _fact(Publishers)
 AdvisoriesFact = _fact(Advisories)
-# Contents and project facts are defined by later issues; until then their values
-# are kept as plain JSON objects.
-ContentsFact = _fact(dict[str, Any])
-ProjectFact = _fact(dict[str, Any])
+ContentsFact = _fact(ArtifactContents)
+ProjectFact = _fact(ProjectFacts)
 
 
 @with_config(ConfigDict(extra="forbid"))

@@ -28,6 +28,7 @@ _READERS: dict[str, str] = {
     "spdx-yaml": "policyengine.ingest.spdx:read_spdx2",
     "spdx-tagvalue": "policyengine.ingest.spdx:read_spdx2",
     "spdx-rdf": "policyengine.ingest.spdx:read_spdx2",
+    "spdx-xml": "policyengine.ingest.spdx:read_spdx2",
     "spdx3-jsonld": "policyengine.ingest.spdx3:read_spdx3",
 }
 
@@ -106,7 +107,7 @@ def parse_bytes(data: bytes, source: str, *, validate: bool = False) -> Sbom:
     if kind is None:
         raise InputError(
             "not a recognised SBOM or lockfile (expected CycloneDX JSON/XML, SPDX 2.x "
-            "JSON/YAML/tag-value/RDF, SPDX 3 JSON-LD, or a supported lockfile)",
+            "JSON/YAML/tag-value/RDF/XML, SPDX 3 JSON-LD, or a supported lockfile)",
             position=Position(source),
             hint="run `policyengine inspect --help` for the supported formats",
         )

@@ -12,6 +12,7 @@ from pathlib import PurePath
 from policyengine.model import InputError, Position
 
 _SPDX_TV = re.compile(rb"^\s*SPDXVersion\s*:", re.MULTILINE)
+_SPDX_XML = re.compile(rb"<Document[\s>].*?<spdxVersion>\s*SPDX-", re.DOTALL)
 _SPDX_YAML = re.compile(rb"^\s*['\"]?spdxVersion['\"]?\s*:", re.MULTILINE)
 
 KINDS = (
@@ -21,6 +22,7 @@ KINDS = (
     "spdx-yaml",
     "spdx-tagvalue",
     "spdx-rdf",
+    "spdx-xml",
     "spdx3-jsonld",
 )
 """SBOM kinds this module recognises; lockfile kinds come from ``ingest.lockfiles``."""
@@ -55,6 +57,8 @@ def sniff(data: bytes, source: str) -> str | None:
             return "cyclonedx-xml"
         if b"spdx.org/rdf/terms" in start or b"spdx.org/rdf/terms" in data[:65536]:
             return "spdx-rdf"
+        if _SPDX_XML.search(data[:65536]):
+            return "spdx-xml"
         return None
     if _SPDX_TV.search(data[:65536]):
         return "spdx-tagvalue"

@@ -28,6 +28,9 @@ _ALG_ALIASES = {
     "blake2b-256": "blake2b_256",
     "blake2b-384": "blake2b_384",
     "blake2b-512": "blake2b_512",
+    "blake2b256": "blake2b_256",
+    "blake2b384": "blake2b_384",
+    "blake2b512": "blake2b_512",
     "blake3": "blake3",
     "md-5": "md5",
 }
@@ -124,9 +127,16 @@ def normalize_license(expression: str) -> str:
         # license-expression's validate() itself raises AttributeError on some
         # malformed input (an ExpressionError without token_string, e.g. "Apache 2.0").
         return text
-    if result.normalized_expression and not _syntax_errors(result.errors):
+    if _syntax_errors(result.errors):
+        return text
+    if result.normalized_expression:
         return str(result.normalized_expression)
-    return text
+    # Only unknown keys (LicenseRef-..., ids newer than the bundled list): the syntax is
+    # fine, so still render it canonically, e.g. "(MIT AND LicenseRef-x)" -> "MIT AND LicenseRef-x".
+    try:
+        return str(_spdx_licensing().parse(text))
+    except (ExpressionError, AttributeError):
+        return text
 
 
 @lru_cache(maxsize=1)

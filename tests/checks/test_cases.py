@@ -30,6 +30,7 @@ from policyengine.model import (
     ReleaseHistory,
     Source,
 )
+from policyengine.model.contents import ArtifactContents
 from policyengine.model.project import ProjectFacts
 from tests.conftest import ROOT
 
@@ -42,6 +43,7 @@ FACT_TYPES: dict[str, type] = {
     "artifacts": Artifacts,
     "publishers": Publishers,
     "advisories": Advisories,
+    "contents": ArtifactContents,
 }
 RESULT_OUTCOMES = {"pass", "fail", "warn", "info", "waived", "unknown", "error"}
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from policyengine.checks.lockfile import LockfileCheck
 from policyengine.model import Failed, Ok, Source, Status
-from tests.checks.factories import assert_actionable, context, run_document
 from policyengine.model.project import Disagreement, LockfileFacts, ManifestFacts, ProjectFacts
+from tests.checks.factories import assert_actionable, context, run_document
 
 CHECK = LockfileCheck()
 PYPROJECT = ManifestFacts("pyproject.toml", "pyproject.toml", "pypi")

@@ -4,8 +4,8 @@ import pytest
 
 from policyengine.checks.pinning import PinningCheck, unpinned_reason
 from policyengine.model import Missing, Ok, Source, Status
-from tests.checks.factories import assert_actionable, component, context, run
 from policyengine.model.project import DeclaredDependency, ProjectFacts
+from tests.checks.factories import assert_actionable, component, context, run
 
 CHECK = PinningCheck()
 COMMIT = "0123456789abcdef0123456789abcdef01234567"

@@ -1,0 +1,119 @@
+"""Markdown for a pull-request comment: the outcome and counts first, details folded."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from policyengine.model.verdict import RuleResult, Verdict, WaiverStatus
+
+MAX_LISTED = 50
+"""Most results listed in the open part of the comment; the rest sit in the details."""
+MAX_DETAILS = 250
+"""Most results listed in the folded details."""
+
+_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "incomplete": "❔"}
+_ORDER = ("fail", "error", "unknown", "warn", "info", "waived", "pass")
+
+
+def render_markdown(verdict: Verdict) -> str:
+    """The verdict as GitHub-flavoured Markdown."""
+    s = verdict.summary
+    inputs = ", ".join(_code(i) for i in verdict.subject.inputs)
+    lines = [
+        f"## {_ICON[verdict.outcome]} policyengine: **{verdict.outcome}**",
+        "",
+        f"Policy {_code(verdict.policy.name)} · inputs {inputs}"
+        f" · evaluated {verdict.evaluated_at.isoformat().replace('+00:00', 'Z')}",
+        "",
+        "| fail | warn | unknown | error | waived | info | pass |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| {s.failed} | {s.warned} | {s.unknown} | {s.error} | {s.waived} | {s.info} "
+        f"| {s.passed} |",
+        "",
+        f"{s.components} components ({verdict.coverage.identified} identified), {s.rules} rules.",
+    ]
+    problems = [r for r in verdict.results if r.outcome in {"fail", "error", "unknown", "warn"}]
+    problems.sort(key=lambda r: _ORDER.index(r.outcome))
+    if problems:
+        lines += ["", "### Needs attention", ""]
+        lines += _table(problems[:MAX_LISTED])
+        if len(problems) > MAX_LISTED:
+            lines += ["", f"… and {len(problems) - MAX_LISTED} more in the details below."]
+    lines += _waivers(verdict)
+    if verdict.results:
+        lines += ["", f"<details><summary>All results ({len(verdict.results)})</summary>", ""]
+        ordered = sorted(verdict.results, key=lambda r: _ORDER.index(r.outcome))
+        lines += _table(ordered[:MAX_DETAILS])
+        if len(ordered) > MAX_DETAILS:
+            # Pull-request comments are capped (GitHub: 65 536 characters).
+            lines += ["", f"… and {len(ordered) - MAX_DETAILS} more: see the JSON or SARIF report."]
+        lines += ["", "</details>"]
+    if verdict.coverage.unidentified:
+        lines += [
+            "",
+            f"<details><summary>Unidentified components "
+            f"({len(verdict.coverage.unidentified)})</summary>",
+            "",
+        ]
+        lines += [f"- {_code(u.ref)}: {_cell(u.reason)}" for u in verdict.coverage.unidentified]
+        lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def _table(results: Sequence[RuleResult]) -> list[str]:
+    rows = ["| outcome | rule | component | message |", "| --- | --- | --- | --- |"]
+    for r in results:
+        component = r.component
+        name = (component.purl or component.ref) if component else "(document)"
+        message = r.message
+        if r.remediation and r.outcome in {"fail", "warn"}:
+            message += f" — {r.remediation}"
+        if r.waiver is not None:
+            message += f" (waived: {r.waiver.reason})"
+        rows.append(f"| {r.outcome} | {_code(r.rule)} | {_code(name)} | {_cell(message)} |")
+    return rows
+
+
+def _waivers(verdict: Verdict) -> list[str]:
+    w = verdict.waivers
+    expiring = [s for s in (*w.applied, *w.unused) if s.expiring]
+    if not (w.applied or w.expired or w.unused):
+        return []
+    lines = [
+        "",
+        f"<details><summary>Waivers: {len(w.applied)} applied, {len(w.expired)} expired, "
+        f"{len(w.unused)} unused, {len(expiring)} expiring soon</summary>",
+        "",
+    ]
+    for label, items in (
+        ("applied", w.applied),
+        ("expired", w.expired),
+        ("unused", w.unused),
+    ):
+        lines += [_waiver_line(label, status) for status in items]
+    lines += ["", "</details>"]
+    return lines
+
+
+def _waiver_line(label: str, status: WaiverStatus) -> str:
+    waiver = status.waiver
+    target = waiver.component + (f" {waiver.versions}" if waiver.versions else "")
+    if waiver.advisory:
+        target += f" ({waiver.advisory})"
+    expires = f", expires {waiver.expires.isoformat()}" if waiver.expires else ""
+    soon = " **expiring soon**" if status.expiring else ""
+    return (
+        f"- {label}: {_code(waiver.rule)} on {_code(target)}{expires}{soon} — "
+        f"{_cell(waiver.reason)} ({status.matched} result{'' if status.matched == 1 else 's'})"
+    )
+
+
+def _code(text: str) -> str:
+    """A code span: HTML inside it is shown as text, so only backticks and pipes matter."""
+    return "`" + text.replace("`", "'").replace("|", "\\|").replace("\n", " ") + "`"
+
+
+def _cell(text: str) -> str:
+    # Input data must not close our <details> or inject markup into the comment.
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|").replace("\n", " ").replace("`", "'")

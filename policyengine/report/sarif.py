@@ -1,0 +1,134 @@
+"""SARIF 2.1.0 for code-scanning tools: one SARIF rule per policy rule, one result per answer.
+
+Mapping: fail/warn/info results are ``kind: fail`` at level error/warning/note;
+waived results keep their level and carry an accepted external suppression with
+the waiver's reason; unknown and error results are ``kind: open`` (the tool could
+not decide); passes are ``kind: pass``. SARIF requires ``level: none`` for every
+kind other than ``fail``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+
+from policyengine.model.verdict import RuleResult, Verdict
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/policyengine/policyengine"
+
+_LEVEL = {"fail": "error", "warn": "warning", "info": "note"}
+_KIND = {"pass": "pass", "unknown": "open", "error": "open"}
+
+
+def sarif_document(verdict: Verdict, tool_version: str) -> dict[str, Any]:
+    """The SARIF log as plain JSON values."""
+    rules: dict[str, dict[str, Any]] = {}
+    for result in verdict.results:
+        rules.setdefault(result.rule, _rule(result))
+    index = {rule_id: i for i, rule_id in enumerate(rules)}
+    artifact = verdict.subject.inputs[0] if len(verdict.subject.inputs) == 1 else None
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "policyengine",
+                "version": tool_version,
+                "informationUri": INFORMATION_URI,
+                "rules": list(rules.values()),
+            }
+        },
+        "invocations": [{"executionSuccessful": True}],
+        "results": [_result(r, index[r.rule], artifact) for r in verdict.results],
+        "properties": {
+            "outcome": verdict.outcome,
+            "policy": verdict.policy.name,
+            "policyDigest": verdict.policy.digest,
+            "evaluatedAt": verdict.evaluated_at.isoformat().replace("+00:00", "Z"),
+            "subjectDigest": verdict.subject.digest,
+            "evidenceDigest": verdict.evidence_digest,
+        },
+    }
+    if verdict.subject.inputs:
+        run["artifacts"] = [{"location": {"uri": _uri(path)}} for path in verdict.subject.inputs]
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def render_sarif(verdict: Verdict, tool_version: str) -> str:
+    """SARIF 2.1.0 JSON, indented, trailing newline."""
+    document = sarif_document(verdict, tool_version)
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def _uri(path: str) -> str:
+    return quote(path.replace("\\", "/"), safe="/:._-~")
+
+
+def _rule(result: RuleResult) -> dict[str, Any]:
+    return {
+        "id": result.rule,
+        "name": result.check,
+        "shortDescription": {"text": f"{result.rule} ({result.check})"},
+        "defaultConfiguration": {"level": _LEVEL[result.severity]},
+        "properties": {"check": result.check, "severity": result.severity},
+    }
+
+
+def _result(result: RuleResult, rule_index: int, artifact: str | None) -> dict[str, Any]:
+    kind = _KIND.get(result.outcome, "fail")
+    level = "none"
+    if kind == "fail":
+        level = _LEVEL.get(result.outcome, _LEVEL[result.severity])
+    entry: dict[str, Any] = {
+        "ruleId": result.rule,
+        "ruleIndex": rule_index,
+        "kind": kind,
+        "level": level,
+        "message": {"text": result.message or result.outcome},
+    }
+    location: dict[str, Any] = {}
+    if artifact:
+        location["physicalLocation"] = {"artifactLocation": {"uri": _uri(artifact)}}
+    component = result.component
+    if component is not None:
+        name = component.purl or f"{component.name}@{component.version or ''}"
+        location["logicalLocations"] = [
+            {"name": component.name, "fullyQualifiedName": name, "kind": "module"}
+        ]
+    if location:
+        entry["locations"] = [location]
+    fingerprint = "|".join(
+        (result.rule, component.purl or component.ref if component else "", result.subject or "")
+    )
+    entry["partialFingerprints"] = {
+        "policyengine/v1": hashlib.sha256(fingerprint.encode()).hexdigest()
+    }
+    properties: dict[str, Any] = {"outcome": result.outcome, "check": result.check}
+    for key in ("observed", "expected", "subject", "remediation"):
+        value = getattr(result, key)
+        if value is not None:
+            properties[key] = value
+    entry["properties"] = properties
+    if result.waiver is not None:
+        waiver = result.waiver
+        entry["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": waiver.reason,
+                "properties": {
+                    k: v
+                    for k, v in {
+                        "owner": waiver.owner,
+                        "ticket": waiver.ticket,
+                        "approvedBy": waiver.approved_by,
+                        "expires": waiver.expires.isoformat() if waiver.expires else None,
+                        "source": waiver.source,
+                    }.items()
+                    if v is not None
+                },
+            }
+        ]
+    return entry

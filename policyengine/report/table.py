@@ -1,0 +1,72 @@
+"""A table for people at a terminal (rich): the outcome, then everything not passing."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from policyengine.model.verdict import Verdict
+
+_STYLE = {
+    "fail": "bold red",
+    "error": "red",
+    "unknown": "yellow",
+    "warn": "yellow",
+    "info": "cyan",
+    "waived": "magenta",
+    "pass": "green",
+}
+
+
+def render_table(verdict: Verdict, *, width: int = 120, color: bool = False) -> str:
+    """Render as text; passes are counted, not listed."""
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=width, force_terminal=color, color_system="standard" if color else None
+    )
+    s = verdict.summary
+    console.print(
+        f"[bold]{verdict.outcome.upper()}[/bold]  policy {escape(verdict.policy.name)}  "
+        f"{s.components} components, {s.rules} rules: "
+        f"{s.failed} fail, {s.warned} warn, {s.unknown} unknown, {s.error} error, "
+        f"{s.waived} waived, {s.info} info, {s.passed} pass",
+        highlight=False,
+    )
+    shown = [r for r in verdict.results if r.outcome != "pass"]
+    if shown:
+        table = Table(show_lines=False)
+        table.add_column("outcome")
+        table.add_column("rule")
+        table.add_column("component")
+        table.add_column("message", overflow="fold")
+        for r in shown:
+            name = (r.component.purl or r.component.ref) if r.component else "(document)"
+            # Text, not markup: messages quote input data, which may contain [brackets].
+            table.add_row(
+                Text(r.outcome, style=_STYLE[r.outcome]), Text(r.rule), Text(name), Text(r.message)
+            )
+        console.print(table)
+    for status in (*verdict.waivers.applied, *verdict.waivers.unused):
+        if status.expiring:
+            console.print(
+                escape(
+                    f"waiver for {status.waiver.rule} on {status.waiver.component} expires in "
+                    f"{status.days_left} days"
+                ),
+                highlight=False,
+            )
+    for status in verdict.waivers.expired:
+        console.print(
+            escape(f"expired waiver: {status.waiver.rule} on {status.waiver.component}"),
+            highlight=False,
+        )
+    for status in verdict.waivers.unused:
+        console.print(
+            escape(f"unused waiver: {status.waiver.rule} on {status.waiver.component}"),
+            highlight=False,
+        )
+    return buffer.getvalue()

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import jsonschema
+import pytest
+
+from policyengine.model.verdict import Verdict
+from policyengine.report import FORMATS, render
+from policyengine.report.json import verdict_document, verdict_schema
+from policyengine.report.sarif import sarif_document
+from tests.conftest import ROOT
+from tests.goldens import check_golden
+
+GOLDENS = ROOT / "tests" / "report" / "goldens"
+SUFFIX = {"json": "json", "sarif": "sarif", "junit": "xml", "markdown": "md", "table": "txt"}
+SARIF_SCHEMA = ROOT / "tests" / "fixtures" / "schemas" / "sarif-schema-2.1.0.json"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_golden(verdict: Verdict, fmt: str) -> None:
+    text = render(verdict, fmt, tool_version="0.0.0-test")
+    check_golden(GOLDENS / f"verdict.{SUFFIX[fmt]}", text)
+
+
+def test_the_fixture_covers_every_outcome(verdict: Verdict) -> None:
+    outcomes = {r.outcome for r in verdict.results}
+    assert outcomes == {"pass", "fail", "warn", "info", "waived", "unknown", "error"}
+    assert verdict.waivers.applied and verdict.waivers.expired and verdict.waivers.unused
+    assert verdict.coverage.unidentified
+    assert verdict.outcome == "fail"
+
+
+def test_json_has_the_contract_keys(verdict: Verdict) -> None:
+    document = verdict_document(verdict)
+    assert set(document) == {
+        "schema_version",
+        "outcome",
+        "evaluated_at",
+        "subject",
+        "policy",
+        "evidence_digest",
+        "summary",
+        "coverage",
+        "results",
+        "waivers",
+    }
+    assert document["evaluated_at"] == "2026-03-24T18:00:00Z"
+    assert set(document["subject"]) == {"inputs", "digest"}
+    assert set(document["policy"]) == {"name", "digest"}
+    assert set(document["waivers"]) == {"applied", "expired", "unused"}
+    result = document["results"][0]
+    for key in (
+        "rule",
+        "check",
+        "severity",
+        "outcome",
+        "component",
+        "message",
+        "observed",
+        "expected",
+        "sources",
+        "remediation",
+        "waiver",
+    ):
+        assert key in result
+    with_source = next(r for r in document["results"] if r["sources"])
+    assert set(with_source["sources"][0]) == {"name", "url", "fetched_at"}
+    assert set(with_source["component"]) == {"ref", "purl", "name", "version"}
+
+
+def test_verdict_schema_file_is_current() -> None:
+    text = json.dumps(verdict_schema(), indent=2, ensure_ascii=False) + "\n"
+    check_golden(ROOT / "schemas" / "verdict.schema.json", text)
+
+
+def test_json_validates_against_the_verdict_schema(verdict: Verdict) -> None:
+    schema = verdict_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    document = json.loads(render(verdict, "json"))
+    jsonschema.Draft202012Validator(schema).validate(document)
+    document["outcome"] = "maybe"
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(document))
+
+
+def test_sarif_validates_against_the_official_schema(verdict: Verdict) -> None:
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    document = json.loads(render(verdict, "sarif", tool_version="1.2.3"))
+    jsonschema.Draft4Validator(schema).validate(document)
+    broken = sarif_document(verdict, "1.2.3")
+    broken["runs"][0]["results"][0]["level"] = "fatal"
+    assert list(jsonschema.Draft4Validator(schema).iter_errors(broken))
+
+
+def test_sarif_mapping(verdict: Verdict) -> None:
+    run = sarif_document(verdict, "1.2.3")["runs"][0]
+    by_outcome = {}
+    for result in run["results"]:
+        by_outcome.setdefault(result["properties"]["outcome"], result)
+    assert by_outcome["fail"]["kind"] == "fail" and by_outcome["fail"]["level"] == "error"
+    assert by_outcome["warn"]["level"] == "warning"
+    assert by_outcome["info"]["level"] == "note"
+    assert by_outcome["pass"]["kind"] == "pass" and by_outcome["pass"]["level"] == "none"
+    assert by_outcome["unknown"]["kind"] == "open" and by_outcome["unknown"]["level"] == "none"
+    suppression = by_outcome["waived"]["suppressions"][0]
+    assert suppression["justification"] == "patched in our fork"
+    assert suppression["status"] == "accepted"
+    ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    for result in run["results"]:
+        assert ids[result["ruleIndex"]] == result["ruleId"]
+
+
+def test_junit_counts(verdict: Verdict) -> None:
+    root = ET.fromstring(render(verdict, "junit"))
+    assert root.tag == "testsuites"
+    assert int(root.get("tests", "0")) == len(verdict.results)
+    assert int(root.get("failures", "0")) == verdict.summary.failed
+    assert int(root.get("errors", "0")) == verdict.summary.error
+    assert int(root.get("skipped", "0")) == verdict.summary.unknown + verdict.summary.waived
+
+
+def test_markdown_summary_first_details_folded(verdict: Verdict) -> None:
+    text = render(verdict, "markdown")
+    first = text.splitlines()[0]
+    assert first.startswith("## ") and "fail" in first
+    assert text.index("| fail | warn |") < text.index("<details>")
+    assert "<summary>All results" in text and "</details>" in text
+    assert "no \\| pipes" in text
+
+
+def test_table_lists_non_passing(verdict: Verdict) -> None:
+    text = render(verdict, "table")
+    assert text.startswith("FAIL")
+    assert "litellm" in text and "expired waiver" in text and "unused waiver" in text
+
+
+def test_unknown_format(verdict: Verdict) -> None:
+    with pytest.raises(ValueError, match="unknown format"):
+        render(verdict, "pdf")
+
+
+def test_markdown_stays_within_a_comment(verdict: Verdict) -> None:
+    from dataclasses import replace
+
+    from policyengine.report.markdown import MAX_DETAILS, MAX_LISTED
+
+    many = replace(verdict, results=verdict.results * 40)
+    text = render(many, "markdown")
+    assert f"… and {len(many.results) - MAX_DETAILS} more" in text
+    problems = sum(1 for r in many.results if r.outcome in {"fail", "error", "unknown", "warn"})
+    assert f"… and {problems - MAX_LISTED} more in the details below." in text
+    assert len(text) < 65_536
+
+
+def test_table_does_not_read_messages_as_markup(verdict: Verdict) -> None:
+    from dataclasses import replace
+
+    first = replace(verdict.results[0], outcome="fail", message="bad [/bold] [red]x[/red]")
+    text = render(replace(verdict, results=(first,)), "table")
+    assert "bad [/bold] [red]x[/red]" in text
+
+
+def test_markdown_escapes_input_html(verdict: Verdict) -> None:
+    from dataclasses import replace
+
+    first = replace(verdict.results[0], outcome="fail", message="</details><img src=x> a|b")
+    text = render(replace(verdict, results=(first,)), "markdown")
+    assert "</details><img" not in text
+    assert "&lt;/details&gt;&lt;img src=x&gt; a\\|b" in text

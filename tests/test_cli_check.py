@@ -1,0 +1,359 @@
+"""The check, diff, policy and checks commands, wired end to end with test-only checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from policyengine import cases, cli
+from policyengine.checks import registry
+from policyengine.model import Evidence, FactKind
+from tests.engine.fakes import CHECKS
+from tests.engine.test_cases import GOOD, make_case, read_test_input, status_evidence
+
+Run = Any
+
+HEADER = "apiVersion: policyengine/v1\nkind: Policy\nmetadata: {name: cli}\n"
+STATUS_POLICY = HEADER + "rules:\n  - id: status\n    check: fake-status\n"
+WARN_POLICY = (
+    HEADER + "rules:\n  - id: custom\n    check: expr\n    severity: warn\n"
+    "    params: {expr: 'component.name == \"litellm\"'}\n"
+)
+NOW = "2026-03-24T18:00:00Z"
+
+
+@pytest.fixture(autouse=True)
+def fake_world(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "CHECKS", CHECKS)
+    monkeypatch.setattr(registry, "BY_SLUG", {c.slug: c for c in CHECKS})
+    monkeypatch.setattr(cli, "_read", lambda args, path: read_test_input(Path(path)))
+    monkeypatch.setattr(cases, "bundle_loader", lambda: status_evidence)
+    monkeypatch.setattr(cases, "_default_reader", read_test_input)
+    monkeypatch.setattr(cases, "_default_evidence", status_evidence)
+
+
+def _files(tmp_path: Path, policy: str = STATUS_POLICY) -> tuple[str, str, str]:
+    (tmp_path / "input.json").write_text('[["litellm", "1.82.8"], ["requests", "2.32.0"]]')
+    (tmp_path / "evidence.json").write_text('{"litellm@1.82.8": "quarantined"}')
+    (tmp_path / "policy.yaml").write_text(policy)
+    return (
+        str(tmp_path / "input.json"),
+        str(tmp_path / "evidence.json"),
+        str(tmp_path / "policy.yaml"),
+    )
+
+
+def test_check_fails_with_exit_1(run_cli: Run, tmp_path: Path) -> None:
+    source, evidence, policy = _files(tmp_path)
+    code, out, err = run_cli(
+        "check",
+        source,
+        "--policy",
+        policy,
+        "--evidence",
+        evidence,
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    )
+    assert code == 1, err
+    document = json.loads(out)
+    assert document["outcome"] == "fail"
+    assert document["evaluated_at"] == NOW
+    outcomes = {(r["component"]["name"], r["outcome"]) for r in document["results"]}
+    assert outcomes == {("litellm", "fail"), ("requests", "unknown")}
+
+
+def test_check_passes_with_exit_0_and_writes_file(run_cli: Run, tmp_path: Path) -> None:
+    source, _, policy = _files(
+        tmp_path, HEADER + "rules:\n  - id: e\n    check: expr\n    params: {expr: 'false'}\n"
+    )
+    out_file = tmp_path / "report.sarif"
+    code, out, err = run_cli(
+        "check", source, "--policy", policy, "--now", NOW, "--format", "sarif", "-o", str(out_file)
+    )
+    assert code == 0, err
+    assert out == ""
+    assert json.loads(out_file.read_text())["version"] == "2.1.0"
+
+
+def test_warn_and_fail_on_warn(run_cli: Run, tmp_path: Path) -> None:
+    source, _, policy = _files(tmp_path, WARN_POLICY)
+    code, out, _ = run_cli("check", source, "--policy", policy, "--now", NOW, "--format", "table")
+    assert code == 0 and out.startswith("WARN")
+    code, _, _ = run_cli("check", source, "--policy", policy, "--now", NOW, "--fail-on", "warn")
+    assert code == 1
+
+
+def test_incomplete_evidence_exits_4(run_cli: Run, tmp_path: Path) -> None:
+    source, _, policy = _files(tmp_path)
+    (tmp_path / "empty.json").write_text("{}")
+    code, out, _ = run_cli(
+        "check",
+        source,
+        "--policy",
+        policy,
+        "--evidence",
+        str(tmp_path / "empty.json"),
+        "--now",
+        NOW,
+        "--format",
+        "markdown",
+    )
+    assert code == 4
+    assert "incomplete" in out.splitlines()[0]
+
+
+def test_enrichment_is_called_with_the_needed_kinds_and_recorded(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import policyengine.enrich as enrich_module
+
+    calls: dict[str, Any] = {}
+
+    def enrich(sbom: Any, settings: Any, kinds: Any) -> Evidence:
+        calls["components"] = [c.name for c in sbom.components]
+        calls["kinds"] = kinds
+        calls["settings"] = settings
+        return Evidence(digest="sha256:recorded")
+
+    monkeypatch.setattr(enrich_module, "enrich", enrich)
+    monkeypatch.setattr(enrich_module, "dump_bundle", lambda evidence: b'{"recorded": true}')
+    source, _, policy = _files(tmp_path)
+    record = tmp_path / "recorded.json"
+    code, out, _ = run_cli(
+        "check",
+        source,
+        "--policy",
+        policy,
+        "--now",
+        NOW,
+        "--offline",
+        "--record",
+        str(record),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--pypi-url",
+        "http://127.0.0.1:9/pypi",
+        "--format",
+        "json",
+    )
+    assert code == 4
+    assert calls["components"] == ["litellm", "requests"]
+    assert calls["kinds"] == {FactKind.PACKAGE}
+    assert calls["settings"].offline is True
+    assert calls["settings"].pypi_url.startswith("http://127.0.0.1:9/pypi")
+    assert calls["settings"].cache_dir == tmp_path / "cache"
+    assert record.read_bytes() == b'{"recorded": true}'
+    assert json.loads(out)["evidence_digest"] == "sha256:recorded"
+
+
+def test_offline_with_an_empty_cache_every_fact_is_missing(run_cli: Run, tmp_path: Path) -> None:
+    source, _, policy = _files(tmp_path)
+    code, out, _ = run_cli(
+        "check",
+        source,
+        "--policy",
+        policy,
+        "--now",
+        NOW,
+        "--offline",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--format",
+        "json",
+    )
+    assert code == 4
+    results = json.loads(out)["results"]
+    assert {r["outcome"] for r in results} == {"unknown"}
+
+
+def test_no_enrichment_when_no_rule_needs_facts(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import policyengine.enrich as enrich_module
+
+    def refuse(*args: Any) -> Evidence:
+        raise AssertionError("enrichment must not run")
+
+    monkeypatch.setattr(enrich_module, "enrich", refuse)
+    source, _, policy = _files(tmp_path, WARN_POLICY)
+    code, _, _ = run_cli("check", source, "--policy", policy, "--now", NOW)
+    assert code == 0
+
+
+def test_several_policies(run_cli: Run, tmp_path: Path) -> None:
+    source, evidence, policy = _files(tmp_path)
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text(HEADER + "rules:\n  - id: status\n    mode: log\n")
+    code, out, _ = run_cli(
+        "check",
+        source,
+        "--policy",
+        policy,
+        "--policy",
+        str(overlay),
+        "--evidence",
+        evidence,
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    )
+    document = json.loads(out)
+    assert document["policy"]["name"] == "cli+cli"
+    assert {r["outcome"] for r in document["results"]} == {"info", "unknown"}
+    assert code == 4
+
+
+MALFORMED = {
+    "bad-yaml": (HEADER + "rules: [\n", "invalid YAML"),
+    "alias-bomb": (
+        HEADER
+        + "x0: &a0 [a, a, a, a, a, a, a, a, a, a]\n"
+        + "".join(f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 7)),
+        "alias bomb",
+    ),
+    "unknown-key": (HEADER + "rules:\n  - id: a\n    check: expr\n    colour: red\n", "colour"),
+    "bad-cel": (HEADER + "rules:\n  - id: a\n    check: expr\n    params: {expr: '1 +'}\n", "CEL"),
+    "costly-cel": (
+        HEADER
+        + "rules:\n  - id: a\n    check: expr\n"
+        + "    params: {expr: '[1].all(a, [1].all(b, [1].all(c, true)))'}\n",
+        "too costly",
+    ),
+    "unknown-check": (HEADER + "rules:\n  - id: a\n    check: nope\n", "unknown check"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_policies_exit_2_positioned(run_cli: Run, tmp_path: Path, case: str) -> None:
+    text, fragment = MALFORMED[case]
+    source, _, policy = _files(tmp_path, text)
+    code, out, err = run_cli("check", source, "--policy", policy, "--now", NOW)
+    assert code == 2
+    assert out == ""
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert f"{policy}:" in err and fragment in err
+    code, _, err2 = run_cli("policy", "validate", policy)
+    assert code == 2 and f"{policy}:" in err2
+
+
+def test_bad_now(run_cli: Run, tmp_path: Path) -> None:
+    source, _, policy = _files(tmp_path)
+    code, _, err = run_cli("check", source, "--policy", policy, "--now", "yesterday")
+    assert code == 2 and "RFC 3339" in err
+
+
+def test_policy_validate_ok(run_cli: Run, tmp_path: Path) -> None:
+    _, _, policy = _files(tmp_path)
+    code, out, _ = run_cli("policy", "validate", policy)
+    assert code == 0 and "ok (1 rules, 0 waivers)" in out
+
+
+def test_policy_schema(run_cli: Run, tmp_path: Path) -> None:
+    code, out, _ = run_cli("policy", "schema")
+    assert code == 0
+    schema = json.loads(out)
+    enum = schema["$defs"]["RuleEntry"]["properties"]["check"]["anyOf"][0]["enum"]
+    assert "fake-status" in enum and "expr" in enum
+
+
+def test_policy_test(run_cli: Run, tmp_path: Path) -> None:
+    make_case(tmp_path / "cases" / "fake-status" / "fail-quarantined", GOOD)
+    code, out, _ = run_cli("policy", "test", str(tmp_path / "cases"))
+    assert code == 0, out
+    assert "1 passed, 0 failed" in out
+    assert "fake-status" in out and "fail, pass" in out
+    assert "fake-doc" in out and "no cases" in out
+    assert "rule coverage: 2 of 2 rules have an expected result" in out
+    assert "policy.yaml status" in out and "policy.yaml custom" in out
+    broken = make_case(
+        tmp_path / "cases" / "fake-status" / "pass-wrong", GOOD.replace("fail", "pass")
+    )
+    code, out, _ = run_cli("policy", "test", str(broken))
+    assert code == 1 and "FAIL" in out
+    code, _, err = run_cli("policy", "test", str(tmp_path / "nothing"))
+    assert code == 2 and "no case folders" in err
+
+
+def test_checks_list_and_explain(run_cli: Run) -> None:
+    code, out, _ = run_cli("checks")
+    assert code == 0 and "fake-status" in out and "PE-TEST-001" in out and "needs: package" in out
+    code, out, _ = run_cli("checks", "PE-TEST-001")
+    assert code == 0 and "What it checks" in out and "statuses" in out
+    code, _, err = run_cli("checks", "nope")
+    assert code == 2 and "no check 'nope'" in err
+
+
+def test_diff_reports_only_new_components(run_cli: Run, tmp_path: Path) -> None:
+    _, evidence, policy = _files(tmp_path)
+    base = tmp_path / "base.json"
+    head = tmp_path / "head.json"
+    base.write_text('[["requests", "2.32.0"]]')
+    head.write_text('[["requests", "2.32.0"], ["litellm", "1.82.8"]]')
+    code, out, _ = run_cli(
+        "diff",
+        str(base),
+        str(head),
+        "--policy",
+        policy,
+        "--evidence",
+        evidence,
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    )
+    assert code == 1
+    results = json.loads(out)["results"]
+    assert [(r["component"]["name"], r["outcome"]) for r in results] == [("litellm", "fail")]
+
+
+def test_project_dir_facts_are_collected_and_recorded(run_cli: Run, tmp_path: Path) -> None:
+    source, evidence, policy = _files(tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "requirements.txt").write_text("requests>=2.31\nlitellm==1.82.6\n")
+    record = tmp_path / "recorded.json"
+    code, _, _ = run_cli(
+        "check",
+        source,
+        "--policy",
+        policy,
+        "--evidence",
+        evidence,
+        "--now",
+        NOW,
+        "--project-dir",
+        str(project),
+        "--record",
+        str(record),
+    )
+    assert code == 1
+    fact = json.loads(record.read_text())["project"]
+    assert fact["status"] == "ok"
+    assert fact["source"]["name"] == "project"
+    pins = {d["name"]: d["pin"] for d in fact["value"]["declared"]}
+    assert pins == {"requests": "range", "litellm": "exact"}
+
+
+def test_project_dir_that_is_not_a_folder_is_a_usage_error(run_cli: Run, tmp_path: Path) -> None:
+    source, evidence, policy = _files(tmp_path)
+    code, _, err = run_cli(
+        "check",
+        source,
+        "--policy",
+        policy,
+        "--evidence",
+        evidence,
+        "--project-dir",
+        str(tmp_path / "nowhere"),
+    )
+    assert code == 2
+    assert "not a directory" in err
