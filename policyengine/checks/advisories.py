@@ -208,7 +208,7 @@ def _judge(
     if reasons:
         status = Status.FAIL
     if status is Status.PASS:
-        message = f"{label} affects {describe(component)} but is below the threshold ({severity})"
+        message = f"{label} affects {describe(component)} ({severity}) but " + _below(params)
     elif status is Status.UNKNOWN:
         message = f"{label} affects {describe(component)} and has no severity or score to judge"
     else:
@@ -222,6 +222,17 @@ def _judge(
         remediation=_remedy(component, advisory) if status is not Status.PASS else None,
         subject=advisory.id,
     )
+
+
+def _below(params: AdvisoriesParams) -> str:
+    limits = []
+    if params.severity is not None:
+        limits.append(f"severity {params.severity}")
+    if params.min_score is not None:
+        limits.append(f"score {params.min_score:g}")
+    if not limits and not params.max_counts:
+        return "this rule fails only malicious-package advisories"
+    return "is under this rule's limits (" + ", ".join(limits or ["max_counts"]) + ")"
 
 
 def _remedy(component: Component, advisory: Advisory) -> str:

@@ -42,7 +42,10 @@ def unknown(kind: FactKind | str, result: FactResult | None, what: str = "") -> 
     if isinstance(result, Failed):
         why = f"{name} facts could not be obtained: {result.error}"
     elif isinstance(result, Missing):
-        why = f"{name} facts are missing: {result.reason}"
+        # ComponentEvidence.get already says "<kind> facts were not collected".
+        prefix = f"{name} facts"
+        reason = result.reason
+        why = reason if reason.startswith(prefix) else f"{prefix} are missing: {reason}"
     elif result is None:
         why = f"{name} facts were not collected"
     else:

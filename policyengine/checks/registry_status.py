@@ -140,9 +140,16 @@ class RegistryStatusCheck(Check):
                 "so the project status (quarantined, archived, deprecated) is unknown",
             )
             return
+        others = [text for key, text in problems.items() if key not in params.fail_on]
+        message = (
+            f"{describe(component)}: none of {', '.join(params.fail_on)} applies "
+            f"(not failed by this rule: {'; '.join(others)})"
+            if others
+            else f"{describe(component)} is listed by the registry and in good standing"
+        )
         yield Finding(
             status=Status.PASS,
-            message=f"{describe(component)} is listed by the registry and in good standing",
+            message=message,
             observed=observed,
             expected={"fail_on": list(params.fail_on), "conditions": []},
             sources=used,

@@ -101,3 +101,13 @@ def test_npm_fixed_version_uses_semver_order() -> None:
     adv = Advisory("GHSA-npm", severity="high", fixed=("4.17.5", "4.17.12", "5.0.0"))
     [f] = run(CHECK, comp, {FactKind.ADVISORIES: ok(Advisories("4.17.9", (adv,)))})
     assert f.remediation == "Upgrade lodash to 4.17.12 or later (fixes GHSA-npm)."
+
+
+def test_pass_messages_name_the_rule_limits() -> None:
+    crit = Advisory("GHSA-crit", severity="critical")
+    [f] = run(CHECK, COMP, facts(crit), {"severity": None})
+    assert f.status is Status.PASS
+    assert f.message.endswith("this rule fails only malicious-package advisories")
+    low = Advisory("GHSA-low", severity="low")
+    [g] = run(CHECK, COMP, facts(low), {"severity": "high", "min_score": 8})
+    assert "under this rule's limits (severity high, score 8)" in g.message

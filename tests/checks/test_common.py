@@ -74,3 +74,10 @@ def test_every_plain_pep440_release_is_exact(parts: list[int]) -> None:
     assert str(Version(version))
     assert unpinned_reason("pypi", version) is None
     assert unpinned_reason("pypi", f">={version}") is not None
+
+
+def test_unknown_does_not_repeat_the_fact_name() -> None:
+    evidence = ComponentEvidence("pypi/x@1")
+    found = require(evidence, FactKind.ADVISORIES, ReleaseHistory, "so it is unknown")
+    assert not isinstance(found, tuple)
+    assert found.message == "advisories facts were not collected; so it is unknown"

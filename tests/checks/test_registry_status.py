@@ -71,6 +71,7 @@ def test_condition_not_in_fail_on_passes_but_is_observed() -> None:
     [f] = run(CHECK, COMP, facts, {"fail_on": ["removed", "yanked"]})
     assert f.status is Status.PASS
     assert isinstance(f.observed, dict) and f.observed["deprecated"] == "use litellm2"
+    assert "none of removed, yanked applies" in f.message and "deprecated" in f.message
 
 
 @pytest.mark.parametrize("status", ["archived", "deprecated"])
