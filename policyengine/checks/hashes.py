@@ -106,8 +106,14 @@ class HashesCheck(Check):
     id = "PE-HASH-001"
     slug = "hashes"
     title = "Components carry strong digests that match the registry's files"
-    needs = (FactKind.ARTIFACTS,)
+    needs = ()
     params_model = HashesParams
+
+    @classmethod
+    def needs_for(cls, params: CheckParams) -> tuple[FactKind, ...]:
+        """Registry digests only when they are compared (``compare_registry``)."""
+        assert isinstance(params, HashesParams)
+        return (FactKind.ARTIFACTS,) if params.compare_registry else ()
 
     def check_component(
         self,

@@ -11,6 +11,7 @@ from policyengine.checks.advisories import severity_of
 from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.checks.common import Duration, describe, fact_value, sources
 from policyengine.checks.hashes import HashesParams, compare_with_registry, normalise_alg
+from policyengine.checks.install_scripts import InstallScriptsCheck, InstallScriptsParams
 from policyengine.checks.metadata_completeness import (
     MetadataCompletenessCheck,
     MetadataCompletenessParams,
@@ -20,6 +21,7 @@ from policyengine.checks.publisher_change import PublisherChangeCheck, Publisher
 from policyengine.checks.registry_status import RegistryStatusCheck, RegistryStatusParams
 from policyengine.checks.release_age import ReleaseAgeCheck, ReleaseAgeParams
 from policyengine.checks.release_cadence import ReleaseCadenceCheck, ReleaseCadenceParams
+from policyengine.checks.startup_code import StartupCodeCheck, StartupCodeParams
 from policyengine.model import (
     Advisories,
     Artifacts,
@@ -42,6 +44,8 @@ Signal = Literal[
     "cadence",
     "metadata",
     "unpinned",
+    "startup_code",
+    "install_scripts",
 ]
 
 DEFAULT_WEIGHTS: dict[Signal, float] = {
@@ -54,8 +58,28 @@ DEFAULT_WEIGHTS: dict[Signal, float] = {
     "cadence": 15.0,
     "metadata": 10.0,
     "unpinned": 10.0,
+    "startup_code": 0.0,
+    "install_scripts": 0.0,
 }
-"""Default weight per signal; a signal's value is 0..1, its contribution value x weight."""
+"""Default weight per signal; a signal's value is 0..1, its contribution value x weight.
+
+The artifact-content signals are off by default: they need the artifacts downloaded
+and inspected (``contents`` facts), which a policy asks for by giving them a weight.
+"""
+
+_SIGNAL_NEEDS: dict[Signal, tuple[FactKind, ...]] = {
+    "malicious": (FactKind.ADVISORIES,),
+    "vulnerability": (FactKind.ADVISORIES,),
+    "removed": (FactKind.RELEASES, FactKind.PACKAGE),
+    "hash_mismatch": (FactKind.ARTIFACTS,),
+    "publisher_change": (FactKind.PUBLISHERS,),
+    "fresh": (FactKind.RELEASES,),
+    "cadence": (FactKind.RELEASES,),
+    "metadata": (FactKind.PACKAGE,),
+    "unpinned": (),
+    "startup_code": (FactKind.CONTENTS,),
+    "install_scripts": (FactKind.CONTENTS,),
+}
 
 VULNERABILITY_VALUE = {"critical": 1.0, "high": 0.7, "medium": 0.4, "low": 0.1, "unknown": 0.1}
 """The ``vulnerability`` signal: the worst live advisory's severity mapped to 0..1."""
@@ -107,8 +131,11 @@ class RiskScoreCheck(Check):
         (hashes fails against the registry), ``publisher_change``
         (publisher-change fails), ``fresh`` (younger than ``fresh_within``),
         ``cadence`` (release-cadence fails), ``metadata``
-        (metadata-completeness fails) and ``unpinned`` (pinning fails). The
-        signals reuse those checks with their default parameters. The score is
+        (metadata-completeness fails), ``unpinned`` (pinning fails), and, off
+        by default (weight 0) because they need the artifacts inspected,
+        ``startup_code`` (startup-code fails) and ``install_scripts``
+        (install-scripts fails). The signals reuse those checks with their
+        default parameters; only signals with a weight ask for evidence. The score is
         the sum of the contributions; it fails at ``threshold``. The finding
         lists every term with its value, weight and contribution. Signals whose
         evidence is missing count as unknown: the result is unknown when they
@@ -123,7 +150,8 @@ class RiskScoreCheck(Check):
     Parameters:
         ``threshold`` (default 60). ``weights``: per-signal weights (defaults:
         malicious 100, removed 60, hash_mismatch 50, vulnerability 40,
-        publisher_change 25, fresh 20, cadence 15, metadata 10, unpinned 10).
+        publisher_change 25, fresh 20, cadence 15, metadata 10, unpinned 10,
+        startup_code 0, install_scripts 0).
         ``fresh_within`` (default ``7d``). For a warn band and a fail band use
         two rules with different thresholds and severities.
 
@@ -150,14 +178,18 @@ class RiskScoreCheck(Check):
     id = "PE-RISK-001"
     slug = "risk-score"
     title = "A weighted sum of supply-chain signals stays under a threshold"
-    needs = (
-        FactKind.PACKAGE,
-        FactKind.RELEASES,
-        FactKind.ARTIFACTS,
-        FactKind.PUBLISHERS,
-        FactKind.ADVISORIES,
-    )
+    # Declared per signal by ``needs_for``: a signal with weight 0 needs nothing, and
+    # missing signals are handled here (unknown only when they could reach the threshold).
+    needs = ()
     params_model = RiskScoreParams
+
+    @classmethod
+    def needs_for(cls, params: CheckParams) -> tuple[FactKind, ...]:
+        """The fact kinds of every signal with a non-zero weight."""
+        assert isinstance(params, RiskScoreParams)
+        weights = {**DEFAULT_WEIGHTS, **params.weights}
+        kinds = {k for name, w in weights.items() if w for k in _SIGNAL_NEEDS[name]}
+        return tuple(sorted(kinds))
 
     def check_component(
         self,
@@ -283,6 +315,8 @@ def _signals(
         "cadence": run(ReleaseCadenceCheck(), ReleaseCadenceParams()),
         "metadata": run(MetadataCompletenessCheck(), MetadataCompletenessParams()),
         "unpinned": run(PinningCheck(), PinningParams(declared=False)),
+        "startup_code": run(StartupCodeCheck(), StartupCodeParams()),
+        "install_scripts": run(InstallScriptsCheck(), InstallScriptsParams()),
     }
 
 

@@ -75,3 +75,10 @@ def test_uppercase_hex_matches() -> None:
     comp = component(hashes=(Hash("sha256", "A" * 64),))
     [f] = run(CHECK, comp, registry(sha256("a")))
     assert f.status is Status.PASS
+
+
+def test_needs_artifacts_only_when_comparing() -> None:
+    compare = HashesCheck.params_model()
+    no_compare = HashesCheck.params_model.model_validate({"compare_registry": False})
+    assert HashesCheck.needs_for(compare) == (FactKind.ARTIFACTS,)
+    assert HashesCheck.needs_for(no_compare) == ()

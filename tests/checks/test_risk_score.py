@@ -53,7 +53,7 @@ def test_clean_component_scores_zero() -> None:
     [f] = run(CHECK, COMP, clean())
     assert f.status is Status.PASS
     assert f.observed["score"] == 0
-    assert set(terms(f)) == set(DEFAULT_WEIGHTS)
+    assert set(terms(f)) == {name for name, weight in DEFAULT_WEIGHTS.items() if weight}
 
 
 def test_several_weak_signals_add_up() -> None:
@@ -122,3 +122,20 @@ def test_zero_weight_drops_signal() -> None:
 def test_params_strict() -> None:
     with pytest.raises(ValidationError):
         RiskScoreCheck.params_model.model_validate({"weights": {"vibes": 1}})
+
+
+def test_needs_follow_the_weights() -> None:
+    default = RiskScoreCheck.params_model()
+    assert FactKind.CONTENTS not in RiskScoreCheck.needs_for(default)
+    assert FactKind.ADVISORIES in RiskScoreCheck.needs_for(default)
+    only_content = RiskScoreCheck.params_model.model_validate(
+        {"weights": {k: 0 for k in DEFAULT_WEIGHTS} | {"startup_code": 80}}
+    )
+    assert RiskScoreCheck.needs_for(only_content) == (FactKind.CONTENTS,)
+
+
+def test_content_signal_counts_when_weighted() -> None:
+    [f] = run(CHECK, COMP, clean(), {"weights": {"startup_code": 80}})
+    # No contents facts: the startup-code signal is unknown and could reach the threshold.
+    assert f.status is Status.UNKNOWN
+    assert "startup_code" in f.observed["unknown"]
