@@ -197,3 +197,21 @@ RUN_CASE = _run_case()
 def test_case_runs_as_expected(folder: Path) -> None:
     result = RUN_CASE(folder)
     assert result.passed, "\n".join(result.problems)
+
+
+# ``expr`` rules are the policy author's own words: no sources or remediation to demand.
+FAIL_FOLDERS = [f for f in FOLDERS if f.name.startswith("fail-") and f.parent.name != "expr"]
+
+
+@pytest.mark.skipif(RUN_CASE is None, reason="case runner not merged yet")
+@pytest.mark.parametrize("folder", FAIL_FOLDERS, ids=_ids(FAIL_FOLDERS))
+def test_every_failure_is_actionable(folder: Path) -> None:
+    """A failing result names what was seen and expected, its sources, and what to do."""
+    result = RUN_CASE(folder)
+    failed = [r for r in result.verdict.results if r.outcome == "fail"]
+    assert failed
+    for item in failed:
+        assert item.observed is not None, item
+        assert item.expected is not None, item
+        assert item.sources, item
+        assert item.remediation, item
