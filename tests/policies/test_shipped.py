@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from policyengine.checks.registry import get_check
+from tests.checks.strict_bundle import check_bundle
 from tests.conftest import ROOT
 
 POLICIES = sorted((ROOT / "policies").glob("*.yaml"))
@@ -111,3 +112,11 @@ RUN_CASE = _run_case()
 def test_policy_case(folder: Path) -> None:
     result = RUN_CASE(folder)
     assert result.passed, "\n".join(result.problems)
+
+
+EVIDENCE = [f for f in FOLDERS if (f / "evidence.json").is_file()]
+
+
+@pytest.mark.parametrize("folder", EVIDENCE, ids=[f"{p.parent.name}/{p.name}" for p in EVIDENCE])
+def test_case_evidence_uses_the_model_field_names(folder: Path) -> None:
+    check_bundle(folder / "evidence.json")
