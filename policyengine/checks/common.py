@@ -62,6 +62,16 @@ def unknown(kind: FactKind | str, result: FactResult | None, what: str = "") -> 
     )
 
 
+def undecided(kind: FactKind, message: str, remediation: str) -> Finding:
+    """An UNKNOWN finding for evidence that exists but cannot decide (said in ``message``)."""
+    return Finding(
+        status=Status.UNKNOWN,
+        message=message,
+        observed={"fact": kind.value, "status": "undecided"},
+        remediation=remediation,
+    )
+
+
 def fact_value(result: FactResult | None, value_type: type[T]) -> tuple[T, Source] | None:
     """The value and source of an ``Ok`` fact of ``value_type``, else ``None``."""
     if isinstance(result, Ok) and isinstance(result.value, value_type):

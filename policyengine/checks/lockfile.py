@@ -9,9 +9,9 @@ from pathlib import PurePosixPath
 from pydantic import Field
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
-from policyengine.checks.common import unknown
+from policyengine.checks.common import undecided, unknown
 from policyengine.checks.project_view import project_facts
-from policyengine.model import Component, FactKind, Finding, JsonValue, Missing, Source, Status
+from policyengine.model import Component, FactKind, Finding, JsonValue, Source, Status
 from policyengine.model.project import LockfileFacts, ManifestFacts
 
 
@@ -95,10 +95,11 @@ class LockfileCheck(Check):
         if not project.manifests:
             yield (
                 None,
-                unknown(
+                undecided(
                     FactKind.PROJECT,
-                    Missing(f"no manifest was found in {project.directory}"),
-                    "so there is nothing to compare a lockfile with; check --project-dir",
+                    f"no manifest was found in {project.directory}, so there is nothing to "
+                    "compare a lockfile with",
+                    "Pass the directory holding pyproject.toml / package.json with --project-dir.",
                 ),
             )
             return
@@ -111,10 +112,11 @@ def _judge(
 ) -> Finding:
     if manifest.error:
         return _with_subject(
-            unknown(
+            undecided(
                 FactKind.PROJECT,
-                Missing(f"{manifest.path} could not be read: {manifest.error}"),
-                "so its lockfile cannot be judged",
+                f"{manifest.path} could not be read ({manifest.error}), so its lockfile cannot "
+                "be judged",
+                f"Fix {manifest.path} so that it parses, then run the gate again.",
             ),
             manifest.path,
         )
@@ -136,10 +138,11 @@ def _judge(
     lock = covering[0]
     if lock.error:
         return _with_subject(
-            unknown(
+            undecided(
                 FactKind.PROJECT,
-                Missing(f"{lock.path} could not be read: {lock.error}"),
-                f"so it is unknown whether it agrees with {manifest.path}",
+                f"{lock.path} could not be read ({lock.error}), so it is unknown whether it "
+                f"agrees with {manifest.path}",
+                f"Regenerate {lock.path} with its tool and commit it.",
             ),
             manifest.path,
         )

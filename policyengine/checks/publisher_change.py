@@ -8,14 +8,13 @@ from typing import Literal
 from pydantic import Field
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
-from policyengine.checks.common import describe, json_list, require, unknown
+from policyengine.checks.common import describe, json_list, require, undecided
 from policyengine.model import (
     Component,
     ComponentEvidence,
     FactKind,
     Finding,
     JsonValue,
-    Missing,
     Publishers,
     Status,
 )
@@ -140,10 +139,12 @@ class PublisherChangeCheck(Check):
                 ]
                 changes.append(f"{aspect} changed ({' '.join(p for p in parts if p)})")
         if compared == 0:
-            yield unknown(
+            yield undecided(
                 FactKind.PUBLISHERS,
-                Missing(f"nothing is known about who published {publishers.previous_version}"),
-                "so a publisher change cannot be seen",
+                f"the registry says nothing about who published the previous release "
+                f"{publishers.previous_version}, so a publisher change cannot be seen",
+                f"Compare the publishers of {publishers.previous_version} and "
+                f"{publishers.version} on the registry by hand, or waive with an expiry.",
             )
             return
         expected: JsonValue = {"same_as": publishers.previous_version}

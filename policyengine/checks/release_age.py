@@ -13,7 +13,7 @@ from policyengine.checks.common import (
     format_duration,
     iso,
     require,
-    unknown,
+    undecided,
 )
 from policyengine.model import (
     Component,
@@ -21,7 +21,6 @@ from policyengine.model import (
     FactKind,
     Finding,
     JsonValue,
-    Missing,
     ReleaseHistory,
     Status,
 )
@@ -93,12 +92,18 @@ class ReleaseAgeCheck(Check):
         history, source = found
         current = history.current
         if current is None or current.published_at is None:
-            reason = (
-                f"the registry does not list version {history.version}"
-                if current is None
-                else f"the registry gives no upload time for version {history.version}"
+            yield undecided(
+                FactKind.RELEASES,
+                (
+                    f"the registry does not list version {history.version} (see registry-status), "
+                    f"so the release age is unknown"
+                    if current is None
+                    else f"the registry gives no upload time for version {history.version}, "
+                    f"so the release age is unknown"
+                ),
+                "Check the release on the registry; a version the registry no longer lists was "
+                "removed and must not ship.",
             )
-            yield unknown(FactKind.RELEASES, Missing(reason), "so the release age is unknown")
             return
         age = context.now - current.published_at
         expected: dict[str, JsonValue] = {"min_age": format_duration(params.min_age)}

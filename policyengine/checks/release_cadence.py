@@ -16,7 +16,7 @@ from policyengine.checks.common import (
     format_duration,
     iso,
     require,
-    unknown,
+    undecided,
 )
 from policyengine.model import (
     Component,
@@ -24,7 +24,6 @@ from policyengine.model import (
     FactKind,
     Finding,
     JsonValue,
-    Missing,
     ReleaseHistory,
     Status,
 )
@@ -116,12 +115,18 @@ class ReleaseCadenceCheck(Check):
         history, source = found
         current = history.current
         if current is None or current.published_at is None:
-            reason = (
-                f"the registry does not list version {history.version}"
-                if current is None
-                else f"the registry gives no upload time for version {history.version}"
+            yield undecided(
+                FactKind.RELEASES,
+                (
+                    f"the registry does not list version {history.version} (see registry-status), "
+                    f"so the cadence is unknown"
+                    if current is None
+                    else f"the registry gives no upload time for version {history.version}, "
+                    f"so the cadence is unknown"
+                ),
+                "Check the release on the registry; a version the registry no longer lists was "
+                "removed and must not ship.",
             )
-            yield unknown(FactKind.RELEASES, Missing(reason), "so the cadence is unknown")
             return
         at = current.published_at
         times = sorted(
