@@ -60,7 +60,9 @@ class ReleaseCadenceCheck(Check):
     What it checks:
         From the release history (upload times of every version): a burst is
         ``burst_count`` or more releases within ``burst_window`` that include
-        this version. Out of rhythm means the gap between the previous release
+        this version, unless the project usually releases that often (its
+        median gap times ``burst_count - 1`` fits in the window). Out of
+        rhythm means the gap between the previous release
         and this one is shorter than ``gap_ratio`` times the median gap between
         the project's earlier releases (needs ``min_history`` earlier releases;
         the median is taken over the last ``history`` gaps). The finding gives
@@ -141,12 +143,7 @@ class ReleaseCadenceCheck(Check):
             f"{format_duration(params.burst_window)}",
             "gap": f"at least {params.gap_ratio:g} x the median gap",
         }
-        if len(burst) >= params.burst_count:
-            observed["burst"] = [v for _, v in burst]
-            problems.append(
-                f"{len(burst)} releases within {format_duration(params.burst_window)} "
-                f"({', '.join(v for _, v in burst)})"
-            )
+        typical: timedelta | None = None
         if len(earlier) >= params.min_history:
             recent = earlier[-(params.history + 1) :]
             gaps = [b - a for a, b in pairwise(recent)]
@@ -165,6 +162,25 @@ class ReleaseCadenceCheck(Check):
             observed["note"] = (
                 f"{len(earlier)} earlier releases; the gap rule needs {params.min_history}"
             )
+        if len(burst) >= params.burst_count:
+            observed["burst"] = [v for _, v in burst]
+            # A project that usually releases this often is not bursting: judge by its rhythm.
+            usual = (
+                typical is not None and typical * (params.burst_count - 1) <= params.burst_window
+            )
+            if usual:
+                observed["burst_note"] = (
+                    f"{params.burst_count} releases within {format_duration(params.burst_window)} "
+                    f"are usual for this project (median gap {format_duration(typical)})"
+                    if typical is not None
+                    else None
+                )
+            else:
+                problems.insert(
+                    0,
+                    f"{len(burst)} releases within {format_duration(params.burst_window)} "
+                    f"({', '.join(v for _, v in burst)})",
+                )
         if not problems:
             yield Finding(
                 status=Status.PASS,

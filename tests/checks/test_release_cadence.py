@@ -64,3 +64,12 @@ def test_short_history_only_burst_rule() -> None:
 def test_unknown(facts: dict[FactKind, FactResult]) -> None:
     [f] = run(CHECK, COMP, facts)
     assert f.status is Status.UNKNOWN
+
+
+def test_burst_is_usual_for_a_fast_releasing_project() -> None:
+    hourly = [timedelta(hours=h) for h in range(12)]
+    [f] = run(CHECK, COMP, history(hourly), {"burst_count": 3, "burst_window": "6h"})
+    assert f.status is Status.PASS
+    assert isinstance(f.observed, dict) and "usual for this project" in str(
+        f.observed["burst_note"]
+    )
