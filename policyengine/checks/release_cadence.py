@@ -165,15 +165,10 @@ class ReleaseCadenceCheck(Check):
         if len(burst) >= params.burst_count:
             observed["burst"] = [v for _, v in burst]
             # A project that usually releases this often is not bursting: judge by its rhythm.
-            usual = (
-                typical is not None and typical * (params.burst_count - 1) <= params.burst_window
-            )
-            if usual:
+            if typical is not None and typical * (params.burst_count - 1) <= params.burst_window:
                 observed["burst_note"] = (
                     f"{params.burst_count} releases within {format_duration(params.burst_window)} "
                     f"are usual for this project (median gap {format_duration(typical)})"
-                    if typical is not None
-                    else None
                 )
             else:
                 problems.insert(
