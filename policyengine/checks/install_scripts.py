@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 
 from pydantic import Field
 
@@ -20,16 +20,7 @@ HookKind = Literal[
     "build-backend-in-tree",
     "pyproject-unparseable",
 ]
-ALL_HOOK_KINDS: list[HookKind] = [
-    "npm-script",
-    "setup-module-call",
-    "setup-dangerous-call",
-    "setup-cmdclass",
-    "setup-unparseable",
-    "build-backend-custom",
-    "build-backend-in-tree",
-    "pyproject-unparseable",
-]
+ALL_HOOK_KINDS: list[HookKind] = list(get_args(HookKind))
 
 
 class InstallScriptsParams(CheckParams):

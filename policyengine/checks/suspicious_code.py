@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 
 from pydantic import Field
 
@@ -18,12 +18,7 @@ from policyengine.model import (
 )
 
 MarkKind = Literal["decode-exec", "dynamic-import", "encoded-blob", "credential-path"]
-ALL_MARK_KINDS: list[MarkKind] = [
-    "decode-exec",
-    "dynamic-import",
-    "encoded-blob",
-    "credential-path",
-]
+ALL_MARK_KINDS: list[MarkKind] = list(get_args(MarkKind))
 
 
 class SuspiciousCodeParams(CheckParams):
