@@ -302,17 +302,23 @@ def _evidence(args: argparse.Namespace, sboms: Sequence[Sbom], policy: Policy) -
     needed = required_facts(policy, sboms)
     if not needed:
         return Evidence()
-    from policyengine.enrich import dump_bundle, enrich
+    from policyengine.enrich import enrich
 
     components = tuple(c for sbom in sboms for c in sbom.components)
     merged = dataclasses.replace(sboms[0], components=components)
-    evidence = enrich(merged, _enrich_settings(args), needed)
-    if args.record:
-        try:
-            Path(args.record).write_bytes(dump_bundle(evidence))
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.record}: {exc.strerror}") from None
-    return evidence
+    return enrich(merged, _enrich_settings(args), needed)
+
+
+def _record(args: argparse.Namespace, evidence: Evidence) -> None:
+    """Write the evidence used to ``--record FILE`` so the verdict can be replayed."""
+    if not args.record:
+        return
+    from policyengine.enrich import dump_bundle
+
+    try:
+        Path(args.record).write_bytes(dump_bundle(evidence))
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.record}: {exc.strerror}") from None
 
 
 def _finish(args: argparse.Namespace, verdict: Verdict) -> int:
@@ -331,17 +337,44 @@ def _finish(args: argparse.Namespace, verdict: Verdict) -> int:
 def _run_check(args: argparse.Namespace) -> int:
     from policyengine.engine import evaluate
 
-    if args.project_dir:
-        # No project-facts collector exists yet (lockfile issue): say so instead of ignoring it.
-        print(
-            "policyengine: warning: --project-dir: this build does not collect project facts "
-            "yet; they are missing (rules that need them answer unknown)",
-            file=sys.stderr,
-        )
     policy = _load_policy(args)
     sboms = [_read_sbom(args, path) for path in args.inputs]
-    evidence = _evidence(args, sboms, policy)
+    evidence = _with_project_facts(args, _evidence(args, sboms, policy), policy, sboms)
+    _record(args, evidence)
     return _finish(args, evaluate(sboms, evidence, policy, _now(args)))
+
+
+def _with_project_facts(
+    args: argparse.Namespace, evidence: Evidence, policy: Policy, sboms: Sequence[Sbom]
+) -> Evidence:
+    """Add the project's manifest and lockfile facts when the policy needs them.
+
+    They come from ``--project-dir``, else from the recorded bundle, else from the
+    folder of the first input. An explicit ``--project-dir`` wins over the bundle
+    because it names the project being released now.
+    """
+    from policyengine.engine import required_facts
+    from policyengine.model import FactKind
+
+    project_dir = getattr(args, "project_dir", None)
+    if not project_dir and (
+        evidence.project is not None or FactKind.PROJECT not in required_facts(policy, sboms)
+    ):
+        return evidence
+    from policyengine.ingest.project import project_facts
+    from policyengine.model import Ok, Source
+
+    first_input = args.inputs[0] if hasattr(args, "inputs") else args.head
+    directory = Path(project_dir or Path(first_input).parent)
+    if not directory.is_dir():
+        raise UsageError(
+            f"--project-dir {directory}: not a directory", hint="name the project's folder"
+        )
+    fact: Ok[object] = Ok(
+        project_facts(directory),
+        Source("project", url=directory.resolve().as_uri(), fetched_at=datetime.now(UTC)),
+    )
+    return dataclasses.replace(evidence, project=fact)
 
 
 def _run_diff(args: argparse.Namespace) -> int:
@@ -353,7 +386,8 @@ def _run_diff(args: argparse.Namespace) -> int:
     changed = dataclasses.replace(
         head, components=tuple(c for c in head.components if c.key in keys)
     )
-    evidence = _evidence(args, [changed], policy)
+    evidence = _with_project_facts(args, _evidence(args, [changed], policy), policy, [head])
+    _record(args, evidence)
     return _finish(args, evaluate_diff(base, head, evidence, policy, _now(args)))
 
 

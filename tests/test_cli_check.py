@@ -315,9 +315,13 @@ def test_diff_reports_only_new_components(run_cli: Run, tmp_path: Path) -> None:
     assert [(r["component"]["name"], r["outcome"]) for r in results] == [("litellm", "fail")]
 
 
-def test_project_dir_is_not_silently_ignored(run_cli: Run, tmp_path: Path) -> None:
+def test_project_dir_facts_are_collected_and_recorded(run_cli: Run, tmp_path: Path) -> None:
     source, evidence, policy = _files(tmp_path)
-    code, _, err = run_cli(
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "requirements.txt").write_text("requests>=2.31\nlitellm==1.82.6\n")
+    record = tmp_path / "recorded.json"
+    code, _, _ = run_cli(
         "check",
         source,
         "--policy",
@@ -327,7 +331,29 @@ def test_project_dir_is_not_silently_ignored(run_cli: Run, tmp_path: Path) -> No
         "--now",
         NOW,
         "--project-dir",
-        str(tmp_path),
+        str(project),
+        "--record",
+        str(record),
     )
     assert code == 1
-    assert "--project-dir" in err and "project facts" in err
+    fact = json.loads(record.read_text())["project"]
+    assert fact["status"] == "ok"
+    assert fact["source"]["name"] == "project"
+    pins = {d["name"]: d["pin"] for d in fact["value"]["declared"]}
+    assert pins == {"requests": "range", "litellm": "exact"}
+
+
+def test_project_dir_that_is_not_a_folder_is_a_usage_error(run_cli: Run, tmp_path: Path) -> None:
+    source, evidence, policy = _files(tmp_path)
+    code, _, err = run_cli(
+        "check",
+        source,
+        "--policy",
+        policy,
+        "--evidence",
+        evidence,
+        "--project-dir",
+        str(tmp_path / "nowhere"),
+    )
+    assert code == 2
+    assert "not a directory" in err

@@ -33,6 +33,7 @@ from policyengine.model import (
     Ok,
     PackageMetadata,
     Position,
+    ProjectFacts,
     Publishers,
     ReleaseHistory,
 )
@@ -61,10 +62,10 @@ ReleasesFact = _fact(ReleaseHistory)
 ArtifactsFact = _fact(Artifacts)
 PublishersFact = _fact(Publishers)
 AdvisoriesFact = _fact(Advisories)
-# Contents and project facts are defined by later issues; until then their values
+# Contents facts are defined by the artifact-inspection issue; until then their values
 # are kept as plain JSON objects.
 ContentsFact = _fact(dict[str, Any])
-ProjectFact = _fact(dict[str, Any])
+ProjectFact = _fact(ProjectFacts)
 
 
 @with_config(ConfigDict(extra="forbid"))
