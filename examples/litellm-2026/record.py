@@ -79,10 +79,12 @@ class Raw:
         self.misses: list[str] = []
 
     def save(self) -> None:
+        """Write the manifest."""
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(self.entries, indent=1, sort_keys=True) + "\n")
 
     def store(self, path: str, status: int, body: bytes, fetched_at: str) -> dict[str, Any]:
+        """Keep one answer's body and its manifest entry."""
         name = urllib.parse.quote(path.strip("/"), safe="") + ".body"
         (self.folder / "bodies").mkdir(parents=True, exist_ok=True)
         (self.folder / "bodies" / name).write_bytes(body)
@@ -104,6 +106,7 @@ class Raw:
         self.save()
 
     def get(self, path: str) -> tuple[int, bytes]:
+        """The recorded status and body for a PyPI path (recorded first with --fetch)."""
         with self.lock:
             entry = self.entries.get(f"GET {path}")
             if entry is None and self.fetch:
@@ -124,6 +127,7 @@ class Raw:
             return int(entry["status"]), (self.folder / "bodies" / entry["body"]).read_bytes()
 
     def fetched_at(self, path: str) -> str | None:
+        """When the answer for a PyPI path was recorded (RFC 3339), if it was."""
         entry = self.entries.get(f"GET {path}")
         return str(entry["fetched_at"]) if entry else None
 

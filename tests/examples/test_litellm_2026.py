@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -117,9 +117,7 @@ def test_release_before_fails_on_vulnerabilities_only(run_cli: Any, policy: str)
     verdict = json.loads(out)
     assert _outcomes(verdict, "removed-or-yanked") == {"pass"}
     assert "fail" not in _outcomes(verdict, "malicious-packages")
-    assert not any(
-        r["observed"].get("malicious") for r in _litellm(verdict, "malicious-packages")
-    )
+    assert not any(r["observed"].get("malicious") for r in _litellm(verdict, "malicious-packages"))
     failing = [r for r in _litellm(verdict, "critical-vulnerabilities") if r["outcome"] == "fail"]
     assert {r["subject"] for r in failing} == {"PYSEC-2026-388", "PYSEC-2026-390", "PYSEC-2026-391"}
     fixes = {r["subject"]: r["remediation"] for r in failing}
@@ -150,7 +148,7 @@ def test_current_release_passes_baseline(run_cli: Any) -> None:
 class _Counter(BaseHTTPRequestHandler):
     """Counts every request; answers 503 so that a request can never look like success."""
 
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -206,11 +204,15 @@ def test_offline_advisory_database_gives_the_same_verdict(run_cli: Any, tmp_path
     """No bundle, no network: the imported OSV records alone fail 1.82.8 as malicious."""
     cache = str(tmp_path / "cache")
     for folder in ("litellm-2026-03", "pypi"):
-        code, _, err = run_cli("db", "import", str(corpus_path("osv", folder)), "--cache-dir", cache)
+        code, _, err = run_cli(
+            "db", "import", str(corpus_path("osv", folder)), "--cache-dir", cache
+        )
         assert code == 0, err
     sbom = f"{EXAMPLE}/sbom-litellm-1.82.8.cdx.json"
     offline_bundle = tmp_path / "offline.json"
-    code, _, err = run_cli("enrich", sbom, "-o", str(offline_bundle), "--offline", "--cache-dir", cache)
+    code, _, err = run_cli(
+        "enrich", sbom, "-o", str(offline_bundle), "--offline", "--cache-dir", cache
+    )
     assert code == 0, err
     offline = json.loads(offline_bundle.read_text())
     recorded = json.loads((ROOT / EXAMPLE / "evidence-1.82.8.json").read_text())
@@ -218,8 +220,17 @@ def test_offline_advisory_database_gives_the_same_verdict(run_cli: Any, tmp_path
     for key in recorded["components"]:
         assert _advisory_ids(offline, key) == _advisory_ids(recorded, key), key
     code, out, err = run_cli(
-        "check", sbom, "--policy", "policies/baseline.yaml", "--offline", "--cache-dir", cache,
-        "--now", NOW, "--format", "json",
+        "check",
+        sbom,
+        "--policy",
+        "policies/baseline.yaml",
+        "--offline",
+        "--cache-dir",
+        cache,
+        "--now",
+        NOW,
+        "--format",
+        "json",
     )
     assert code == 1, err
     verdict = json.loads(out)
