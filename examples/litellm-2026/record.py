@@ -17,6 +17,8 @@ Afterwards the replay server's address in source URLs is replaced by the public
 base URLs (https://pypi.org, https://api.osv.dev), and each source's
 ``fetched_at`` (and the bundle's ``created_at``) by the time the raw answer was
 recorded, so that regenerating from the same raw folder gives the same bytes.
+``recordings.json`` lists every raw answer (public URL, status, sha256, time) so
+that a raw folder can be checked against the committed bundles.
 
     python examples/litellm-2026/record.py --raw /tmp/litellm-2026-raw [--fetch]
         [--import-pypi /tmp/lx/pypi] [VERSION ...]
@@ -246,6 +248,20 @@ def record(version: str, raw: Raw, root: str) -> None:
     print(f"wrote {out.relative_to(ROOT)}")
 
 
+def _provenance(raw: Raw) -> None:
+    """Write recordings.json: every raw answer's public URL, status, sha256 and time."""
+    listing = {
+        PYPI + key.split(" ", 1)[1]: {
+            "status": entry["status"],
+            "sha256": entry["sha256"],
+            "fetched_at": entry["fetched_at"],
+        }
+        for key, entry in sorted(raw.entries.items())
+    }
+    text = json.dumps(listing, indent=1, sort_keys=True) + "\n"
+    (HERE / "recordings.json").write_text(text, encoding="utf-8")
+
+
 def main() -> None:
     """Serve the recordings, enrich every SBOM, write the bundles."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -268,6 +284,7 @@ def main() -> None:
     finally:
         server.shutdown()
         server.server_close()
+    _provenance(raw)
     if raw.misses:
         print(f"not in the raw folder (served 404): {sorted(set(raw.misses))}", file=sys.stderr)
 
