@@ -10,6 +10,8 @@ vulnerabilities only with the fixed versions named, the current release passes.
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -175,6 +177,7 @@ def listener() -> Iterator[tuple[str, list[str]]]:
         server.server_close()
 
 
+@pytest.mark.parametrize("offline", ((), ("--offline",)), ids=("default", "offline"))
 @pytest.mark.parametrize("version", ("1.82.8", "1.82.6"))
 def test_recorded_evidence_needs_no_network(
     run_cli: Any,
@@ -182,12 +185,13 @@ def test_recorded_evidence_needs_no_network(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     version: str,
+    offline: tuple[str, ...],
 ) -> None:
     root, hits = listener
     for name in ("PYPI", "NPM", "OSV"):
         monkeypatch.setenv(f"POLICYENGINE_{name}_URL", f"{root}/{name.lower()}")
     monkeypatch.setenv("POLICYENGINE_CACHE_DIR", str(tmp_path / "cache"))
-    code, out, err = run_cli(*_args(version, "baseline"), "--offline")
+    code, out, err = run_cli(*_args(version, "baseline"), *offline)
     assert code == 1, err
     assert hits == []
     expected = (ROOT / EXAMPLE / f"expected-{version}.baseline.json").read_text(encoding="utf-8")
@@ -238,3 +242,21 @@ def test_offline_advisory_database_gives_the_same_verdict(run_cli: Any, tmp_path
     assert {r["subject"] for r in malicious} == {"PYSEC-2026-2", "GHSA-5mg7-485q-xm76"}
     # Without registry answers in the cache the removal cannot be seen: unknown, never pass.
     assert _outcomes(verdict, "removed-or-yanked") == {"unknown"}
+
+
+def test_readme_quick_start_fails_on_purpose(run_cli: Any) -> None:
+    """The README's first command judges this example and exits 1, as the README says."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme[readme.index("## Quick start") :]
+    block = re.search(r"```sh\n(.*?)\n```", quick_start, re.DOTALL)
+    assert block is not None
+    install, command = block.group(1).split(" && ")
+    assert install == "python -m pip install ."
+    argv = shlex.split(command)
+    assert argv[0] == "policyengine"
+    code, out, err = run_cli(*argv[1:])
+    assert code == 1, err
+    assert "exits with code 1" in quick_start
+    text = " ".join(out.replace("\u2502", " ").split())
+    assert "litellm 1.82.8: version 1.82.8 is no longer listed by the registry" in text
+    assert "MAL-2026-2144" in text and "malicious package" in text
