@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from policyengine.checks.base import Check
 from policyengine.checks.expr import ExprCheck
+from policyengine.checks.install_scripts import InstallScriptsCheck
+from policyengine.checks.new_files import NewFilesCheck
+from policyengine.checks.startup_code import StartupCodeCheck
+from policyengine.checks.suspicious_code import SuspiciousCodeCheck
+from policyengine.checks.unexpected_binaries import UnexpectedBinariesCheck
 
-CHECKS: tuple[type[Check], ...] = (ExprCheck,)
+CHECKS: tuple[type[Check], ...] = (
+    StartupCodeCheck,
+    InstallScriptsCheck,
+    UnexpectedBinariesCheck,
+    SuspiciousCodeCheck,
+    NewFilesCheck,
+    ExprCheck,
+)
 """Every check type, in documentation order. Add new checks here, nowhere else."""
 
 

@@ -23,6 +23,7 @@ from typing_extensions import TypedDict
 from policyengine.enrich.http import VERSION
 from policyengine.model import (
     Advisories,
+    ArtifactContents,
     Artifacts,
     ComponentEvidence,
     Evidence,
@@ -62,9 +63,7 @@ ReleasesFact = _fact(ReleaseHistory)
 ArtifactsFact = _fact(Artifacts)
 PublishersFact = _fact(Publishers)
 AdvisoriesFact = _fact(Advisories)
-# Contents facts are defined by the artifact-inspection issue; until then their values
-# are kept as plain JSON objects.
-ContentsFact = _fact(dict[str, Any])
+ContentsFact = _fact(ArtifactContents)
 ProjectFact = _fact(ProjectFacts)
 
 

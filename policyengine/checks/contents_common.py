@@ -1,0 +1,60 @@
+"""Shared by the artifact-contents checks: reading the CONTENTS fact and matching paths."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+
+from policyengine.model import (
+    ArtifactContents,
+    ComponentEvidence,
+    FactKind,
+    Failed,
+    Finding,
+    JsonValue,
+    Missing,
+    Ok,
+    Source,
+    Status,
+)
+
+
+def contents_or_unknown(evidence: ComponentEvidence) -> tuple[ArtifactContents, Source] | Finding:
+    """The CONTENTS fact and its source, or an ``unknown`` finding saying why it is absent."""
+    fact = evidence.get(FactKind.CONTENTS)
+    if isinstance(fact, Ok) and isinstance(fact.value, ArtifactContents):
+        return fact.value, fact.source
+    if isinstance(fact, Missing):
+        reason = fact.reason
+    elif isinstance(fact, Failed):
+        reason = fact.error
+    else:
+        reason = f"contents fact has an unexpected value of type {type(fact.value).__name__}"
+    return Finding(
+        status=Status.UNKNOWN,
+        message=f"artifact contents unknown: {reason}",
+        observed={"contents": fact.status, "reason": reason},
+        remediation="Re-run enrichment with network access to the registry's file URLs, "
+        "or raise the artifact size limits if an artifact was too large to inspect.",
+    )
+
+
+def matches(path: str, patterns: Iterable[str]) -> bool:
+    """True when the path or its base name matches one of the glob patterns."""
+    base = path.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(path, p) or fnmatch.fnmatchcase(base, p) for p in patterns)
+
+
+def where(path: str, line: int | None) -> str:
+    """``path:line`` or ``path``."""
+    return f"{path}:{line}" if line is not None else path
+
+
+def pass_observed(contents: ArtifactContents, **extra: JsonValue) -> dict[str, JsonValue]:
+    """The observed block of a pass: which files were inspected and which were not."""
+    observed: dict[str, JsonValue] = {
+        "artifacts": [report.filename for report in contents.artifacts],
+        "not_inspected": list(contents.not_inspected),
+    }
+    observed.update(extra)
+    return observed
