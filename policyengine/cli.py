@@ -120,6 +120,11 @@ def _add_enrich(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser("enrich", help="fetch registry and advisory facts into an evidence bundle")
     p.add_argument("inputs", metavar="INPUT", nargs="+", help="SBOMs or lockfiles")
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="evidence bundle to write")
+    p.add_argument(
+        "--contents",
+        action="store_true",
+        help="also download and inspect each version's artifacts (startup code, install hooks)",
+    )
     _add_endpoint_options(p)
     _add_input_options(p)
     p.set_defaults(handler=_run_enrich)
@@ -160,7 +165,13 @@ def _run_enrich(args: argparse.Namespace) -> int:
     components = tuple(c for sbom in sboms if isinstance(sbom, Sbom) for c in sbom.components)
     first = sboms[0]
     assert isinstance(first, Sbom)
-    evidence = enrich(replace(first, components=components), settings)
+    kinds = None
+    if args.contents:
+        from policyengine.enrich import SUPPORTED_KINDS
+        from policyengine.model import FactKind
+
+        kinds = set(SUPPORTED_KINDS) | {FactKind.CONTENTS}
+    evidence = enrich(replace(first, components=components), settings, kinds)
     try:
         with open(args.output, "wb") as handle:
             handle.write(dump_bundle(evidence))

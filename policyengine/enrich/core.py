@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from policyengine.enrich.artifacts.contents import InspectSettings, inspect_contents
 from policyengine.enrich.cache import Cache
 from policyengine.enrich.http import Fetcher, make_client
 from policyengine.enrich.npm import npm_facts
@@ -17,18 +18,28 @@ from policyengine.enrich.pypi import REGISTRY_KINDS, VersionFacts, pypi_facts
 from policyengine.enrich.settings import EnrichSettings
 from policyengine.enrich.versions import OSV_ECOSYSTEMS
 from policyengine.model import (
+    Artifacts,
     Component,
     ComponentEvidence,
     Evidence,
     FactKind,
     FactResult,
     Missing,
+    Ok,
+    ReleaseHistory,
     Sbom,
 )
 
 SUPPORTED_KINDS = REGISTRY_KINDS | {FactKind.ADVISORIES}
-"""The fact kinds this module collects (contents and project facts come from elsewhere)."""
+"""The fact kinds collected by default (contents only when asked: it downloads artifacts)."""
+COLLECTABLE_KINDS = SUPPORTED_KINDS | {FactKind.CONTENTS}
+"""Every fact kind enrichment can collect; project facts come from the project folder."""
+CONTENTS_NEEDS = frozenset({FactKind.ARTIFACTS, FactKind.RELEASES})
+"""Registry facts that artifact inspection reads: the files and the release before."""
 CACHE_NAME = "http-cache.sqlite3"
+ARTIFACT_CACHE = "artifacts"
+INSPECT_CONCURRENCY = 2
+"""Versions inspected at once: each holds its artifact bodies in memory while read."""
 _REGISTRIES = {"pypi": pypi_facts, "npm": npm_facts}
 
 
@@ -52,7 +63,7 @@ async def enrich_async(
     wanted = frozenset(kinds if kinds is not None else SUPPORTED_KINDS)
     components = targets_of(sbom.components)
     facts: dict[str, dict[FactKind, FactResult]] = {key: {} for key in components}
-    for kind in wanted - SUPPORTED_KINDS:
+    for kind in wanted - COLLECTABLE_KINDS:
         for key in facts:
             facts[key][kind] = Missing(f"{kind.value} facts are not collected by enrichment")
     cache = Cache(settings.cache_dir / CACHE_NAME)
@@ -66,12 +77,16 @@ async def enrich_async(
                 )
             with Bar(len(packages) + 1, "enrich", enabled=settings.progress) as bar:
                 registry = wanted & REGISTRY_KINDS
+                if FactKind.CONTENTS in wanted:
+                    registry |= CONTENTS_NEEDS
                 jobs = []
                 if registry:
                     jobs.append(_registry(fetcher, packages, registry, facts, bar))
                 if FactKind.ADVISORIES in wanted:
                     jobs.append(_advisories(fetcher, components, facts))
                 await asyncio.gather(*jobs)
+                if FactKind.CONTENTS in wanted:
+                    await _contents(fetcher, components, facts)
                 bar.advance()
             requests = dict(fetcher.requests)
     finally:
@@ -149,3 +164,73 @@ async def _advisories(
     found = await osv_advisories(fetcher, list(targets.values()))
     for key, target in targets.items():
         facts[key][FactKind.ADVISORIES] = found[target]
+
+
+async def _contents(
+    fetcher: Fetcher,
+    components: dict[str, Component],
+    facts: dict[str, dict[FactKind, FactResult]],
+) -> None:
+    """Inspect each version's artifacts against the release before it (``CONTENTS``).
+
+    The previous release's file list comes from the same registry document,
+    already in the cache, so it costs no request; downloads are verified
+    against the registry's digests before anything is read.
+    """
+    settings = fetcher.settings
+    inspect = InspectSettings(
+        cache_dir=settings.cache_dir / ARTIFACT_CACHE, offline=settings.offline
+    )
+    previous = await _previous_artifacts(fetcher, components, facts)
+    gate = asyncio.Semaphore(INSPECT_CONCURRENCY)
+
+    async def one(key: str) -> None:
+        files = facts[key].get(FactKind.ARTIFACTS)
+        if not isinstance(files, Ok) or not isinstance(files.value, Artifacts):
+            why = files.reason if isinstance(files, Missing) else getattr(files, "error", "")
+            facts[key][FactKind.CONTENTS] = Missing(f"no artifacts to inspect: {why}")
+            return
+        async with gate:
+            facts[key][FactKind.CONTENTS] = await inspect_contents(
+                fetcher.client, files.value, previous.get(key), inspect
+            )
+
+    await asyncio.gather(*(one(key) for key in sorted(components)))
+
+
+async def _previous_artifacts(
+    fetcher: Fetcher,
+    components: dict[str, Component],
+    facts: dict[str, dict[FactKind, FactResult]],
+) -> dict[str, Artifacts]:
+    """The files of the release before each component's version, where the registry has one."""
+    wanted: dict[tuple[str, str], dict[str, str]] = {}
+    for key, comp in components.items():
+        history = facts[key].get(FactKind.RELEASES)
+        if not isinstance(history, Ok) or not isinstance(history.value, ReleaseHistory):
+            continue
+        before = previous_release(history.value)
+        if before is not None:
+            wanted.setdefault((comp.ecosystem or "", comp.name), {})[key] = before
+    found: dict[str, Artifacts] = {}
+    for (ecosystem, name), by_key in sorted(wanted.items()):
+        ask = _REGISTRIES.get(ecosystem)
+        if ask is None:
+            continue
+        answers = await ask(
+            fetcher, name, sorted(set(by_key.values())), frozenset({FactKind.ARTIFACTS})
+        )
+        for key, version in by_key.items():
+            fact = answers.get(version, {}).get(FactKind.ARTIFACTS)
+            if isinstance(fact, Ok) and isinstance(fact.value, Artifacts):
+                found[key] = fact.value
+    return found
+
+
+def previous_release(history: ReleaseHistory) -> str | None:
+    """The version published just before the component's own, in the registry's order."""
+    versions = [r.version for r in history.releases]
+    if history.version not in versions:
+        return None
+    index = versions.index(history.version)
+    return versions[index - 1] if index > 0 else None
