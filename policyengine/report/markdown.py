@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from policyengine.model.verdict import RuleResult, Verdict, WaiverStatus
+from policyengine.report.attention import ORDER, AttentionRow, attention_rows
 
 MAX_LISTED = 50
 """Most results listed in the open part of the comment; the rest sit in the details."""
@@ -12,7 +13,6 @@ MAX_DETAILS = 250
 """Most results listed in the folded details."""
 
 _ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "incomplete": "❔"}
-_ORDER = ("fail", "error", "unknown", "warn", "info", "waived", "pass")
 
 
 def render_markdown(verdict: Verdict) -> str:
@@ -32,17 +32,16 @@ def render_markdown(verdict: Verdict) -> str:
         "",
         f"{s.components} components ({verdict.coverage.identified} identified), {s.rules} rules.",
     ]
-    problems = [r for r in verdict.results if r.outcome in {"fail", "error", "unknown", "warn"}]
-    problems.sort(key=lambda r: _ORDER.index(r.outcome))
+    problems = attention_rows(verdict.results)
     if problems:
         lines += ["", "### Needs attention", ""]
-        lines += _table(problems[:MAX_LISTED])
+        lines += _attention_table(problems[:MAX_LISTED])
         if len(problems) > MAX_LISTED:
             lines += ["", f"… and {len(problems) - MAX_LISTED} more in the details below."]
     lines += _waivers(verdict)
     if verdict.results:
         lines += ["", f"<details><summary>All results ({len(verdict.results)})</summary>", ""]
-        ordered = sorted(verdict.results, key=lambda r: _ORDER.index(r.outcome))
+        ordered = sorted(verdict.results, key=lambda r: ORDER.index(r.outcome))
         lines += _table(ordered[:MAX_DETAILS])
         if len(ordered) > MAX_DETAILS:
             # Pull-request comments are capped (GitHub: 65 536 characters).
@@ -72,6 +71,20 @@ def _table(results: Sequence[RuleResult]) -> list[str]:
             message += f" (waived: {r.waiver.reason})"
         rows.append(f"| {r.outcome} | {_code(r.rule)} | {_code(name)} | {_cell(message)} |")
     return rows
+
+
+def _attention_table(rows: Sequence[AttentionRow]) -> list[str]:
+    lines = ["| outcome | rule | component | message and what to do |", "| --- | --- | --- | --- |"]
+    for row in rows:
+        message = row.message
+        if row.remediation and row.outcome in {"fail", "error", "warn", "unknown"}:
+            message += f" — {row.remediation}"
+        if row.waiver_reason:
+            message += f" (waived: {row.waiver_reason})"
+        lines.append(
+            f"| {row.outcome} | {_code(row.rule)} | {_code(row.subject)} | {_cell(message)} |"
+        )
+    return lines
 
 
 def _waivers(verdict: Verdict) -> list[str]:

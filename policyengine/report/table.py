@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from policyengine.model.verdict import Verdict
+from policyengine.report.attention import ORDER, attention_rows
 
 _STYLE = {
     "fail": "bold red",
@@ -36,18 +37,25 @@ def render_table(verdict: Verdict, *, width: int = 120, color: bool = False) -> 
         f"{s.waived} waived, {s.info} info, {s.passed} pass",
         highlight=False,
     )
-    shown = [r for r in verdict.results if r.outcome != "pass"]
-    if shown:
-        table = Table(show_lines=False)
+    rows = attention_rows(verdict.results, ORDER[:-1])
+    if rows:
+        table = Table(show_lines=True)
         table.add_column("outcome")
         table.add_column("rule")
-        table.add_column("component")
-        table.add_column("message", overflow="fold")
-        for r in shown:
-            name = (r.component.purl or r.component.ref) if r.component else "(document)"
+        table.add_column("component", overflow="fold")
+        table.add_column("message and what to do", overflow="fold")
+        for row in rows:
             # Text, not markup: messages quote input data, which may contain [brackets].
+            text = Text(row.message)
+            if row.remediation and row.outcome in {"fail", "error", "warn", "unknown"}:
+                text.append(f"\n→ {row.remediation}", style="bold")
+            if row.waiver_reason:
+                text.append(f"\n(waived: {row.waiver_reason})")
             table.add_row(
-                Text(r.outcome, style=_STYLE[r.outcome]), Text(r.rule), Text(name), Text(r.message)
+                Text(row.outcome, style=_STYLE[row.outcome]),
+                Text(row.rule),
+                Text(row.subject),
+                text,
             )
         console.print(table)
     for status in (*verdict.waivers.applied, *verdict.waivers.unused):

@@ -145,12 +145,43 @@ def test_markdown_stays_within_a_comment(verdict: Verdict) -> None:
 
     from policyengine.report.markdown import MAX_DETAILS, MAX_LISTED
 
-    many = replace(verdict, results=verdict.results * 40)
+    distinct = tuple(
+        replace(r, message=f"{r.message} #{i}") for i in range(40) for r in verdict.results
+    )
+    many = replace(verdict, results=distinct)
     text = render(many, "markdown")
     assert f"… and {len(many.results) - MAX_DETAILS} more" in text
     problems = sum(1 for r in many.results if r.outcome in {"fail", "error", "unknown", "warn"})
     assert f"… and {problems - MAX_LISTED} more in the details below." in text
     assert len(text) < 65_536
+
+
+def test_identical_problems_fold_into_one_row_naming_the_components(verdict: Verdict) -> None:
+    from dataclasses import replace
+
+    from policyengine.model.verdict import ComponentRef
+
+    unknown = next(r for r in verdict.results if r.outcome == "unknown")
+    same = tuple(
+        replace(unknown, component=ComponentRef(f"c{i}", f"pkg:pypi/p{i}@1", f"p{i}", "1"))
+        for i in range(5)
+    )
+    folded = replace(verdict, results=same)
+    from policyengine.report.attention import attention_rows
+
+    (row,) = attention_rows(folded.results)
+    assert row.subject == "5 components: pkg:pypi/p0@1, pkg:pypi/p1@1, pkg:pypi/p2@1 and 2 more"
+    table = render(folded, "table")
+    assert "5 components:" in table
+    assert table.count(unknown.message) == 1
+    markdown = render(folded, "markdown")
+    needs_attention = markdown.split("### Needs attention", 1)[1].split("<details>", 1)[0]
+    assert needs_attention.count(unknown.message) == 1
+
+
+def test_failures_come_before_unknowns_in_the_table(verdict: Verdict) -> None:
+    text = render(verdict, "table")
+    assert text.index("│ fail ") < text.index("│ unknown ") < text.index("│ warn ")
 
 
 def test_table_does_not_read_messages_as_markup(verdict: Verdict) -> None:

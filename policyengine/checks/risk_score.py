@@ -1,0 +1,336 @@
+"""PE-RISK-001 risk-score: a weighted sum of the supply-chain signals stays under a threshold."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Literal
+
+from pydantic import Field
+
+from policyengine.checks.advisories import severity_of
+from policyengine.checks.base import Check, CheckContext, CheckParams
+from policyengine.checks.common import Duration, describe, fact_value, sources
+from policyengine.checks.hashes import HashesParams, compare_with_registry, normalise_alg
+from policyengine.checks.install_scripts import InstallScriptsCheck, InstallScriptsParams
+from policyengine.checks.metadata_completeness import (
+    MetadataCompletenessCheck,
+    MetadataCompletenessParams,
+)
+from policyengine.checks.pinning import PinningCheck, PinningParams
+from policyengine.checks.publisher_change import PublisherChangeCheck, PublisherChangeParams
+from policyengine.checks.registry_status import RegistryStatusCheck, RegistryStatusParams
+from policyengine.checks.release_age import ReleaseAgeCheck, ReleaseAgeParams
+from policyengine.checks.release_cadence import ReleaseCadenceCheck, ReleaseCadenceParams
+from policyengine.checks.startup_code import StartupCodeCheck, StartupCodeParams
+from policyengine.model import (
+    Advisories,
+    Artifacts,
+    Component,
+    ComponentEvidence,
+    FactKind,
+    Finding,
+    JsonValue,
+    Source,
+    Status,
+)
+
+Signal = Literal[
+    "malicious",
+    "vulnerability",
+    "removed",
+    "hash_mismatch",
+    "publisher_change",
+    "fresh",
+    "cadence",
+    "metadata",
+    "unpinned",
+    "startup_code",
+    "install_scripts",
+]
+
+DEFAULT_WEIGHTS: dict[Signal, float] = {
+    "malicious": 100.0,
+    "vulnerability": 40.0,
+    "removed": 60.0,
+    "hash_mismatch": 50.0,
+    "publisher_change": 25.0,
+    "fresh": 20.0,
+    "cadence": 15.0,
+    "metadata": 10.0,
+    "unpinned": 10.0,
+    "startup_code": 0.0,
+    "install_scripts": 0.0,
+}
+"""Default weight per signal; a signal's value is 0..1, its contribution value x weight.
+
+The artifact-content signals are off by default: they need the artifacts downloaded
+and inspected (``contents`` facts), which a policy asks for by giving them a weight.
+"""
+
+_SIGNAL_NEEDS: dict[Signal, tuple[FactKind, ...]] = {
+    "malicious": (FactKind.ADVISORIES,),
+    "vulnerability": (FactKind.ADVISORIES,),
+    "removed": (FactKind.RELEASES, FactKind.PACKAGE),
+    "hash_mismatch": (FactKind.ARTIFACTS,),
+    "publisher_change": (FactKind.PUBLISHERS,),
+    "fresh": (FactKind.RELEASES,),
+    "cadence": (FactKind.RELEASES,),
+    "metadata": (FactKind.PACKAGE,),
+    "unpinned": (),
+    "startup_code": (FactKind.CONTENTS,),
+    "install_scripts": (FactKind.CONTENTS,),
+}
+
+VULNERABILITY_VALUE = {"critical": 1.0, "high": 0.7, "medium": 0.4, "low": 0.1, "unknown": 0.1}
+"""The ``vulnerability`` signal: the worst live advisory's severity mapped to 0..1."""
+
+
+class RiskScoreParams(CheckParams):
+    """Parameters of ``risk-score``."""
+
+    threshold: float = Field(
+        default=60.0, ge=0, description="Fail when the score reaches this value."
+    )
+    weights: dict[Signal, float] = Field(
+        default_factory=lambda: dict(DEFAULT_WEIGHTS),
+        description="Weight per signal; signals left out keep their default weight, 0 drops one.",
+    )
+    fresh_within: Duration = Field(
+        default="7d",
+        validate_default=True,
+        description="A release younger than this counts as fresh.",
+    )
+
+
+Term = tuple[float | None, str, tuple[Source, ...]]
+"""A signal's value (None: unknown), a short explanation, and the sources read."""
+
+
+def _from_check(findings: Iterable[Finding]) -> Term:
+    """A 0/1 signal from another check's findings: FAIL -> 1, UNKNOWN -> None, else 0."""
+    found = list(findings)
+    srcs = sources(*(s for f in found for s in f.sources))
+    failed = [f for f in found if f.status is Status.FAIL]
+    if failed:
+        return 1.0, failed[0].message, srcs
+    unknown = [f for f in found if f.status in (Status.UNKNOWN, Status.ERROR)]
+    if unknown:
+        return None, unknown[0].message, srcs
+    return 0.0, found[0].message if found else "not applicable", srcs
+
+
+class RiskScoreCheck(Check):
+    """A weighted sum of the supply-chain signals stays under a threshold.
+
+    What it checks:
+        Nine signals per component, each valued 0..1 and multiplied by its
+        weight: ``malicious`` (a live malicious-package advisory),
+        ``vulnerability`` (the worst live advisory: critical 1, high 0.7,
+        medium 0.4, low or unrated 0.1), ``removed`` (registry-status fails:
+        removed, yanked, quarantined, archived, deprecated), ``hash_mismatch``
+        (hashes fails against the registry), ``publisher_change``
+        (publisher-change fails), ``fresh`` (younger than ``fresh_within``),
+        ``cadence`` (release-cadence fails), ``metadata``
+        (metadata-completeness fails), ``unpinned`` (pinning fails), and, off
+        by default (weight 0) because they need the artifacts inspected,
+        ``startup_code`` (startup-code fails) and ``install_scripts``
+        (install-scripts fails). The signals reuse those checks with their
+        default parameters; only signals with a weight ask for evidence. The score is
+        the sum of the contributions; it fails at ``threshold``. The finding
+        lists every term with its value, weight and contribution. Signals whose
+        evidence is missing count as unknown: the result is unknown when they
+        could lift the score to the threshold, otherwise they are listed and
+        the known score decides.
+
+    Why:
+        No single weak signal justifies blocking a release, but several
+        together (a fresh release, out of cadence, by a new publisher) are what
+        the LiteLLM compromise looked like hours before any advisory existed.
+
+    Parameters:
+        ``threshold`` (default 60). ``weights``: per-signal weights (defaults:
+        malicious 100, removed 60, hash_mismatch 50, vulnerability 40,
+        publisher_change 25, fresh 20, cadence 15, metadata 10, unpinned 10,
+        startup_code 0, install_scripts 0).
+        ``fresh_within`` (default ``7d``). For a warn band and a fail band use
+        two rules with different thresholds and severities.
+
+    Example:
+        ```yaml
+        - id: risk-warn
+          check: risk-score
+          params: {threshold: 30}
+          severity: warn
+        - id: risk-fail
+          check: risk-score
+          params:
+            threshold: 60
+            weights: {publisher_change: 40}
+          severity: fail
+        ```
+
+    How to fix:
+        Look at the largest contributions in the finding and fix those: each
+        names the check that explains it (e.g. wait out a fresh release,
+        confirm a publisher change, upgrade past a vulnerability).
+    """
+
+    id = "PE-RISK-001"
+    slug = "risk-score"
+    title = "A weighted sum of supply-chain signals stays under a threshold"
+    # Declared per signal by ``needs_for``: a signal with weight 0 needs nothing, and
+    # missing signals are handled here (unknown only when they could reach the threshold).
+    needs = ()
+    params_model = RiskScoreParams
+
+    @classmethod
+    def needs_for(cls, params: CheckParams) -> tuple[FactKind, ...]:
+        """The fact kinds of every signal with a non-zero weight."""
+        assert isinstance(params, RiskScoreParams)
+        weights = {**DEFAULT_WEIGHTS, **params.weights}
+        kinds = {k for name, w in weights.items() if w for k in _SIGNAL_NEEDS[name]}
+        return tuple(sorted(kinds))
+
+    def check_component(
+        self,
+        component: Component,
+        evidence: ComponentEvidence,
+        params: CheckParams,
+        context: CheckContext,
+    ) -> Iterable[Finding]:
+        """Compute every term, sum the known ones, compare with the threshold."""
+        assert isinstance(params, RiskScoreParams)
+        weights = {**DEFAULT_WEIGHTS, **params.weights}
+        signals = _signals(component, evidence, params, context)
+        terms: list[JsonValue] = []
+        score = 0.0
+        open_weight = 0.0
+        unknown: list[str] = []
+        contributions: list[tuple[float, str]] = []
+        all_sources: list[Source] = []
+        for name, compute in signals.items():
+            weight = weights[name]
+            if weight == 0:
+                continue
+            value, why, srcs = compute()
+            all_sources.extend(srcs)
+            contribution = None if value is None else round(value * weight, 2)
+            if contribution is None:
+                open_weight += weight
+                unknown.append(name)
+            else:
+                score += contribution
+                if contribution:
+                    contributions.append((contribution, name))
+            terms.append(
+                {
+                    "signal": name,
+                    "value": value,
+                    "weight": weight,
+                    "contribution": contribution,
+                    "why": why,
+                }
+            )
+        score = round(score, 2)
+        observed: JsonValue = {"score": score, "terms": terms, "unknown": list[JsonValue](unknown)}
+        expected: JsonValue = {"below": params.threshold}
+        srcs = sources(*all_sources)
+        top = sorted(contributions, key=lambda item: (-item[0], item[1]))[:3]
+        top_text = ", ".join(f"{name} {value:g}" for value, name in top)
+        if score >= params.threshold:
+            yield Finding(
+                status=Status.FAIL,
+                message=f"{describe(component)} has risk score {score:g} (threshold "
+                f"{params.threshold:g}): {top_text}",
+                observed=observed,
+                expected=expected,
+                sources=srcs,
+                remediation=(
+                    "Address the largest contributions first (" + top_text + "); each is "
+                    "explained by its own check in this verdict."
+                ),
+            )
+        elif score + open_weight >= params.threshold:
+            yield Finding(
+                status=Status.UNKNOWN,
+                message=f"{describe(component)} has risk score {score:g} from the known "
+                f"signals, but {', '.join(unknown)} (weight {open_weight:g}) could not be "
+                f"judged and could reach the threshold {params.threshold:g}",
+                observed=observed,
+                expected=expected,
+                sources=srcs,
+                remediation=(
+                    "Re-run enrichment with network access (or supply an evidence bundle) "
+                    "so the unknown signals can be judged."
+                ),
+            )
+        else:
+            yield Finding(
+                status=Status.PASS,
+                message=f"{describe(component)} has risk score {score:g}, below "
+                f"{params.threshold:g}" + (f" ({top_text})" if top_text else ""),
+                observed=observed,
+                expected=expected,
+                sources=srcs,
+            )
+
+
+def _signals(
+    component: Component,
+    evidence: ComponentEvidence,
+    params: RiskScoreParams,
+    context: CheckContext,
+) -> dict[Signal, Callable[[], Term]]:
+    def run(check: Check, check_params: CheckParams) -> Callable[[], Term]:
+        return lambda: _from_check(
+            check.check_component(component, evidence, check_params, context)
+        )
+
+    advisories = evidence.get(FactKind.ADVISORIES)
+    found = fact_value(advisories, Advisories)
+
+    def malicious() -> Term:
+        if found is None:
+            return None, "advisories unknown", ()
+        bad = [a.id for a in found[0].advisories if a.malicious and a.withdrawn is None]
+        return (1.0 if bad else 0.0), ", ".join(bad) or "no malicious advisory", (found[1],)
+
+    def vulnerability() -> Term:
+        if found is None:
+            return None, "advisories unknown", ()
+        live = [a for a in found[0].advisories if not a.malicious and a.withdrawn is None]
+        if not live:
+            return 0.0, "no vulnerability advisory", (found[1],)
+        worst = max(live, key=lambda a: VULNERABILITY_VALUE[severity_of(a)])
+        level = severity_of(worst)
+        return VULNERABILITY_VALUE[level], f"{worst.id} ({level})", (found[1],)
+
+    return {
+        "malicious": malicious,
+        "vulnerability": vulnerability,
+        "removed": run(RegistryStatusCheck(), RegistryStatusParams()),
+        "hash_mismatch": lambda: _hash_mismatch(component, evidence, context),
+        "publisher_change": run(PublisherChangeCheck(), PublisherChangeParams()),
+        "fresh": run(ReleaseAgeCheck(), ReleaseAgeParams(min_age=params.fresh_within)),
+        "cadence": run(ReleaseCadenceCheck(), ReleaseCadenceParams()),
+        "metadata": run(MetadataCompletenessCheck(), MetadataCompletenessParams()),
+        "unpinned": run(PinningCheck(), PinningParams(declared=False)),
+        "startup_code": run(StartupCodeCheck(), StartupCodeParams()),
+        "install_scripts": run(InstallScriptsCheck(), InstallScriptsParams()),
+    }
+
+
+def _hash_mismatch(
+    component: Component, evidence: ComponentEvidence, context: CheckContext
+) -> Term:
+    """1 when the component's digests match none of the registry's files."""
+    own = {normalise_alg(h.alg): h.value.lower() for h in component.hashes}
+    if not own:
+        return 0.0, "no digest in the input to compare", ()
+    found = fact_value(evidence.get(FactKind.ARTIFACTS), Artifacts)
+    if found is None:
+        return None, "registry digests unknown", ()
+    finding = compare_with_registry(
+        component, own, found[0], HashesParams(registry_absent="pass"), (found[1],)
+    )
+    return (1.0 if finding.status is Status.FAIL else 0.0), finding.message, finding.sources

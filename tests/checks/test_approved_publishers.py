@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from policyengine.checks.approved_publishers import ApprovedPublishersCheck
+from policyengine.model import FactKind, FactResult, Missing, PackageMetadata, Publishers, Status
+from tests.checks.factories import assert_actionable, component, ok, run
+
+CHECK = ApprovedPublishersCheck()
+COMP = component()
+WORKFLOW = "https://github.com/BerriAI/litellm/.github/workflows/publish.yml"
+
+
+def facts(
+    publishers: tuple[str, ...] = (),
+    attestations: tuple[str, ...] = (),
+    maintainers: tuple[str, ...] = (),
+    organization: str | None = None,
+    roles: tuple[tuple[str, str], ...] = (),
+) -> dict[FactKind, FactResult]:
+    return {
+        FactKind.PUBLISHERS: ok(
+            Publishers("1.82.8", publishers, maintainers, attestations, previous_version=None)
+        ),
+        FactKind.PACKAGE: ok(
+            PackageMetadata("pypi", "litellm", organization=organization, roles=roles)
+        ),
+    }
+
+
+ALLOW = {"packages": {"pypi/litellm": ["https://github.com/BerriAI/litellm/*", "org:berriai"]}}
+
+
+def test_attestation_on_allowlist_passes() -> None:
+    [f] = run(CHECK, COMP, facts(("someone",), (WORKFLOW,)), ALLOW)
+    assert f.status is Status.PASS and "attestation" in f.message
+
+
+def test_organization_passes() -> None:
+    [f] = run(CHECK, COMP, facts(organization="BerriAI"), ALLOW)
+    assert f.status is Status.PASS and "organization" in f.message
+
+
+def test_unlisted_uploader_fails_and_is_named() -> None:
+    [f] = run(CHECK, COMP, facts(("mallory",)), ALLOW)
+    assert f.status is Status.FAIL
+    assert "mallory" in f.message
+    assert isinstance(f.observed, dict) and f.observed["unapproved"] == ["mallory"]
+    assert_actionable(f)
+
+
+def test_unlisted_can_be_unknown() -> None:
+    [f] = run(CHECK, COMP, facts(("mallory",)), {**ALLOW, "unlisted": "unknown"})
+    assert f.status is Status.UNKNOWN
+
+
+def test_roles_used_when_no_uploader_named() -> None:
+    params = {"ecosystems": {"pypi": ["krrish", "ishaan"]}}
+    ok_roles = facts(roles=(("krrish", "Owner"), ("ishaan", "Maintainer")))
+    [f] = run(CHECK, COMP, ok_roles, params)
+    assert f.status is Status.PASS
+    bad_roles = facts(roles=(("krrish", "Owner"), ("eve", "Maintainer")))
+    [g] = run(CHECK, COMP, bad_roles, params)
+    assert g.status is Status.FAIL and "eve" in g.message
+
+
+def test_npm_maintainers_and_npm_user() -> None:
+    comp = component("left-pad", "1.3.0", "npm")
+    params = {"ecosystems": {"npm": ["stevemao"]}}
+    [f] = run(CHECK, comp, facts(("stevemao",), maintainers=("stevemao", "other")), params)
+    assert f.status is Status.PASS  # the uploader (_npmUser) decides when named
+
+
+@pytest.mark.parametrize(
+    ("setting", "status"), [("unknown", Status.UNKNOWN), ("fail", Status.FAIL)]
+)
+def test_unidentified(setting: str, status: Status) -> None:
+    [f] = run(CHECK, COMP, facts(), {**ALLOW, "unidentified": setting})
+    assert f.status is status
+
+
+def test_no_allowlist_not_applicable() -> None:
+    [f] = run(CHECK, COMP, facts(("mallory",)), {"ecosystems": {"npm": ["x"]}})
+    assert f.status is Status.NOT_APPLICABLE
+
+
+def test_package_list_replaces_ecosystem_list() -> None:
+    params = {"ecosystems": {"pypi": ["mallory"]}, "packages": {"pypi/litellm": ["krrish"]}}
+    [f] = run(CHECK, COMP, facts(("mallory",)), params)
+    assert f.status is Status.FAIL
+
+
+def test_missing_publishers_unknown() -> None:
+    [f] = run(CHECK, COMP, {FactKind.PUBLISHERS: Missing("registry has no uploader data")}, ALLOW)
+    assert f.status is Status.UNKNOWN and "uploader data" in f.message
+
+
+def test_package_keys_accept_purls_and_reject_bare_names() -> None:
+    [f] = run(CHECK, COMP, facts(("krrish",)), {"packages": {"pkg:pypi/LiteLLM@1.0": ["krrish"]}})
+    assert f.status is Status.PASS
+    with pytest.raises(ValidationError):
+        ApprovedPublishersCheck.params_model.model_validate({"packages": {"litellm": ["x"]}})

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from packaging.version import Version
+
+from policyengine.checks.common import (
+    format_duration,
+    parse_duration,
+    require,
+    sources,
+    unknown,
+    version_greater,
+)
+from policyengine.checks.pinning import unpinned_reason
+from policyengine.model import (
+    ComponentEvidence,
+    FactKind,
+    Failed,
+    Missing,
+    ReleaseHistory,
+    Source,
+    Status,
+)
+from tests.checks.factories import ok
+
+
+def test_unknown_names_fact_and_reason() -> None:
+    f = unknown(FactKind.RELEASES, Missing("offline"), "so the age is unknown")
+    assert f.status is Status.UNKNOWN
+    assert f.message == "releases facts are missing: offline; so the age is unknown"
+    g = unknown(FactKind.ARTIFACTS, Failed("HTTP 500"))
+    assert g.message == "artifacts facts could not be obtained: HTTP 500"
+    assert g.remediation
+
+
+def test_require_rejects_wrong_type_and_absent_fact() -> None:
+    evidence = ComponentEvidence("pypi/x@1", {FactKind.RELEASES: ok("not a history")})
+    found = require(evidence, FactKind.RELEASES, ReleaseHistory)
+    assert not isinstance(found, tuple) and found.status is Status.UNKNOWN
+    assert "unexpected type" in found.message
+    absent = require(evidence, FactKind.PACKAGE, ReleaseHistory)
+    assert not isinstance(absent, tuple) and "were not collected" in absent.message
+
+
+def test_sources_deduplicated_in_order() -> None:
+    a, b = Source("pypi"), Source("osv")
+    assert sources(a, None, b, a) == (a, b)
+
+
+def test_version_order_per_ecosystem() -> None:
+    assert version_greater("pypi", "1.10.0", "1.9.0") is True
+    assert version_greater("pypi", "1.0.0rc1", "1.0.0") is False
+    assert version_greater("npm", "1.0.0", "1.0.0-beta.2") is True
+    assert version_greater("npm", "1.2.0", "1.10.0") is False
+    assert version_greater("maven", "2", "1") is None
+
+
+@settings(max_examples=50)
+@given(st.integers(min_value=0, max_value=10**7))
+def test_duration_round_trips(seconds: int) -> None:
+    value = timedelta(seconds=seconds)
+    text = format_duration(value)
+    # format_duration drops minutes once there are days, and seconds once there are minutes.
+    assert abs(parse_duration(text) - value) < timedelta(hours=1)
+
+
+@settings(max_examples=50)
+@given(st.lists(st.integers(min_value=0, max_value=999), min_size=1, max_size=4))
+def test_every_plain_pep440_release_is_exact(parts: list[int]) -> None:
+    version = ".".join(map(str, parts))
+    assert str(Version(version))
+    assert unpinned_reason("pypi", version) is None
+    assert unpinned_reason("pypi", f">={version}") is not None
+
+
+def test_unknown_does_not_repeat_the_fact_name() -> None:
+    evidence = ComponentEvidence("pypi/x@1")
+    found = require(evidence, FactKind.ADVISORIES, ReleaseHistory, "so it is unknown")
+    assert not isinstance(found, tuple)
+    assert found.message == "advisories facts were not collected; so it is unknown"

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from policyengine.checks.registry_status import RegistryStatusCheck
+from policyengine.model import (
+    FactKind,
+    Failed,
+    Missing,
+    PackageMetadata,
+    Release,
+    ReleaseHistory,
+    Status,
+)
+from tests.checks.factories import assert_actionable, at, component, ok, run
+
+CHECK = RegistryStatusCheck()
+COMP = component()
+
+
+def history(listed: bool = True, **release: object) -> ReleaseHistory:
+    releases = (Release("1.82.6", at("2026-03-20T10:00:00")),)
+    if listed:
+        releases += (Release("1.82.8", at("2026-03-24T10:52:00"), **release),)
+    return ReleaseHistory(version="1.82.8", listed=listed, releases=releases)
+
+
+def package(status: str | None = None, reason: str | None = None) -> PackageMetadata:
+    return PackageMetadata("pypi", "litellm", status=status, status_reason=reason)
+
+
+def test_listed_active_passes() -> None:
+    [f] = run(CHECK, COMP, {FactKind.RELEASES: ok(history()), FactKind.PACKAGE: ok(package())})
+    assert f.status is Status.PASS
+    assert f.observed == {
+        "listed": True,
+        "yanked": False,
+        "yanked_reason": None,
+        "deprecated": None,
+        "project_status": None,
+    }
+
+
+def test_removed_and_quarantined_fail_with_both_named() -> None:
+    facts = {
+        FactKind.RELEASES: ok(history(listed=False)),
+        FactKind.PACKAGE: ok(package("quarantined", "malware report")),
+    }
+    [f] = run(CHECK, COMP, facts)
+    assert f.status is Status.FAIL
+    assert "removed" in f.message and "quarantined: malware report" in f.message
+    assert_actionable(f)
+
+
+def test_yanked_reason_is_shown() -> None:
+    facts = {
+        FactKind.RELEASES: ok(history(yanked=True, yanked_reason="compromised token")),
+        FactKind.PACKAGE: ok(package()),
+    }
+    [f] = run(CHECK, COMP, facts)
+    assert f.status is Status.FAIL
+    assert "yanked: compromised token" in f.message
+
+
+def test_condition_not_in_fail_on_passes_but_is_observed() -> None:
+    facts = {
+        FactKind.RELEASES: ok(history(deprecated="use litellm2")),
+        FactKind.PACKAGE: ok(package()),
+    }
+    [f] = run(CHECK, COMP, facts, {"fail_on": ["removed", "yanked"]})
+    assert f.status is Status.PASS
+    assert isinstance(f.observed, dict) and f.observed["deprecated"] == "use litellm2"
+    assert "none of removed, yanked applies" in f.message and "deprecated" in f.message
+
+
+@pytest.mark.parametrize("status", ["archived", "deprecated"])
+def test_project_status_fails(status: str) -> None:
+    facts = {FactKind.RELEASES: ok(history()), FactKind.PACKAGE: ok(package(status))}
+    [f] = run(CHECK, COMP, facts)
+    assert f.status is Status.FAIL and status in f.message
+
+
+def test_missing_releases_is_unknown_with_reason() -> None:
+    [f] = run(CHECK, COMP, {FactKind.RELEASES: Failed("HTTP 500 from https://pypi.org")})
+    assert f.status is Status.UNKNOWN
+    assert "releases" in f.message and "HTTP 500" in f.message
+
+
+def test_removal_is_decided_even_without_package_facts() -> None:
+    facts = {FactKind.RELEASES: ok(history(listed=False)), FactKind.PACKAGE: Missing("offline")}
+    [f] = run(CHECK, COMP, facts)
+    assert f.status is Status.FAIL
+
+
+def test_clean_history_without_package_facts_is_unknown() -> None:
+    facts = {FactKind.RELEASES: ok(history()), FactKind.PACKAGE: Missing("offline")}
+    [f] = run(CHECK, COMP, facts)
+    assert f.status is Status.UNKNOWN and "offline" in f.message
+    [g] = run(CHECK, COMP, facts, {"fail_on": ["removed", "yanked"]})
+    assert g.status is Status.PASS
+
+
+def test_params_are_strict() -> None:
+    with pytest.raises(ValidationError):
+        RegistryStatusCheck.params_model.model_validate({"fail_on": ["gone"]})
+    with pytest.raises(ValidationError):
+        RegistryStatusCheck.params_model.model_validate({"extra": 1})
