@@ -475,10 +475,11 @@ def _run_policy_test(args: argparse.Namespace) -> int:
 
 def _run_checks(args: argparse.Namespace) -> int:
     from policyengine.checks import registry
+    from policyengine.checks.docs import needs_of
 
     if args.id is None:
         for listed in registry.CHECKS:
-            needs = ", ".join(k.value for k in listed.needs) or "-"
+            needs = ", ".join(k.value for k in needs_of(listed)) or "-"
             print(f"{listed.slug:28} {listed.id:12} {listed.title}  [needs: {needs}]")
         return 0
     check = registry.get_check(args.id)
@@ -488,7 +489,8 @@ def _run_checks(args: argparse.Namespace) -> int:
     params = json.dumps(check.params_model.model_json_schema(), indent=2)
     doc = inspect.cleandoc(check.__doc__ or "")
     print(f"{check.slug} ({check.id}): {check.title}")
-    print(f"level: {check.level}; needs: {', '.join(k.value for k in check.needs) or 'nothing'}")
+    needed = ", ".join(k.value for k in needs_of(check)) or "nothing"
+    print(f"level: {check.level}; needs (default parameters): {needed}")
     print()
     print(doc)
     print()

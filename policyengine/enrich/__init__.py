@@ -8,6 +8,7 @@ Evidence bundles are written and read by :mod:`policyengine.enrich.bundle`.
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from policyengine.enrich.core import SUPPORTED_KINDS, EnrichRun, enrich_async
@@ -26,16 +27,22 @@ __all__ = [
 ]
 
 
-def enrich(sbom: Sbom, settings: EnrichSettings, kinds: set[FactKind] | None = None) -> Evidence:
-    """Collect evidence for every identified component (all supported kinds by default)."""
+def enrich(
+    sbom: Sbom, settings: EnrichSettings | None = None, kinds: set[FactKind] | None = None
+) -> Evidence:
+    """Collect evidence for every identified component (all supported kinds by default).
+
+    ``settings`` default to the public endpoints and the user cache folder, with
+    the ``POLICYENGINE_*`` environment variables applied.
+    """
     return enrich_run(sbom, settings, kinds).evidence
 
 
 def enrich_run(
-    sbom: Sbom, settings: EnrichSettings, kinds: set[FactKind] | None = None
+    sbom: Sbom, settings: EnrichSettings | None = None, kinds: set[FactKind] | None = None
 ) -> EnrichRun:
     """Like :func:`enrich`, also returning request counts per source (for benchmarks, tests)."""
-    return asyncio.run(enrich_async(sbom, settings, kinds))
+    return asyncio.run(enrich_async(sbom, settings or settings_from(os.environ), kinds))
 
 
 def dump_bundle(evidence: Evidence) -> bytes:

@@ -9,9 +9,11 @@ JSON pointer of the first problem as an :class:`InputError`. The JSON Schema in
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sys
+import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +59,36 @@ def _fact(value_type: Any) -> Any:
         Discriminator(_status),
     ]
 
+
+def _forbid_extra_keys(*roots: type) -> None:
+    """Make pydantic refuse unknown keys in these dataclasses and every one they contain.
+
+    pydantic ignores unknown keys of stdlib dataclasses by default, so a misspelt
+    field in a hand-written or edited bundle would silently take its default.
+    """
+    seen: set[type] = set()
+    todo = list(roots)
+    while todo:
+        cls = todo.pop()
+        if cls in seen or not dataclasses.is_dataclass(cls):
+            continue
+        seen.add(cls)
+        cls.__pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[attr-defined]
+        for hint in typing.get_type_hints(cls).values():
+            todo.extend(_classes_in(hint))
+
+
+def _classes_in(hint: Any) -> list[type]:
+    args = typing.get_args(hint)
+    if not args:
+        return [hint] if isinstance(hint, type) else []
+    return [cls for arg in args for cls in _classes_in(arg)]
+
+
+_forbid_extra_keys(
+    Ok, Missing, Failed, PackageMetadata, ReleaseHistory, Artifacts, Publishers, Advisories
+)
+_forbid_extra_keys(ArtifactContents, ProjectFacts)
 
 PackageFact = _fact(PackageMetadata)
 ReleasesFact = _fact(ReleaseHistory)

@@ -104,3 +104,25 @@ def test_schema_has_not_drifted() -> None:
     assert SCHEMA_PATH.read_text() == schema_text(), (
         "schemas/evidence.schema.json is stale: run `python -m policyengine.enrich.bundle --schema`"
     )
+
+
+def test_a_misspelt_field_is_refused_with_its_pointer() -> None:
+    document = {
+        "schema_version": "1",
+        "created_at": None,
+        "tool": "policyengine test",
+        "components": {
+            "pypi/demo@1.0": {
+                "package": {
+                    "status": "ok",
+                    "value": {"ecosystem": "pypi", "name": "demo", "repositry": "https://x"},
+                    "source": {"name": "pypi"},
+                }
+            }
+        },
+        "project": None,
+    }
+    with pytest.raises(InputError) as caught:
+        parse_bundle(json.dumps(document).encode(), "bundle.json")
+    line = caught.value.one_line()
+    assert "/components/pypi~1demo@1.0/package/value/repositry" in line

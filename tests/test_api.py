@@ -1,0 +1,42 @@
+"""The public API of DESIGN.md: read_sbom, load_policy, enrich.enrich, evaluate, render."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import policyengine
+from policyengine import enrich
+from policyengine.enrich import EnrichSettings, load_bundle
+from policyengine.model import FactKind, Failed, Missing
+from tests.conftest import ROOT
+
+SBOM = ROOT / "examples" / "litellm-2026" / "sbom-litellm-1.82.8.cdx.json"
+EVIDENCE = ROOT / "tests" / "fixtures" / "evidence" / "litellm-1.82.8.evidence.json"
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+
+
+def test_the_pipeline_judges_the_litellm_sbom_on_recorded_evidence() -> None:
+    sbom = policyengine.read_sbom(SBOM)
+    policy = policyengine.load_policy("baseline")
+    verdict = policyengine.evaluate([sbom], load_bundle(EVIDENCE), policy, NOW)
+    assert verdict.outcome == "fail"
+    document = json.loads(policyengine.render(verdict, "json"))
+    failed = {r["rule"] for r in document["results"] if r["outcome"] == "fail"}
+    assert {"removed-or-yanked", "malicious-packages"} <= failed
+
+
+def test_enrich_offline_with_an_empty_cache_collects_nothing_and_says_why(tmp_path: Path) -> None:
+    sbom = policyengine.read_sbom(SBOM)
+    settings = EnrichSettings(cache_dir=tmp_path, offline=True, progress=False)
+    evidence = enrich.enrich(sbom, settings, {FactKind.RELEASES})
+    fact = evidence.for_key("pypi/litellm@1.82.8").get(FactKind.RELEASES)
+    assert isinstance(fact, Missing | Failed)
+    assert "offline" in str(fact)
+
+
+def test_required_facts_follow_the_policy() -> None:
+    sbom = policyengine.read_sbom(SBOM)
+    needed = policyengine.required_facts(policyengine.load_policy("baseline"), [sbom])
+    assert {FactKind.RELEASES, FactKind.ADVISORIES} <= needed
