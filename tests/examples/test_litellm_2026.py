@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import pytest
 
 from tests.conftest import ROOT, corpus_path
+from tests.enrich.conftest import Replay, _handler
 from tests.goldens import check_golden
 
 EXAMPLE = "examples/litellm-2026"
@@ -260,3 +261,57 @@ def test_readme_quick_start_fails_on_purpose(run_cli: Any) -> None:
     text = " ".join(out.replace("\u2502", " ").split())
     assert "litellm 1.82.8: version 1.82.8 is no longer listed by the registry" in text
     assert "MAL-2026-2144" in text and "malicious package" in text
+
+
+def test_offline_with_cached_registry_answers_and_advisory_database(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    """The whole offline path: registry answers from the cache, advisories from the db.
+
+    A first, online run against the test replay server (recorded PyPI answers, trimmed
+    to a few litellm releases; every other package answers 404) fills the cache; then
+    ``check --offline`` judges from the cache and the imported OSV records alone.
+    """
+    cache = str(tmp_path / "cache")
+    for folder in ("litellm-2026-03", "pypi"):
+        code, _, err = run_cli(
+            "db", "import", str(corpus_path("osv", folder)), "--cache-dir", cache
+        )
+        assert code == 0, err
+    state = Replay()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    state.root = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    sbom = f"{EXAMPLE}/sbom-litellm-1.82.8.cdx.json"
+    urls = ("--pypi-url", state.pypi_url, "--npm-url", state.npm_url, "--osv-url", state.osv_url)
+    try:
+        code, _, err = run_cli(
+            "enrich", sbom, "-o", str(tmp_path / "online.json"), "--cache-dir", cache, *urls
+        )
+        assert code == 0, err
+        asked = state.total()
+        assert asked > 0
+        code, out, err = run_cli(
+            "check", sbom, "--policy", "policies/baseline.yaml", "--offline",
+            "--cache-dir", cache, "--now", NOW, "--format", "json", *urls,
+        )  # fmt: skip
+        assert state.total() == asked  # the offline run asked nothing
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 1, err
+    verdict = json.loads(out)
+    assert _outcomes(verdict, "removed-or-yanked") == {"fail"}
+    malicious = [r for r in _litellm(verdict, "malicious-packages") if r["outcome"] == "fail"]
+    assert {r["subject"] for r in malicious} == {"PYSEC-2026-2", "GHSA-5mg7-485q-xm76"}
+    expected = json.loads((ROOT / EXAMPLE / "expected-1.82.8.baseline.json").read_text())
+
+    # litellm's failures are the same as on the full recorded bundle.
+    def failures(v: dict[str, Any]) -> set[tuple[str, str | None]]:
+        return {
+            (r["rule"], r["subject"])
+            for r in v["results"]
+            if r["outcome"] == "fail" and r["component"]["name"] == "litellm"
+        }
+
+    assert failures(verdict) == failures(expected)
