@@ -214,3 +214,49 @@ def test_readme_checks_table_lists_exactly_the_registered_checks() -> None:
     ]
     for slug, link, _ in rows:
         assert link == f"docs/checks/{slug}.md"
+
+
+def _yaml_blocks() -> list[tuple[str, str]]:
+    """The ```yaml blocks of the docs, as (file, text)."""
+    found: list[tuple[str, str]] = []
+    for path in DOCS:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        inside: list[str] | None = None
+        for line in lines:
+            if inside is None and re.match(r"^\s*```ya?ml\s*$", line):
+                inside = []
+            elif inside is not None and FENCE.match(line):
+                found.append((path.relative_to(ROOT).as_posix(), "\n".join(inside) + "\n"))
+                inside = None
+            elif inside is not None:
+                inside.append(line)
+    return found
+
+
+YAML_BLOCKS = _yaml_blocks()
+
+
+def test_yaml_examples_parse() -> None:
+    import yaml
+
+    assert len(YAML_BLOCKS) >= 3
+    for where, text in YAML_BLOCKS:
+        try:
+            yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            pytest.fail(f"{where}: a YAML example does not parse: {exc}")
+
+
+def test_policy_examples_load(tmp_path: Path) -> None:
+    from policyengine.checks import registry
+    from policyengine.policy.loader import load_policy
+
+    policies = [(w, t) for w, t in YAML_BLOCKS if "apiVersion: policyengine/v1" in t]
+    assert policies, "the README shows an organisation's policy"
+    for index, (where, text) in enumerate(policies):
+        file = tmp_path / f"example-{index}.yaml"
+        file.write_text(text, encoding="utf-8")
+        try:
+            load_policy(file, checks=registry.CHECKS)
+        except Exception as exc:  # every PolicyError names what is wrong
+            pytest.fail(f"{where}: the policy example does not load: {exc}")
