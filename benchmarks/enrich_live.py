@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -89,9 +90,12 @@ def main() -> None:
             for k in ce.facts
             if k != FactKind.ADVISORIES
         )
+        # ru_maxrss is the process's high-water mark (KiB on Linux), so the warm figure
+        # can only be >= the cold one: read the cold line for the cold run's peak.
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
             f"{label}: {elapsed:.2f} s, requests {dict(run.requests)}, "
-            f"registry facts ok {ok}/{total}"
+            f"registry facts ok {ok}/{total}, peak RSS so far {peak_mib:.0f} MiB"
         )
 
 

@@ -46,20 +46,25 @@ def _files(tmp_path: Path, policy: str = STATUS_POLICY) -> tuple[str, str, str]:
     )
 
 
+def _argv(
+    *inputs: str,
+    policy: str,
+    evidence: str | None = None,
+    now: str | None = NOW,
+    command: str = "check",
+) -> list[str]:
+    """``COMMAND INPUTS... --policy P [--evidence E] [--now T]``: what most calls start with."""
+    argv = [command, *inputs, "--policy", policy]
+    if evidence is not None:
+        argv += ["--evidence", evidence]
+    if now is not None:
+        argv += ["--now", now]
+    return argv
+
+
 def test_check_fails_with_exit_1(run_cli: Run, tmp_path: Path) -> None:
     source, evidence, policy = _files(tmp_path)
-    code, out, err = run_cli(
-        "check",
-        source,
-        "--policy",
-        policy,
-        "--evidence",
-        evidence,
-        "--now",
-        NOW,
-        "--format",
-        "json",
-    )
+    code, out, err = run_cli(*_argv(source, policy=policy, evidence=evidence), "--format", "json")
     assert code == 1, err
     document = json.loads(out)
     assert document["outcome"] == "fail"
@@ -74,7 +79,7 @@ def test_check_passes_with_exit_0_and_writes_file(run_cli: Run, tmp_path: Path) 
     )
     out_file = tmp_path / "report.sarif"
     code, out, err = run_cli(
-        "check", source, "--policy", policy, "--now", NOW, "--format", "sarif", "-o", str(out_file)
+        *_argv(source, policy=policy), "--format", "sarif", "-o", str(out_file)
     )
     assert code == 0, err
     assert out == ""
@@ -83,27 +88,17 @@ def test_check_passes_with_exit_0_and_writes_file(run_cli: Run, tmp_path: Path) 
 
 def test_warn_and_fail_on_warn(run_cli: Run, tmp_path: Path) -> None:
     source, _, policy = _files(tmp_path, WARN_POLICY)
-    code, out, _ = run_cli("check", source, "--policy", policy, "--now", NOW, "--format", "table")
+    code, out, _ = run_cli(*_argv(source, policy=policy), "--format", "table")
     assert code == 0 and out.startswith("WARN")
-    code, _, _ = run_cli("check", source, "--policy", policy, "--now", NOW, "--fail-on", "warn")
+    code, _, _ = run_cli(*_argv(source, policy=policy), "--fail-on", "warn")
     assert code == 1
 
 
 def test_incomplete_evidence_exits_4(run_cli: Run, tmp_path: Path) -> None:
     source, _, policy = _files(tmp_path)
     (tmp_path / "empty.json").write_text("{}")
-    code, out, _ = run_cli(
-        "check",
-        source,
-        "--policy",
-        policy,
-        "--evidence",
-        str(tmp_path / "empty.json"),
-        "--now",
-        NOW,
-        "--format",
-        "markdown",
-    )
+    empty = str(tmp_path / "empty.json")
+    code, out, _ = run_cli(*_argv(source, policy=policy, evidence=empty), "--format", "markdown")
     assert code == 4
     assert "incomplete" in out.splitlines()[0]
 
@@ -126,12 +121,7 @@ def test_enrichment_is_called_with_the_needed_kinds_and_recorded(
     source, _, policy = _files(tmp_path)
     record = tmp_path / "recorded.json"
     code, out, _ = run_cli(
-        "check",
-        source,
-        "--policy",
-        policy,
-        "--now",
-        NOW,
+        *_argv(source, policy=policy),
         "--offline",
         "--record",
         str(record),
@@ -155,12 +145,7 @@ def test_enrichment_is_called_with_the_needed_kinds_and_recorded(
 def test_offline_with_an_empty_cache_every_fact_is_missing(run_cli: Run, tmp_path: Path) -> None:
     source, _, policy = _files(tmp_path)
     code, out, _ = run_cli(
-        "check",
-        source,
-        "--policy",
-        policy,
-        "--now",
-        NOW,
+        *_argv(source, policy=policy),
         "--offline",
         "--cache-dir",
         str(tmp_path / "cache"),
@@ -182,7 +167,7 @@ def test_no_enrichment_when_no_rule_needs_facts(
 
     monkeypatch.setattr(enrich_module, "enrich", refuse)
     source, _, policy = _files(tmp_path, WARN_POLICY)
-    code, _, _ = run_cli("check", source, "--policy", policy, "--now", NOW)
+    code, _, _ = run_cli(*_argv(source, policy=policy))
     assert code == 0
 
 
@@ -190,20 +175,8 @@ def test_several_policies(run_cli: Run, tmp_path: Path) -> None:
     source, evidence, policy = _files(tmp_path)
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text(HEADER + "rules:\n  - id: status\n    mode: log\n")
-    code, out, _ = run_cli(
-        "check",
-        source,
-        "--policy",
-        policy,
-        "--policy",
-        str(overlay),
-        "--evidence",
-        evidence,
-        "--now",
-        NOW,
-        "--format",
-        "json",
-    )
+    argv = _argv(source, policy=policy, evidence=evidence)
+    code, out, _ = run_cli(*argv, "--policy", str(overlay), "--format", "json")
     document = json.loads(out)
     assert document["policy"]["name"] == "cli+cli"
     assert {r["outcome"] for r in document["results"]} == {"info", "unknown"}
@@ -234,7 +207,7 @@ MALFORMED = {
 def test_malformed_policies_exit_2_positioned(run_cli: Run, tmp_path: Path, case: str) -> None:
     text, fragment = MALFORMED[case]
     source, _, policy = _files(tmp_path, text)
-    code, out, err = run_cli("check", source, "--policy", policy, "--now", NOW)
+    code, out, err = run_cli(*_argv(source, policy=policy))
     assert code == 2
     assert out == ""
     assert "Traceback" not in err
@@ -246,7 +219,7 @@ def test_malformed_policies_exit_2_positioned(run_cli: Run, tmp_path: Path, case
 
 def test_bad_now(run_cli: Run, tmp_path: Path) -> None:
     source, _, policy = _files(tmp_path)
-    code, _, err = run_cli("check", source, "--policy", policy, "--now", "yesterday")
+    code, _, err = run_cli(*_argv(source, policy=policy, now="yesterday"))
     assert code == 2 and "RFC 3339" in err
 
 
@@ -297,19 +270,8 @@ def test_diff_reports_only_new_components(run_cli: Run, tmp_path: Path) -> None:
     head = tmp_path / "head.json"
     base.write_text('[["requests", "2.32.0"]]')
     head.write_text('[["requests", "2.32.0"], ["litellm", "1.82.8"]]')
-    code, out, _ = run_cli(
-        "diff",
-        str(base),
-        str(head),
-        "--policy",
-        policy,
-        "--evidence",
-        evidence,
-        "--now",
-        NOW,
-        "--format",
-        "json",
-    )
+    argv = _argv(str(base), str(head), policy=policy, evidence=evidence, command="diff")
+    code, out, _ = run_cli(*argv, "--format", "json")
     assert code == 1
     results = json.loads(out)["results"]
     assert [(r["component"]["name"], r["outcome"]) for r in results] == [("litellm", "fail")]
@@ -322,14 +284,7 @@ def test_project_dir_facts_are_collected_and_recorded(run_cli: Run, tmp_path: Pa
     (project / "requirements.txt").write_text("requests>=2.31\nlitellm==1.82.6\n")
     record = tmp_path / "recorded.json"
     code, _, _ = run_cli(
-        "check",
-        source,
-        "--policy",
-        policy,
-        "--evidence",
-        evidence,
-        "--now",
-        NOW,
+        *_argv(source, policy=policy, evidence=evidence),
         "--project-dir",
         str(project),
         "--record",
@@ -345,15 +300,7 @@ def test_project_dir_facts_are_collected_and_recorded(run_cli: Run, tmp_path: Pa
 
 def test_project_dir_that_is_not_a_folder_is_a_usage_error(run_cli: Run, tmp_path: Path) -> None:
     source, evidence, policy = _files(tmp_path)
-    code, _, err = run_cli(
-        "check",
-        source,
-        "--policy",
-        policy,
-        "--evidence",
-        evidence,
-        "--project-dir",
-        str(tmp_path / "nowhere"),
-    )
+    argv = _argv(source, policy=policy, evidence=evidence, now=None)
+    code, _, err = run_cli(*argv, "--project-dir", str(tmp_path / "nowhere"))
     assert code == 2
     assert "not a directory" in err

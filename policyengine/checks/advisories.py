@@ -60,8 +60,14 @@ class AdvisoriesParams(CheckParams):
         description="Fail advisories whose CVSS base score is at least this; null: not used.",
     )
     unknown_severity: Literal["fail", "pass", "unknown"] = Field(
-        default="pass",
-        description="What an advisory with neither a severity nor a score does.",
+        default="unknown",
+        description="What an advisory with neither a severity nor a score does when the rule "
+        "has a severity, score or count limit.",
+    )
+    malicious: Literal["fail", "ignore"] = Field(
+        default="fail",
+        description="ignore: leave malicious-package advisories to another rule, so one "
+        "record is not reported twice.",
     )
     max_counts: dict[Severity, int] = Field(
         default_factory=dict,
@@ -91,9 +97,12 @@ class AdvisoriesCheck(Check):
     Parameters:
         ``severity``: ``critical``, ``high`` (default), ``medium``, ``low`` or
         null. ``min_score``: a CVSS base score threshold (default none).
-        ``unknown_severity``: ``pass`` (default), ``fail`` or ``unknown`` for
-        advisories without severity or score. ``max_counts``: per-severity
-        maximum counts.
+        ``unknown_severity``: ``unknown`` (default), ``fail`` or ``pass`` for
+        advisories without severity or score, when the rule has a severity,
+        score or count limit (whether they reach it cannot be told).
+        ``max_counts``: per-severity maximum counts. ``malicious``: ``fail``
+        (default) or ``ignore``, for a vulnerability rule beside a rule that
+        fails malicious packages.
 
     Example:
         ```yaml
@@ -183,6 +192,14 @@ def _judge(
     summary = f": {advisory.summary}" if advisory.summary else ""
     reasons: list[str] = []
     status = Status.PASS
+    if advisory.malicious and params.malicious == "ignore":
+        return Finding(
+            status=Status.NOT_APPLICABLE,
+            message=f"{label} reports a malicious package; another rule judges those",
+            observed=observed,
+            subject=advisory.id,
+        )
+    limited = params.severity is not None or params.min_score is not None or params.max_counts
     if advisory.malicious:
         reasons.append("it reports a malicious package")
     else:
@@ -200,7 +217,7 @@ def _judge(
         limit = params.max_counts.get(severity)  # type: ignore[call-overload]
         if limit is not None and counts[severity] > limit:
             reasons.append(f"{counts[severity]} {severity} advisories exceed the maximum {limit}")
-        if severity == "unknown" and advisory.score is None and not reasons:
+        if severity == "unknown" and advisory.score is None and not reasons and limited:
             if params.unknown_severity == "fail":
                 reasons.append("it has no severity or score and unknown_severity is fail")
             elif params.unknown_severity == "unknown":
@@ -210,7 +227,10 @@ def _judge(
     if status is Status.PASS:
         message = f"{label} affects {describe(component)} ({severity}) but " + _below(params)
     elif status is Status.UNKNOWN:
-        message = f"{label} affects {describe(component)} and has no severity or score to judge"
+        message = (
+            f"{label} affects {describe(component)}{summary}; it gives no severity or score, "
+            "so whether it reaches this rule's limit is unknown"
+        )
     else:
         message = f"{label} affects {describe(component)}{summary}; " + "; ".join(reasons)
     return Finding(

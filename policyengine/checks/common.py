@@ -25,6 +25,7 @@ from policyengine.model import (
     JsonValue,
     Missing,
     Ok,
+    ReleaseHistory,
     Source,
     Status,
 )
@@ -88,6 +89,36 @@ def require(
     if found is None:
         return unknown(kind, result, what)
     return found
+
+
+def published_release(
+    evidence: ComponentEvidence, missing: str, unknown: str
+) -> tuple[ReleaseHistory, datetime, Source] | Finding:
+    """The release history, the version's upload time and the source, or an UNKNOWN finding.
+
+    ``missing`` completes the message when the history itself is absent ("so the
+    upload time is unknown"); ``unknown`` names what cannot be judged when the
+    registry does not list the version or gives no upload time ("the cadence").
+    """
+    found = require(evidence, FactKind.RELEASES, ReleaseHistory, missing)
+    if isinstance(found, Finding):
+        return found
+    history, source = found
+    current = history.current
+    if current is None or current.published_at is None:
+        return undecided(
+            FactKind.RELEASES,
+            (
+                f"the registry does not list version {history.version} (see registry-status), "
+                f"so {unknown} is unknown"
+                if current is None
+                else f"the registry gives no upload time for version {history.version}, "
+                f"so {unknown} is unknown"
+            ),
+            "Check the release on the registry; a version the registry no longer lists was "
+            "removed and must not ship.",
+        )
+    return history, current.published_at, source
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import fnmatch
+from abc import abstractmethod
 from collections.abc import Iterable
+from typing import ClassVar
 
+from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.model import (
     ArtifactContents,
+    Component,
     ComponentEvidence,
     FactKind,
     Failed,
@@ -58,3 +62,49 @@ def pass_observed(contents: ArtifactContents, **extra: JsonValue) -> dict[str, J
     }
     observed.update(extra)
     return observed
+
+
+def failures_or_pass(
+    findings: list[Finding],
+    contents: ArtifactContents,
+    source: Source,
+    message: str,
+    **extra: JsonValue,
+) -> list[Finding]:
+    """The failures if there are any, else one pass with ``message`` and ``extra`` observed."""
+    if findings:
+        return findings
+    return [
+        Finding(
+            status=Status.PASS,
+            message=message,
+            observed=pass_observed(contents, **extra),
+            sources=(source,),
+        )
+    ]
+
+
+class ContentsCheck(Check):
+    """Base of the checks judging the CONTENTS fact: ``unknown`` without it, else ``judge``."""
+
+    needs: ClassVar[tuple[FactKind, ...]] = (FactKind.CONTENTS,)
+
+    def check_component(
+        self,
+        component: Component,
+        evidence: ComponentEvidence,
+        params: CheckParams,
+        context: CheckContext,
+    ) -> Iterable[Finding]:
+        """Judge the component's artifact contents, or say why they are unknown."""
+        got = contents_or_unknown(evidence)
+        if isinstance(got, Finding):
+            return [got]
+        contents, source = got
+        return self.judge(contents, source, params)
+
+    @abstractmethod
+    def judge(
+        self, contents: ArtifactContents, source: Source, params: CheckParams
+    ) -> list[Finding]:
+        """The findings on the inspected contents (at least one)."""

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 
 from pydantic import Field
 
-from policyengine.checks.base import Check, CheckContext, CheckParams
-from policyengine.checks.contents_common import contents_or_unknown, pass_observed, where
-from policyengine.model import (
-    ArtifactContents,
-    Component,
-    ComponentEvidence,
-    FactKind,
-    Finding,
-    Status,
-)
+from policyengine.checks.base import CheckParams
+from policyengine.checks.contents_common import ContentsCheck, failures_or_pass, where
+from policyengine.model import ArtifactContents, Finding, Source, Status
 
 HookKind = Literal[
     "npm-script",
@@ -28,16 +20,7 @@ HookKind = Literal[
     "build-backend-in-tree",
     "pyproject-unparseable",
 ]
-ALL_HOOK_KINDS: list[HookKind] = [
-    "npm-script",
-    "setup-module-call",
-    "setup-dangerous-call",
-    "setup-cmdclass",
-    "setup-unparseable",
-    "build-backend-custom",
-    "build-backend-in-tree",
-    "pyproject-unparseable",
-]
+ALL_HOOK_KINDS: list[HookKind] = list(get_args(HookKind))
 
 
 class InstallScriptsParams(CheckParams):
@@ -58,7 +41,7 @@ class InstallScriptsParams(CheckParams):
     )
 
 
-class InstallScriptsCheck(Check):
+class InstallScriptsCheck(ContentsCheck):
     """The artifacts must not run custom code at build or install time.
 
     What it checks:
@@ -109,22 +92,13 @@ class InstallScriptsCheck(Check):
     id: ClassVar[str] = "PE-ART-002"
     slug: ClassVar[str] = "install-scripts"
     title: ClassVar[str] = "No custom code run at build or install time"
-    needs: ClassVar[tuple[FactKind, ...]] = (FactKind.CONTENTS,)
     params_model: ClassVar[type[CheckParams]] = InstallScriptsParams
 
-    def check_component(
-        self,
-        component: Component,
-        evidence: ComponentEvidence,
-        params: CheckParams,
-        context: CheckContext,
-    ) -> Iterable[Finding]:
+    def judge(
+        self, contents: ArtifactContents, source: Source, params: CheckParams
+    ) -> list[Finding]:
         """Fail once per install hook of a failing kind; pass when there is none."""
         assert isinstance(params, InstallScriptsParams)
-        got = contents_or_unknown(evidence)
-        if isinstance(got, Finding):
-            return [got]
-        contents, source = got
         findings: list[Finding] = []
         pure_wheel = _has_pure_wheel(contents)
         for report in contents.artifacts:
@@ -156,17 +130,9 @@ class InstallScriptsCheck(Check):
                         subject=hook.path,
                     )
                 )
-        if findings:
-            return findings
         hooks = sum(len(r.install_hooks) for r in contents.artifacts)
-        return [
-            Finding(
-                status=Status.PASS,
-                message=f"no install-time hook of a failing kind ({hooks} hook(s) seen)",
-                observed=pass_observed(contents, hooks=hooks),
-                sources=(source,),
-            )
-        ]
+        message = f"no install-time hook of a failing kind ({hooks} hook(s) seen)"
+        return failures_or_pass(findings, contents, source, message, hooks=hooks)
 
 
 def _has_pure_wheel(contents: ArtifactContents) -> bool:

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import ClassVar
 
 from pydantic import Field
 
-from policyengine.checks.base import Check, CheckContext, CheckParams
-from policyengine.checks.contents_common import contents_or_unknown, matches, pass_observed
-from policyengine.model import (
-    Component,
-    ComponentEvidence,
-    FactKind,
-    Finding,
-    JsonValue,
-    Source,
-    Status,
-)
+from policyengine.checks.base import CheckParams
+from policyengine.checks.contents_common import ContentsCheck, failures_or_pass, matches
+from policyengine.model import ArtifactContents, Finding, JsonValue, Source, Status
 
 LISTED = 50
 """How many new file names a finding lists before cutting the list short."""
@@ -42,7 +33,7 @@ class NewFilesParams(CheckParams):
     )
 
 
-class NewFilesCheck(Check):
+class NewFilesCheck(ContentsCheck):
     """Files that appeared since the previous release must not be startup code or binaries.
 
     What it checks:
@@ -83,22 +74,13 @@ class NewFilesCheck(Check):
     id: ClassVar[str] = "PE-ART-005"
     slug: ClassVar[str] = "new-files"
     title: ClassVar[str] = "No startup code or binaries among files new since the last release"
-    needs: ClassVar[tuple[FactKind, ...]] = (FactKind.CONTENTS,)
     params_model: ClassVar[type[CheckParams]] = NewFilesParams
 
-    def check_component(
-        self,
-        component: Component,
-        evidence: ComponentEvidence,
-        params: CheckParams,
-        context: CheckContext,
-    ) -> Iterable[Finding]:
+    def judge(
+        self, contents: ArtifactContents, source: Source, params: CheckParams
+    ) -> list[Finding]:
         """Fail per offending new file and on too many new files; else pass."""
         assert isinstance(params, NewFilesParams)
-        got = contents_or_unknown(evidence)
-        if isinstance(got, Finding):
-            return [got]
-        contents, source = got
         if contents.previous_error is not None:
             return [
                 Finding(
@@ -144,22 +126,16 @@ class NewFilesCheck(Check):
                     remediation="Compare the release with the previous one before using it.",
                 )
             )
-        if findings:
-            return findings
-        return [
-            Finding(
-                status=Status.PASS,
-                message=f"{len(added)} new and {len(contents.removed_files)} removed file(s) "
-                f"since {contents.previous_version}, none failing",
-                observed=pass_observed(
-                    contents,
-                    previous_version=contents.previous_version,
-                    added=added[:LISTED],
-                    removed=list(contents.removed_files[:LISTED]),
-                ),
-                sources=(source,),
-            )
-        ]
+        return failures_or_pass(
+            findings,
+            contents,
+            source,
+            f"{len(added)} new and {len(contents.removed_files)} removed file(s) "
+            f"since {contents.previous_version}, none failing",
+            previous_version=contents.previous_version,
+            added=added[:LISTED],
+            removed=list(contents.removed_files[:LISTED]),
+        )
 
 
 def _fail(artifact: str, path: str, why: str, previous: str, source: Source) -> Finding:

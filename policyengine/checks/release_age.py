@@ -12,8 +12,7 @@ from policyengine.checks.common import (
     describe,
     format_duration,
     iso,
-    require,
-    undecided,
+    published_release,
 )
 from policyengine.model import (
     Component,
@@ -21,7 +20,6 @@ from policyengine.model import (
     FactKind,
     Finding,
     JsonValue,
-    ReleaseHistory,
     Status,
 )
 
@@ -83,32 +81,15 @@ class ReleaseAgeCheck(Check):
     ) -> Iterable[Finding]:
         """Compare the upload time with ``now``; unknown when it is not known."""
         assert isinstance(params, ReleaseAgeParams)
-        found = require(
-            evidence, FactKind.RELEASES, ReleaseHistory, "so the upload time is unknown"
-        )
+        found = published_release(evidence, "so the upload time is unknown", "the release age")
         if isinstance(found, Finding):
             yield found
             return
-        history, source = found
-        current = history.current
-        if current is None or current.published_at is None:
-            yield undecided(
-                FactKind.RELEASES,
-                (
-                    f"the registry does not list version {history.version} (see registry-status), "
-                    f"so the release age is unknown"
-                    if current is None
-                    else f"the registry gives no upload time for version {history.version}, "
-                    f"so the release age is unknown"
-                ),
-                "Check the release on the registry; a version the registry no longer lists was "
-                "removed and must not ship.",
-            )
-            return
-        age = context.now - current.published_at
+        _, published_at, source = found
+        age = context.now - published_at
         expected: dict[str, JsonValue] = {"min_age": format_duration(params.min_age)}
         observed: dict[str, JsonValue] = {
-            "published_at": iso(current.published_at),
+            "published_at": iso(published_at),
             "age": format_duration(age),
         }
         if age >= params.min_age:
@@ -120,12 +101,12 @@ class ReleaseAgeCheck(Check):
                 sources=(source,),
             )
             return
-        ready = current.published_at + params.min_age
+        ready = published_at + params.min_age
         yield Finding(
             status=Status.FAIL,
             message=(
                 f"{describe(component)} was published only {format_duration(age)} ago "
-                f"(at {iso(current.published_at)}); the quarantine window is "
+                f"(at {iso(published_at)}); the quarantine window is "
                 f"{format_duration(params.min_age)}"
             ),
             observed=observed,

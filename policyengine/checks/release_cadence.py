@@ -15,8 +15,7 @@ from policyengine.checks.common import (
     describe,
     format_duration,
     iso,
-    require,
-    undecided,
+    published_release,
 )
 from policyengine.model import (
     Component,
@@ -24,7 +23,6 @@ from policyengine.model import (
     FactKind,
     Finding,
     JsonValue,
-    ReleaseHistory,
     Status,
 )
 
@@ -110,27 +108,11 @@ class ReleaseCadenceCheck(Check):
     ) -> Iterable[Finding]:
         """Look for a burst around this release and for an unusually short gap before it."""
         assert isinstance(params, ReleaseCadenceParams)
-        found = require(evidence, FactKind.RELEASES, ReleaseHistory, "so the cadence is unknown")
+        found = published_release(evidence, "so the cadence is unknown", "the cadence")
         if isinstance(found, Finding):
             yield found
             return
-        history, source = found
-        current = history.current
-        if current is None or current.published_at is None:
-            yield undecided(
-                FactKind.RELEASES,
-                (
-                    f"the registry does not list version {history.version} (see registry-status), "
-                    f"so the cadence is unknown"
-                    if current is None
-                    else f"the registry gives no upload time for version {history.version}, "
-                    f"so the cadence is unknown"
-                ),
-                "Check the release on the registry; a version the registry no longer lists was "
-                "removed and must not ship.",
-            )
-            return
-        at = current.published_at
+        history, at, source = found
         times = sorted(
             (r.published_at, r.version) for r in history.releases if r.published_at is not None
         )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import ClassVar
 
 from pydantic import Field
 
-from policyengine.checks.base import Check, CheckContext, CheckParams
-from policyengine.checks.contents_common import contents_or_unknown, matches, pass_observed
-from policyengine.model import Component, ComponentEvidence, FactKind, Finding, Status
+from policyengine.checks.base import CheckParams
+from policyengine.checks.contents_common import ContentsCheck, failures_or_pass, matches
+from policyengine.model import ArtifactContents, Finding, Source, Status
 
 
 class StartupCodeParams(CheckParams):
@@ -27,7 +26,7 @@ class StartupCodeParams(CheckParams):
     )
 
 
-class StartupCodeCheck(Check):
+class StartupCodeCheck(ContentsCheck):
     """An installed ``.pth`` file must not execute code.
 
     What it checks:
@@ -69,22 +68,13 @@ class StartupCodeCheck(Check):
     id: ClassVar[str] = "PE-ART-001"
     slug: ClassVar[str] = "startup-code"
     title: ClassVar[str] = "No .pth file that runs code at interpreter start"
-    needs: ClassVar[tuple[FactKind, ...]] = (FactKind.CONTENTS,)
     params_model: ClassVar[type[CheckParams]] = StartupCodeParams
 
-    def check_component(
-        self,
-        component: Component,
-        evidence: ComponentEvidence,
-        params: CheckParams,
-        context: CheckContext,
-    ) -> Iterable[Finding]:
+    def judge(
+        self, contents: ArtifactContents, source: Source, params: CheckParams
+    ) -> list[Finding]:
         """Fail once per executable ``.pth`` file; pass when there is none."""
         assert isinstance(params, StartupCodeParams)
-        got = contents_or_unknown(evidence)
-        if isinstance(got, Finding):
-            return [got]
-        contents, source = got
         findings: list[Finding] = []
         for report in contents.artifacts:
             for pth in report.pth_files:
@@ -112,14 +102,6 @@ class StartupCodeCheck(Check):
                         subject=pth.path,
                     )
                 )
-        if findings:
-            return findings
         count = sum(len(r.pth_files) for r in contents.artifacts)
-        return [
-            Finding(
-                status=Status.PASS,
-                message=f"no .pth file runs code ({count} .pth file(s) seen)",
-                observed=pass_observed(contents, pth_files=count),
-                sources=(source,),
-            )
-        ]
+        message = f"no .pth file runs code ({count} .pth file(s) seen)"
+        return failures_or_pass(findings, contents, source, message, pth_files=count)

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 
 from pydantic import Field
 
-from policyengine.checks.base import Check, CheckContext, CheckParams
-from policyengine.checks.contents_common import contents_or_unknown, matches, pass_observed, where
+from policyengine.checks.base import CheckParams
+from policyengine.checks.contents_common import ContentsCheck, failures_or_pass, matches, where
 from policyengine.model import (
+    ArtifactContents,
     ArtifactReport,
-    Component,
-    ComponentEvidence,
     ContentMark,
-    FactKind,
     Finding,
+    Source,
     Status,
 )
 
 MarkKind = Literal["decode-exec", "dynamic-import", "encoded-blob", "credential-path"]
-ALL_MARK_KINDS: list[MarkKind] = [
-    "decode-exec",
-    "dynamic-import",
-    "encoded-blob",
-    "credential-path",
-]
+ALL_MARK_KINDS: list[MarkKind] = list(get_args(MarkKind))
 
 
 class SuspiciousCodeParams(CheckParams):
@@ -47,7 +40,7 @@ class SuspiciousCodeParams(CheckParams):
     )
 
 
-class SuspiciousCodeCheck(Check):
+class SuspiciousCodeCheck(ContentsCheck):
     """Source files must not hide executed payloads or hunt for credentials.
 
     What it checks:
@@ -94,22 +87,13 @@ class SuspiciousCodeCheck(Check):
     id: ClassVar[str] = "PE-ART-004"
     slug: ClassVar[str] = "suspicious-code"
     title: ClassVar[str] = "No obfuscated execution or credential hunting in the code"
-    needs: ClassVar[tuple[FactKind, ...]] = (FactKind.CONTENTS,)
     params_model: ClassVar[type[CheckParams]] = SuspiciousCodeParams
 
-    def check_component(
-        self,
-        component: Component,
-        evidence: ComponentEvidence,
-        params: CheckParams,
-        context: CheckContext,
-    ) -> Iterable[Finding]:
+    def judge(
+        self, contents: ArtifactContents, source: Source, params: CheckParams
+    ) -> list[Finding]:
         """Fail once per marker of a failing kind, with file and line; else pass."""
         assert isinstance(params, SuspiciousCodeParams)
-        got = contents_or_unknown(evidence)
-        if isinstance(got, Finding):
-            return [got]
-        contents, source = got
         findings: list[Finding] = []
         for report in contents.artifacts:
             for mark in report.suspicious:
@@ -136,17 +120,9 @@ class SuspiciousCodeCheck(Check):
                         subject=mark.path,
                     )
                 )
-        if findings:
-            return findings
         marks = sum(len(r.suspicious) for r in contents.artifacts)
-        return [
-            Finding(
-                status=Status.PASS,
-                message=f"no suspicious code of a failing kind ({marks} marker(s) not counted)",
-                observed=pass_observed(contents, markers=marks),
-                sources=(source,),
-            )
-        ]
+        message = f"no suspicious code of a failing kind ({marks} marker(s) not counted)"
+        return failures_or_pass(findings, contents, source, message, markers=marks)
 
 
 def _counts(mark: ContentMark, report: ArtifactReport, params: SuspiciousCodeParams) -> bool:

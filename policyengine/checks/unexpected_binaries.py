@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import ClassVar
 
 from pydantic import Field
 
-from policyengine.checks.base import Check, CheckContext, CheckParams
-from policyengine.checks.contents_common import contents_or_unknown, matches, pass_observed
-from policyengine.model import Component, ComponentEvidence, FactKind, Finding, Status
+from policyengine.checks.base import CheckParams
+from policyengine.checks.contents_common import ContentsCheck, failures_or_pass, matches
+from policyengine.model import ArtifactContents, Finding, Source, Status
 
 
 class UnexpectedBinariesParams(CheckParams):
@@ -26,7 +25,7 @@ class UnexpectedBinariesParams(CheckParams):
     )
 
 
-class UnexpectedBinariesCheck(Check):
+class UnexpectedBinariesCheck(ContentsCheck):
     """Native executables and libraries only where compiled code is expected.
 
     What it checks:
@@ -65,22 +64,13 @@ class UnexpectedBinariesCheck(Check):
     id: ClassVar[str] = "PE-ART-003"
     slug: ClassVar[str] = "unexpected-binaries"
     title: ClassVar[str] = "No native binaries outside extension modules of platform wheels"
-    needs: ClassVar[tuple[FactKind, ...]] = (FactKind.CONTENTS,)
     params_model: ClassVar[type[CheckParams]] = UnexpectedBinariesParams
 
-    def check_component(
-        self,
-        component: Component,
-        evidence: ComponentEvidence,
-        params: CheckParams,
-        context: CheckContext,
-    ) -> Iterable[Finding]:
+    def judge(
+        self, contents: ArtifactContents, source: Source, params: CheckParams
+    ) -> list[Finding]:
         """Fail once per unexpected binary; pass when there is none."""
         assert isinstance(params, UnexpectedBinariesParams)
-        got = contents_or_unknown(evidence)
-        if isinstance(got, Finding):
-            return [got]
-        contents, source = got
         findings: list[Finding] = []
         for report in contents.artifacts:
             for binary in report.binaries:
@@ -107,14 +97,6 @@ class UnexpectedBinariesCheck(Check):
                         subject=binary.path,
                     )
                 )
-        if findings:
-            return findings
         count = sum(len(r.binaries) for r in contents.artifacts)
-        return [
-            Finding(
-                status=Status.PASS,
-                message=f"no unexpected native binary ({count} binary file(s) accepted)",
-                observed=pass_observed(contents, binaries=count),
-                sources=(source,),
-            )
-        ]
+        message = f"no unexpected native binary ({count} binary file(s) accepted)"
+        return failures_or_pass(findings, contents, source, message, binaries=count)

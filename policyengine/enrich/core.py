@@ -105,6 +105,11 @@ async def _registry(
     facts: dict[str, dict[FactKind, FactResult]],
     bar: Bar,
 ) -> None:
+    # The HTTP gate bounds requests, not jobs: without this every package's decoded
+    # registry document stays alive while its job waits for per-version requests
+    # (measured: 840 MiB instead of 210 MiB for 370 PyPI packages).
+    jobs = asyncio.Semaphore(fetcher.settings.concurrency)
+
     async def one(ecosystem: str, name: str, versions: set[str]) -> None:
         ask = _REGISTRIES.get(ecosystem)
         ordered = sorted(versions)
@@ -113,7 +118,8 @@ async def _registry(
             reason = Missing(f"no registry support for the {ecosystem} ecosystem yet")
             found = {v: dict.fromkeys(kinds, reason) for v in ordered}
         else:
-            found = await ask(fetcher, name, ordered, kinds)
+            async with jobs:
+                found = await ask(fetcher, name, ordered, kinds)
         for version, by_kind in found.items():
             facts[f"{ecosystem}/{name}@{version}"].update(by_kind)
         bar.advance()

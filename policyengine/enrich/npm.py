@@ -15,15 +15,14 @@ from typing import Any
 from urllib.parse import quote, urljoin
 
 from policyengine.enrich.advisory import parse_time
-from policyengine.enrich.http import Fetcher, FetchError, NotCached
-from policyengine.enrich.pypi import VersionFacts, decode_json, fill, removed
+from policyengine.enrich.http import Fetcher
+from policyengine.enrich.pypi import VersionFacts, fill, registry_document, removed
 from policyengine.enrich.versions import sort_key
 from policyengine.model import (
     Artifact,
     Artifacts,
     FactKind,
     FactResult,
-    Failed,
     Hash,
     Missing,
     Ok,
@@ -60,21 +59,10 @@ async def npm_facts(
 ) -> VersionFacts:
     """Every requested registry fact for the given versions of one npm package."""
     url = fetcher.settings.npm_url.rstrip("/") + packument_path(name)
-    try:
-        answer = await fetcher.get("npm", url, fetcher.settings.ttl.npm)
-        if answer.status in (404, 410):
-            return fill(versions, kinds, Missing(f"{name} not found on registry ({url})"))
-        if answer.status != 200:
-            raise FetchError(f"HTTP {answer.status} from {url}")
-        data = decode_json(answer, fetcher, url)
-        if not isinstance(data, dict):
-            fetcher.forget(url)
-            raise FetchError(f"unexpected answer from {url}: not an object")
-    except NotCached as exc:
-        return fill(versions, kinds, Missing(str(exc)))
-    except FetchError as exc:
-        return fill(versions, kinds, Failed(str(exc)))
-    source = Source("npm", answer.url, answer.fetched_at, answer.digest)
+    got = await registry_document(fetcher, "npm", name, url, fetcher.settings.ttl.npm)
+    if not isinstance(got, tuple):
+        return fill(versions, kinds, got)
+    data, served_from, source = got
     known: Mapping[str, Any] = data.get("versions") or {}
     times: Mapping[str, Any] = data.get("time") or {}
     history = _history(known, times)
@@ -90,7 +78,7 @@ async def npm_facts(
             facts[FactKind.RELEASES] = Ok(ReleaseHistory(version, listed, history), source)
         if FactKind.ARTIFACTS in kinds:
             facts[FactKind.ARTIFACTS] = (
-                Ok(_artifacts(version, manifest, times, answer.url), source)
+                Ok(_artifacts(version, manifest, times, served_from), source)
                 if isinstance(manifest, dict)
                 else removed(version)
             )

@@ -62,6 +62,33 @@ def decode_json(answer: Answer, fetcher: Fetcher | None = None, url: str = "") -
         raise FetchError(f"invalid JSON from {answer.url}: {exc}") from None
 
 
+async def registry_document(
+    fetcher: Fetcher, ecosystem: str, name: str, url: str, ttl: float, key: str | None = None
+) -> tuple[dict[str, Any], str, Source] | Missing | Failed:
+    """The registry's JSON object for a package, the URL that served it and its source.
+
+    A 404/410 or an offline miss is ``Missing``; any other status, a body that
+    is not a JSON object (or lacks the object under ``key``) is ``Failed``, and
+    the unusable body is dropped from the cache: that fact is returned instead.
+    """
+    try:
+        answer = await fetcher.get(ecosystem, url, ttl)
+        if answer.status in (404, 410):
+            return Missing(f"{name} not found on registry ({url})")
+        if answer.status != 200:
+            raise FetchError(f"HTTP {answer.status} from {url}")
+        data = decode_json(answer, fetcher, url)
+        if not isinstance(data, dict) or (key is not None and not isinstance(data.get(key), dict)):
+            fetcher.forget(url)
+            what = "not an object" if key is None else f"no {key!r} object"
+            raise FetchError(f"unexpected answer from {url}: {what}")
+    except NotCached as exc:
+        return Missing(str(exc))
+    except FetchError as exc:
+        return Failed(str(exc))
+    return data, answer.url, Source(ecosystem, answer.url, answer.fetched_at, answer.digest)
+
+
 def fill(versions: Sequence[str], kinds: frozenset[FactKind], fact: FactResult) -> VersionFacts:
     """The same fact for every version and kind (a whole-package failure or absence)."""
     return {v: dict.fromkeys(kinds, fact) for v in versions}
@@ -73,21 +100,10 @@ async def pypi_facts(
     """Every requested registry fact for the given versions of one PyPI project."""
     settings = fetcher.settings
     url = f"{settings.pypi_url.rstrip('/')}/pypi/{quote(name, safe='')}/json"
-    try:
-        answer = await fetcher.get("pypi", url, settings.ttl.pypi)
-        if answer.status in (404, 410):
-            return fill(versions, kinds, Missing(f"{name} not found on registry ({url})"))
-        if answer.status != 200:
-            raise FetchError(f"HTTP {answer.status} from {url}")
-        data = decode_json(answer, fetcher, url)
-        if not isinstance(data, dict) or not isinstance(data.get("releases"), dict):
-            fetcher.forget(url)
-            raise FetchError(f"unexpected answer from {url}: no 'releases' object")
-    except NotCached as exc:
-        return fill(versions, kinds, Missing(str(exc)))
-    except FetchError as exc:
-        return fill(versions, kinds, Failed(str(exc)))
-    source = Source("pypi", answer.url, answer.fetched_at, answer.digest)
+    got = await registry_document(fetcher, "pypi", name, url, settings.ttl.pypi, "releases")
+    if not isinstance(got, tuple):
+        return fill(versions, kinds, got)
+    data, served_from, source = got
     history = _releases(data["releases"])
     out: VersionFacts = {}
     for version in versions:
@@ -101,7 +117,7 @@ async def pypi_facts(
             )
         if FactKind.ARTIFACTS in kinds:
             facts[FactKind.ARTIFACTS] = (
-                Ok(Artifacts(version, _files(listed[1], answer.url)), source)
+                Ok(Artifacts(version, _files(listed[1], served_from)), source)
                 if listed is not None
                 else removed(version)
             )

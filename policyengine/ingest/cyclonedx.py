@@ -9,10 +9,8 @@ structural check (``cyclonedx_check``); ``validate=True`` adds the full schema.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -26,6 +24,7 @@ from policyengine.ingest.cyclonedx_map import (
     walk_components,
 )
 from policyengine.ingest.cyclonedx_xml import parse_xml
+from policyengine.ingest.spdx_build import gc_paused
 from policyengine.model import Component, InputError, Position, Sbom
 
 FORMAT = "cyclonedx"
@@ -33,7 +32,7 @@ FORMAT = "cyclonedx"
 
 def read_json(data: bytes, source: str, *, validate: bool = False) -> Sbom:
     """Read a CycloneDX JSON document (``data`` is UTF-8 bytes; ``source`` names it)."""
-    with _gc_paused():
+    with gc_paused():
         document = _loads(data, source)
         version = check_header(document, source)
         check_structure(document, source)
@@ -46,7 +45,7 @@ def read_json(data: bytes, source: str, *, validate: bool = False) -> Sbom:
 
 def read_xml(data: bytes, source: str, *, validate: bool = False) -> Sbom:
     """Read a CycloneDX XML document; DTDs and entities are refused (see ``cyclonedx_xml``)."""
-    with _gc_paused():
+    with gc_paused():
         document, version = parse_xml(data, source)
         if validate:
             from policyengine.ingest.cyclonedx_schema import validate_xml
@@ -108,17 +107,3 @@ def _components(
             elif ref in direct[1]:
                 is_direct = False
         yield map_component(raw, pointer, source, direct=is_direct)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Building tens of thousands of dicts and frozen dataclasses triggers the cyclic
-    # collector over and over for nothing (none of it is garbage yet): at 50k
-    # components that was most of the load time (DESIGN.md measured notes).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

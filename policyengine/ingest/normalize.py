@@ -16,6 +16,11 @@ from packageurl import PackageURL
 from packaging.utils import canonicalize_name
 
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
+# PEP 508 names, and npm's (validate-npm-package-name, legacy upper case allowed).
+_VALID_NAME = {
+    "pypi": re.compile(r"^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$"),
+    "npm": re.compile(r"^(@[A-Za-z0-9~-][A-Za-z0-9._~-]*/)?[A-Za-z0-9~-][A-Za-z0-9._~-]*$"),
+}
 _ALG_ALIASES = {
     "sha": "sha1",
     "sha-1": "sha1",
@@ -84,15 +89,31 @@ def identity_from_purl(purl: str) -> Identity:
     return Identity(ecosystem, name, version)
 
 
-def purl_for(ecosystem: str, name: str, version: str | None) -> str:
-    """Build the purl of a package from its ecosystem, normalised name and version."""
+def purl_for(ecosystem: str, name: str, version: str | None) -> str | None:
+    """Build the purl of a package from its ecosystem, normalised name and version.
+
+    ``None`` when the name cannot be a package name of the ecosystem (e.g. a
+    local path such as ``/`` or ``./`` that a requirements file names instead of
+    a package): such a purl would name a package that does not exist, and
+    packageurl-python fails to render some of them.
+    """
+    if not valid_name(ecosystem, name):
+        return None
     namespace = None
     short = name
     if ecosystem == "npm" and name.startswith("@") and "/" in name:
         namespace, short = name.split("/", 1)
-    return str(
-        PackageURL(type=ecosystem, namespace=namespace, name=short, version=version).to_string()
-    )
+    try:
+        purl = PackageURL(type=ecosystem, namespace=namespace, name=short, version=version)
+        return str(purl.to_string()) if purl.name else None
+    except (TypeError, ValueError):
+        return None
+
+
+def valid_name(ecosystem: str, name: str) -> bool:
+    """Whether ``name`` can be a package name in ``ecosystem`` (checked for PyPI and npm)."""
+    pattern = _VALID_NAME.get(ecosystem)
+    return bool(name) and (pattern is None or pattern.match(name) is not None)
 
 
 @lru_cache(maxsize=256)

@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import orjson
 import yaml
 
 from policyengine.ingest.detect import sniff
-from policyengine.ingest.spdx_build import build_sbom, gc_paused
+from policyengine.ingest.spdx_build import build_sbom, gc_paused, load_json
 from policyengine.ingest.spdx_dict import raw_from_dict
 from policyengine.ingest.spdx_tools_reader import (
     condensed_error,
@@ -48,7 +47,7 @@ def _read(data: bytes, source: str, *, validate: bool) -> Sbom:
     text = _decode(data, source)
     if kind in ("spdx-json", "spdx-yaml"):
         raw = raw_from_dict(
-            _load_json(data, source) if kind == "spdx-json" else _load_yaml(text, source), source
+            load_json(data, source) if kind == "spdx-json" else _load_yaml(text, source), source
         )
         if validate:
             _validate(_document_from_text(kind, text, source), source)
@@ -70,17 +69,6 @@ def _decode(data: bytes, source: str) -> str:
             f"the file is not valid UTF-8 (byte {exc.start}: {exc.reason})",
             position=Position(source),
             hint="convert it to UTF-8, e.g. `iconv -f LATIN1 -t UTF-8 FILE > FILE.utf8`",
-        ) from None
-
-
-def _load_json(data: bytes, source: str) -> object:
-    try:
-        return orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
-    except orjson.JSONDecodeError as exc:
-        raise InputError(
-            f"invalid JSON: {exc.msg}",
-            position=Position(source, line=exc.lineno, column=exc.colno),
-            hint="fix the JSON syntax or re-generate the document",
         ) from None
 
 

@@ -16,9 +16,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
-from policyengine.ingest.spdx_build import RawDocument, RawPackage, build_sbom, gc_paused
+from policyengine.ingest.spdx_build import (
+    RawDocument,
+    RawPackage,
+    build_sbom,
+    gc_paused,
+    load_json,
+)
 from policyengine.model import InputError, Location, Position, Sbom
 
 PACKAGE_TYPES = frozenset({"software_Package", "ai_AIPackage", "dataset_DatasetPackage"})
@@ -46,15 +50,7 @@ def read_spdx3(data: bytes, source: str, *, validate: bool = False) -> Sbom:
 
 
 def _read(data: bytes, source: str) -> Sbom:
-    try:
-        top = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
-    except orjson.JSONDecodeError as exc:
-        raise InputError(
-            f"invalid JSON: {exc.msg}",
-            position=Position(source, line=exc.lineno, column=exc.colno),
-            hint="fix the JSON syntax or re-generate the document",
-        ) from None
-    return build_sbom(raw_from_graph(top, source), data, source)
+    return build_sbom(raw_from_graph(load_json(data, source), source), data, source)
 
 
 def raw_from_graph(top: object, source: str) -> RawDocument:

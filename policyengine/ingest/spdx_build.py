@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import orjson
 from packageurl import PackageURL
 
 from policyengine.ingest.normalize import (
@@ -127,7 +128,8 @@ def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a large document becomes objects.
 
     Building tens of thousands of small objects triggers collection after collection
-    that finds nothing to free; pausing halves the read time at 50k packages.
+    that finds nothing to free; pausing halves the read time at 50k packages. The
+    CycloneDX reader uses it too.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -136,6 +138,18 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def load_json(data: bytes, source: str) -> object:
+    """Parse an SPDX JSON document (2.x or 3.0; a UTF-8 byte order mark is ignored)."""
+    try:
+        return orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
+    except orjson.JSONDecodeError as exc:
+        raise InputError(
+            f"invalid JSON: {exc.msg}",
+            position=Position(source, line=exc.lineno, column=exc.colno),
+            hint="fix the JSON syntax or re-generate the document",
+        ) from None
 
 
 def build_sbom(doc: RawDocument, data: bytes, source: str) -> Sbom:

@@ -111,3 +111,24 @@ def test_pass_messages_name_the_rule_limits() -> None:
     low = Advisory("GHSA-low", severity="low")
     [g] = run(CHECK, COMP, facts(low), {"severity": "high", "min_score": 8})
     assert "under this rule's limits (severity high, score 8)" in g.message
+
+
+def test_a_vulnerability_rule_can_leave_malicious_records_to_another_rule() -> None:
+    mal = Advisory("MAL-2026-2144", malicious=True)
+    [f] = run(CHECK, COMP, facts(mal), {"severity": "critical", "malicious": "ignore"})
+    assert f.status is Status.NOT_APPLICABLE
+    assert f.subject == "MAL-2026-2144"
+
+
+def test_an_advisory_without_severity_is_unknown_under_a_severity_limit() -> None:
+    bare = Advisory("PYSEC-2026-9", fixed=("1.83.0",))
+    [limited] = run(CHECK, COMP, facts(bare), {"severity": "critical"})
+    assert limited.status is Status.UNKNOWN
+    assert "no severity or score" in limited.message
+    assert limited.remediation and "1.83.0" in limited.remediation
+    [malicious_only] = run(CHECK, COMP, facts(bare), {"severity": None})
+    assert malicious_only.status is Status.PASS
+    [told_to_pass] = run(
+        CHECK, COMP, facts(bare), {"severity": "critical", "unknown_severity": "pass"}
+    )
+    assert told_to_pass.status is Status.PASS

@@ -9,6 +9,7 @@ from packaging.version import Version
 from policyengine.checks.common import (
     format_duration,
     parse_duration,
+    published_release,
     require,
     sources,
     unknown,
@@ -19,12 +20,14 @@ from policyengine.model import (
     ComponentEvidence,
     FactKind,
     Failed,
+    Finding,
     Missing,
+    Release,
     ReleaseHistory,
     Source,
     Status,
 )
-from tests.checks.factories import ok
+from tests.checks.factories import NOW, SOURCE, ok
 
 
 def test_unknown_names_fact_and_reason() -> None:
@@ -81,3 +84,28 @@ def test_unknown_does_not_repeat_the_fact_name() -> None:
     found = require(evidence, FactKind.ADVISORIES, ReleaseHistory, "so it is unknown")
     assert not isinstance(found, tuple)
     assert found.message == "advisories facts were not collected; so it is unknown"
+
+
+def test_published_release_returns_upload_time_or_says_why_not() -> None:
+    def judge(history: ReleaseHistory | None) -> object:
+        facts = {} if history is None else {FactKind.RELEASES: ok(history)}
+        return published_release(
+            ComponentEvidence("pypi/x@1", facts), "so the age is unknown", "the age"
+        )
+
+    listed = ReleaseHistory("1", True, (Release("1", NOW),))
+    assert judge(listed) == (listed, NOW, SOURCE)
+    absent = judge(None)
+    assert isinstance(absent, Finding)
+    assert absent.message == "releases facts were not collected; so the age is unknown"
+    removed = judge(ReleaseHistory("1", False, (Release("0.9", NOW),)))
+    assert isinstance(removed, Finding)
+    assert removed.message == (
+        "the registry does not list version 1 (see registry-status), so the age is unknown"
+    )
+    undated = judge(ReleaseHistory("1", True, (Release("1"),)))
+    assert isinstance(undated, Finding)
+    assert undated.status is Status.UNKNOWN
+    assert (
+        undated.message == "the registry gives no upload time for version 1, so the age is unknown"
+    )

@@ -3,7 +3,7 @@
 Base URLs: ``<root>/pypi`` (PyPI JSON API), ``<root>/npm`` (npm registry),
 ``<root>/osv`` (OSV API). Recordings live in tests/fixtures/recordings (see the
 README there). ``faults[path]`` is a list of behaviours consumed one per request
-to that path: ``timeout``, ``429``, ``500``, ``truncate``, ``badjson``, ``404``.
+to that path: ``timeout``, ``429``, ``500``, ``truncate``, ``badjson``, ``array``, ``404``.
 """
 
 from __future__ import annotations
@@ -106,6 +106,8 @@ def _handler(state: Replay) -> type[BaseHTTPRequestHandler]:
                 self._send(404, b"")
             elif fault == "badjson":
                 self._send(200, b'{"info": {', {"Content-Type": "application/json"})
+            elif fault == "array":
+                self._send(200, b"[]", {"Content-Type": "application/json"})
             elif fault == "truncate":
                 self.send_response(200)
                 self.send_header("Content-Length", "1000")

@@ -75,6 +75,31 @@ def test_project_404_is_missing(replay: Replay, settings: EnrichSettings) -> Non
         assert isinstance(fact, Missing) and "not found on registry" in fact.reason
 
 
+@pytest.mark.parametrize(
+    ("path", "component", "expected"),
+    [
+        (PROJECT, ("pypi", "litellm", "1.82.6"), "no 'releases' object"),
+        ("/npm/chalk", ("npm", "chalk", "5.3.0"), "not an object"),
+    ],
+)
+def test_registry_answer_that_is_not_a_document_fails(
+    replay: Replay,
+    settings: EnrichSettings,
+    path: str,
+    component: tuple[str, str, str],
+    expected: str,
+) -> None:
+    replay.faults[path] = ["array"]
+    evidence = enrich(sbom_of(component), settings, {FactKind.RELEASES})
+    key = f"{component[0]}/{component[1]}@{component[2]}"
+    fact = evidence.for_key(key).get(FactKind.RELEASES)
+    assert isinstance(fact, Failed), fact
+    assert fact.error.endswith(f"{path}: {expected}")
+    # the unusable body is not kept: the next run asks again and gets the real answer
+    again = enrich(sbom_of(component), settings, {FactKind.RELEASES})
+    assert isinstance(again.for_key(key).get(FactKind.RELEASES), Ok)
+
+
 @pytest.mark.parametrize("fault", ["500", "badjson", "truncate", "timeout"])
 def test_osv_batch_faults_fail(replay: Replay, settings: EnrichSettings, fault: str) -> None:
     replay.fault_sleep = 1.0

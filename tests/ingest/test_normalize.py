@@ -74,3 +74,8 @@ def test_purl_fast_path_agrees_with_packageurl(ecosystem: str, name: str, versio
     parsed = PackageURL.from_string(purl)  # every purl of this shape is valid
     expected_name = normalize_name(ecosystem, str(parsed.name), parsed.namespace)
     assert (fast.ecosystem, fast.name, fast.version) == (parsed.type, expected_name, parsed.version)
+
+
+def test_a_name_no_purl_can_carry_gives_no_purl() -> None:
+    # packageurl-python strips "/" to an empty name and then fails to render it.
+    assert purl_for("pypi", "/", None) is None

@@ -68,7 +68,12 @@ def test_baseline_fails_the_incident_checklist() -> None:
     assert {"removed", "yanked"} <= set(rules["removed-or-yanked"]["params"]["fail_on"])
     assert rules["removed-or-yanked"]["severity"] == "fail"
     assert rules["malicious-packages"]["severity"] == "fail"
-    assert rules["critical-vulnerabilities"]["params"] == {"severity": "critical"}
+    # Vulnerabilities only: malicious records are reported once, by malicious-packages.
+    assert rules["critical-vulnerabilities"]["params"] == {
+        "severity": "critical",
+        "malicious": "ignore",
+    }
+    assert rules["malicious-packages"]["params"].get("malicious", "fail") == "fail"
     for warn in ("fresh-release", "publisher-change", "known-origin"):
         assert rules[warn]["severity"] == "warn"
 

@@ -28,6 +28,7 @@ from policyengine.ingest.normalize import (
     normalize_hash_value,
     normalize_name,
     purl_for,
+    valid_name,
 )
 from policyengine.model import (
     Component,
@@ -301,13 +302,15 @@ def unique_hashes(hashes: Iterable[Hash]) -> tuple[Hash, ...]:
 _PURL_SAFE = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
-def fast_purl(ecosystem: str, name: str, version: str | None) -> str:
+def fast_purl(ecosystem: str, name: str, version: str | None) -> str | None:
     """:func:`purl_for`, with a fast path for names and versions that need no escaping.
 
     packageurl-python takes ~100 µs per purl, most of a large lockfile's read time;
     for plain names and versions the purl is just the joined text (a property test
     checks the two agree).
     """
+    if not valid_name(ecosystem, name):
+        return None
     short, scope = name, ""
     if ecosystem == "npm" and name.startswith("@") and "/" in name:
         scope, short = name[1:].split("/", 1)
@@ -374,11 +377,13 @@ def build_sbom(
     by_name: dict[str, list[str]] = {}
     for (_ecosystem, name, version), pkg in merged.items():
         purl = fast_purl(pkg.ecosystem, pkg.name, pkg.version)
-        refs[(name, version)] = purl
-        by_name.setdefault(name, []).append(purl)
+        # A name no purl can carry (a local path) still needs a stable, unique ref.
+        ref = purl or f"{pkg.file or source}:{pkg.line or 0}:{pkg.name}"
+        refs[(name, version)] = ref
+        by_name.setdefault(name, []).append(ref)
         components.append(
             Component(
-                ref=purl,
+                ref=ref,
                 name=pkg.name,
                 version=pkg.version,
                 ecosystem=pkg.ecosystem,

@@ -8,7 +8,7 @@ from the ``[[package]]`` headers, which the parsers do not keep. Scopes follow
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from policyengine.ingest.lockfiles._common import (
@@ -47,6 +47,14 @@ def _file_hashes(files: Iterable[Any]) -> list[Hash]:
     return hashes
 
 
+def _lock_metadata(
+    doc: dict[str, Any], source: str, kind: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``[metadata]`` and its ``[metadata.files]`` table, where older lock versions kept hashes."""
+    metadata = expect_mapping(doc.get("metadata"), source, "[metadata]", kind)
+    return metadata, expect_mapping(metadata.get("files"), source, "[metadata.files]", kind)
+
+
 def _packages_table(
     doc: dict[str, Any], text: str, source: str, kind: str, key: str = "package"
 ) -> list[tuple[dict[str, Any], int | None]]:
@@ -69,8 +77,7 @@ def read_poetry(data: bytes, source: str, *, validate: bool = False) -> Sbom:
     kind = "poetry.lock"
     text = text_of(data, source)
     doc = load_toml(text, source, kind)
-    metadata = expect_mapping(doc.get("metadata"), source, "[metadata]", kind)
-    legacy_files = expect_mapping(metadata.get("files"), source, "[metadata.files]", kind)
+    metadata, legacy_files = _lock_metadata(doc, source, kind)
     packages = []
     for entry, line in _packages_table(doc, text, source, kind):
         name = entry["name"]
@@ -156,15 +163,8 @@ def read_uv(data: bytes, source: str, *, validate: bool = False) -> Sbom:
         if _uv_is_project(entry):
             continue
         name = normalize_name("pypi", entry["name"])
-        hashes = []
-        for part in (
-            entry.get("sdist"),
-            *expect_list(entry.get("wheels"), source, "wheels", kind, line),
-        ):
-            if isinstance(part, dict):
-                parsed = parse_hash(str(part.get("hash", "")))
-                if parsed:
-                    hashes.append(parsed)
+        wheels = expect_list(entry.get("wheels"), source, "wheels", kind, line)
+        hashes = _file_hashes([entry.get("sdist"), *wheels])
         scope = None
         if roots:
             scope = REQUIRED if name in prod else OPTIONAL if name in optional else EXCLUDED
@@ -184,15 +184,8 @@ def read_uv(data: bytes, source: str, *, validate: bool = False) -> Sbom:
 
 
 def _uv_depends_on(entry: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
-    found: list[tuple[str, str | None]] = []
-    for key in ("dependencies", "optional-dependencies"):
-        value = entry.get(key)
-        groups: Iterable[Any] = value.values() if isinstance(value, dict) else [value or []]
-        for group in groups:
-            for dep in group if isinstance(group, list) else []:
-                if isinstance(dep, dict) and isinstance(dep.get("name"), str):
-                    found.append((dep["name"], _str(dep.get("version"))))
-    return tuple(found)
+    deps = _uv_dep_tables(entry, ("dependencies", "optional-dependencies"))
+    return tuple((dep["name"], _str(dep.get("version"))) for dep in deps)
 
 
 def _uv_is_project(entry: dict[str, Any]) -> bool:
@@ -201,15 +194,18 @@ def _uv_is_project(entry: dict[str, Any]) -> bool:
 
 
 def _uv_deps(entry: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
-    names = []
+    return [dep["name"] for dep in _uv_dep_tables(entry, keys)]
+
+
+def _uv_dep_tables(entry: dict[str, Any], keys: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    """The named dependency tables under ``keys`` (a list, or lists by extra or group)."""
     for key in keys:
         value = entry.get(key)
         groups: Iterable[Any] = value.values() if isinstance(value, dict) else [value or []]
         for group in groups:
             for dep in group if isinstance(group, list) else []:
                 if isinstance(dep, dict) and isinstance(dep.get("name"), str):
-                    names.append(dep["name"])
-    return names
+                    yield dep
 
 
 def _reach(
@@ -236,8 +232,7 @@ def read_pdm(data: bytes, source: str, *, validate: bool = False) -> Sbom:
     kind = "pdm.lock"
     text = text_of(data, source)
     doc = load_toml(text, source, kind)
-    metadata = expect_mapping(doc.get("metadata"), source, "[metadata]", kind)
-    legacy_files = expect_mapping(metadata.get("files"), source, "[metadata.files]", kind)
+    metadata, legacy_files = _lock_metadata(doc, source, kind)
     packages = []
     for entry, line in _packages_table(doc, text, source, kind):
         name = entry["name"]

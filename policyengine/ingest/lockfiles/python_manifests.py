@@ -76,6 +76,23 @@ def _pep508(
     )
 
 
+def _pep508_items(
+    items: list[Any], source: str, lines: _Lines, start: int, *, dev: bool, optional: bool
+) -> list[DeclaredDependency]:
+    """PEP 508 strings of a pyproject.toml list, each found from ``start`` on."""
+    return [
+        _pep508(
+            str(item),
+            source,
+            lines.find(str(item), start),
+            dev=dev,
+            optional=optional,
+            kind="pyproject.toml",
+        )
+        for item in items
+    ]
+
+
 def declared_pyproject(data: bytes, source: str) -> list[DeclaredDependency]:
     """Dependencies of a pyproject.toml: PEP 621, PEP 735 groups and Poetry's tables."""
     kind = "pyproject.toml"
@@ -85,49 +102,25 @@ def declared_pyproject(data: bytes, source: str) -> list[DeclaredDependency]:
     result: list[DeclaredDependency] = []
     project = expect_mapping(doc.get("project"), source, "[project]", kind)
     start = lines.section("project")
-    for item in expect_list(project.get("dependencies"), source, "project.dependencies", kind):
-        result.append(
-            _pep508(
-                str(item),
-                source,
-                lines.find(str(item), start),
-                dev=False,
-                optional=False,
-                kind=kind,
-            )
-        )
+    items = expect_list(project.get("dependencies"), source, "project.dependencies", kind)
+    result += _pep508_items(items, source, lines, start, dev=False, optional=False)
     extras = expect_mapping(
         project.get("optional-dependencies"), source, "project.optional-dependencies", kind
     )
     start = lines.section("project.optional-dependencies")
     for group in extras.values():
-        for item in expect_list(group, source, "project.optional-dependencies", kind):
-            result.append(
-                _pep508(
-                    str(item),
-                    source,
-                    lines.find(str(item), start),
-                    dev=False,
-                    optional=True,
-                    kind=kind,
-                )
-            )
+        items = expect_list(group, source, "project.optional-dependencies", kind)
+        result += _pep508_items(items, source, lines, start, dev=False, optional=True)
     groups = expect_mapping(doc.get("dependency-groups"), source, "[dependency-groups]", kind)
     start = lines.section("dependency-groups")
     for group in groups.values():
-        for item in expect_list(group, source, "dependency-groups", kind):
-            if isinstance(item, dict):
-                continue  # {include-group = "..."} repeats another group
-            result.append(
-                _pep508(
-                    str(item),
-                    source,
-                    lines.find(str(item), start),
-                    dev=True,
-                    optional=False,
-                    kind=kind,
-                )
-            )
+        # {include-group = "..."} repeats another group.
+        items = [
+            i
+            for i in expect_list(group, source, "dependency-groups", kind)
+            if not isinstance(i, dict)
+        ]
+        result += _pep508_items(items, source, lines, start, dev=True, optional=False)
     tool = expect_mapping(doc.get("tool"), source, "[tool]", kind)
     poetry = expect_mapping(tool.get("poetry"), source, "[tool.poetry]", kind)
     if poetry:
@@ -177,22 +170,26 @@ def _poetry_tables(poetry: dict[str, Any], source: str, lines: _Lines) -> list[D
         for name, value in table.items():
             if name.lower() == "python":
                 continue
-            line = lines.key(name, start)
-            specifier, pin, version, optional = _table_value(value, source, line, kind)
-            result.append(
-                DeclaredDependency(
-                    ecosystem="pypi",
-                    name=normalize_name("pypi", name),
-                    specifier=specifier,
-                    pin=pin,
-                    manifest=source,
-                    line=line,
-                    dev=dev,
-                    optional=optional,
-                    version=version,
-                )
-            )
+            result.append(_table_dependency(name, value, source, lines.key(name, start), dev, kind))
     return result
+
+
+def _table_dependency(
+    name: str, value: Any, source: str, line: int | None, dev: bool, kind: str
+) -> DeclaredDependency:
+    """One entry of a Poetry or Pipfile dependency table."""
+    specifier, pin, version, optional = _table_value(value, source, line, kind)
+    return DeclaredDependency(
+        ecosystem="pypi",
+        name=normalize_name("pypi", name),
+        specifier=specifier,
+        pin=pin,
+        manifest=source,
+        line=line,
+        dev=dev,
+        optional=optional,
+        version=version,
+    )
 
 
 def _table_value(
@@ -238,21 +235,7 @@ def declared_pipfile(data: bytes, source: str) -> list[DeclaredDependency]:
     for section, dev in (("packages", False), ("dev-packages", True)):
         start = lines.section(section)
         for name, value in expect_mapping(doc.get(section), source, f"[{section}]", kind).items():
-            line = lines.key(name, start)
-            specifier, pin, version, optional = _table_value(value, source, line, kind)
-            result.append(
-                DeclaredDependency(
-                    ecosystem="pypi",
-                    name=normalize_name("pypi", name),
-                    specifier=specifier,
-                    pin=pin,
-                    manifest=source,
-                    line=line,
-                    dev=dev,
-                    optional=optional,
-                    version=version,
-                )
-            )
+            result.append(_table_dependency(name, value, source, lines.key(name, start), dev, kind))
     return result
 
 

@@ -123,3 +123,15 @@ def test_random_bytes(kind: str, data: bytes, tmp_path_factory: pytest.TempPathF
 def test_deep_nesting_is_an_input_error(kind: str, data: bytes) -> None:
     with pytest.raises(InputError, match="nests too deeply"):
         reader_for(kind)(data, "deep", validate=False)
+
+
+@pytest.mark.parametrize("line", ["/", "./", "~/"])
+def test_a_bare_path_requirement_is_kept_as_unidentified(line: str, tmp_path: Path) -> None:
+    # Found by test_random_bytes: "/" once crashed inside packageurl-python (exit 70).
+    from policyengine.ingest import read_input
+
+    path = tmp_path / "requirements.txt"
+    path.write_text(line + "\n")
+    (component,) = read_input(path).components
+    assert component.purl is None
+    assert component.unidentified_reason and "names no package" in component.unidentified_reason
