@@ -269,7 +269,9 @@ def _add_policy(sub: argparse._SubParsersAction[_Parser]) -> None:
     validate = actions.add_parser("validate", help="load policy files and report problems")
     validate.add_argument("files", metavar="FILE", nargs="+")
     validate.set_defaults(handler=_run_policy_validate)
-    test = actions.add_parser("test", help="run check case folders (FORMATS.md §3)")
+    test = actions.add_parser(
+        "test", help="run check case folders (docs/policy.md, Testing policies)"
+    )
     test.add_argument("paths", metavar="PATH", nargs="+", help="case folders or folders of them")
     test.set_defaults(handler=_run_policy_test)
     schema = actions.add_parser("schema", help="print the policy JSON Schema")
@@ -443,7 +445,7 @@ def _run_policy_test(args: argparse.Namespace) -> int:
     if not cases:
         raise UsageError(
             f"no case folders (with expected.yaml) under {' '.join(args.paths)}",
-            hint="see FORMATS.md §3 for the case folder layout",
+            hint="see docs/policy.md, section Testing policies, for the case folder layout",
         )
     failed = 0
     covered: dict[str, set[str]] = {}
