@@ -172,6 +172,7 @@ def _run_enrich(args: argparse.Namespace) -> int:
 
         kinds = set(SUPPORTED_KINDS) | {FactKind.CONTENTS}
     evidence = enrich(replace(first, components=components), settings, kinds)
+    _warn_about_gaps(evidence)
     try:
         with open(args.output, "wb") as handle:
             handle.write(dump_bundle(evidence))
@@ -319,19 +320,49 @@ def _evidence(args: argparse.Namespace, sboms: Sequence[Sbom], policy: Policy) -
 
     components = tuple(c for sbom in sboms for c in sbom.components)
     merged = dataclasses.replace(sboms[0], components=components)
-    return enrich(merged, _enrich_settings(args), needed)
+    evidence = enrich(merged, _enrich_settings(args), needed)
+    _warn_about_gaps(evidence)
+    return evidence
 
 
-def _record(args: argparse.Namespace, evidence: Evidence) -> None:
-    """Write the evidence used to ``--record FILE`` so the verdict can be replayed."""
+def _warn_about_gaps(evidence: Evidence) -> None:
+    """One stderr line per fact kind that could not be obtained, with the first error.
+
+    The verdict says the same per result; this line tells a person at the
+    terminal at once that a source was unreachable, not only that rules are unknown.
+    """
+    from policyengine.model import Failed
+
+    failed: dict[str, list[str]] = {}
+    for key, facts in sorted(evidence.components.items()):
+        for kind, fact in facts.facts.items():
+            if isinstance(fact, Failed):
+                failed.setdefault(kind.value, []).append(f"{key}: {fact.error}")
+    for name, errors in sorted(failed.items()):
+        print(
+            f"policyengine: warning: {name} facts could not be obtained for {len(errors)} "
+            f"component{'s' if len(errors) != 1 else ''} (first: {errors[0]})",
+            file=sys.stderr,
+        )
+
+
+def _record(args: argparse.Namespace, evidence: Evidence) -> Evidence:
+    """Write the evidence to ``--record FILE``; return it with the written bundle's digest.
+
+    The verdict then names the exact file that replays it (``check --evidence FILE``).
+    """
     if not args.record:
-        return
+        return evidence
+    import hashlib
+
     from policyengine.enrich import dump_bundle
 
+    data = dump_bundle(evidence)
     try:
-        Path(args.record).write_bytes(dump_bundle(evidence))
+        Path(args.record).write_bytes(data)
     except OSError as exc:
         raise UsageError(f"cannot write {args.record}: {exc.strerror}") from None
+    return dataclasses.replace(evidence, digest="sha256:" + hashlib.sha256(data).hexdigest())
 
 
 def _finish(args: argparse.Namespace, verdict: Verdict) -> int:
@@ -353,7 +384,7 @@ def _run_check(args: argparse.Namespace) -> int:
     policy = _load_policy(args)
     sboms = [_read_sbom(args, path) for path in args.inputs]
     evidence = _with_project_facts(args, _evidence(args, sboms, policy), policy, sboms)
-    _record(args, evidence)
+    evidence = _record(args, evidence)
     return _finish(args, evaluate(sboms, evidence, policy, _now(args)))
 
 
@@ -400,7 +431,7 @@ def _run_diff(args: argparse.Namespace) -> int:
         head, components=tuple(c for c in head.components if c.key in keys)
     )
     evidence = _with_project_facts(args, _evidence(args, [changed], policy), policy, [head])
-    _record(args, evidence)
+    evidence = _record(args, evidence)
     return _finish(args, evaluate_diff(base, head, evidence, policy, _now(args)))
 
 
