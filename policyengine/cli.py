@@ -74,8 +74,25 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+SUPPORTED_INPUTS = """\
+supported inputs (recognised by their content; gzip-compressed files too):
+  SBOMs      CycloneDX JSON and XML 1.2-1.7; SPDX 2.2/2.3 JSON, YAML, tag-value,
+             RDF/XML and XML; SPDX 3.0 JSON-LD (packages, purls, hashes, licenses,
+             relationships)
+  Python     requirements*.txt, pyproject.toml (PEP 621, Poetry), Pipfile,
+             Pipfile.lock, poetry.lock, uv.lock, pdm.lock, pylock.toml
+  JavaScript package.json, package-lock.json v1-v3, npm-shrinkwrap.json,
+             yarn.lock (v1 and Berry), pnpm-lock.yaml (5-9)
+"""
+
+
 def _add_inspect(sub: argparse._SubParsersAction[_Parser]) -> None:
-    p = sub.add_parser("inspect", help="print the normalised components and coverage of an input")
+    p = sub.add_parser(
+        "inspect",
+        help="print the normalised components and coverage of an input",
+        epilog=SUPPORTED_INPUTS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("input", metavar="INPUT", help="SBOM or lockfile (gzip accepted)")
     p.add_argument("--format", choices=("json", "table"), default="table")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
@@ -383,6 +400,14 @@ def _run_check(args: argparse.Namespace) -> int:
 
     policy = _load_policy(args)
     sboms = [_read_sbom(args, path) for path in args.inputs]
+    for sbom in sboms:
+        if not sbom.components:
+            # Every component rule passes vacuously on an empty input: say so out loud.
+            print(
+                f"policyengine: warning: {sbom.source} lists no components; the component "
+                "rules have nothing to judge",
+                file=sys.stderr,
+            )
     evidence = _with_project_facts(args, _evidence(args, sboms, policy), policy, sboms)
     evidence = _record(args, evidence)
     return _finish(args, evaluate(sboms, evidence, policy, _now(args)))

@@ -319,3 +319,20 @@ def test_an_unknown_policy_name_lists_the_shipped_ones(run_cli: Run, tmp_path: P
     code, _, err = run_cli(*_argv(source, policy="nosuch", evidence=evidence))
     assert code == 2
     assert "baseline" in err and "release-gate" in err and "sbom-quality" in err
+
+
+def test_an_input_without_components_is_named_on_stderr(run_cli: Run, tmp_path: Path) -> None:
+    _, evidence, policy = _files(tmp_path)
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]")
+    code, _, err = run_cli(*_argv(str(empty), policy=policy, evidence=evidence))
+    assert code == 0
+    assert "lists no components" in err
+
+
+def test_inspect_help_lists_the_supported_inputs(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["inspect", "--help"])
+    text = capsys.readouterr().out
+    for name in ("CycloneDX", "SPDX 3.0", "poetry.lock", "pnpm-lock.yaml", "uv.lock"):
+        assert name in text
