@@ -1,6 +1,6 @@
 """``policyengine policy test``: run check case folders and compare with what they expect.
 
-A case folder (FORMATS.md §3) holds one input (``sbom.cdx.json`` or a file
+A case folder (docs/policy.md, "Testing policies") holds one input (``sbom.cdx.json`` or a file
 whose name starts with ``input`` or ``sbom``), ``evidence.json`` (optional),
 ``policy.yaml`` and ``expected.yaml``. Like ``cli.py`` this module wires every
 stage together (ingest, evidence bundle, policy, engine), so it sits beside it
@@ -86,7 +86,7 @@ def _default_evidence(path: Path) -> Evidence:
 
 
 def bundle_loader() -> EvidenceLoader:
-    """``policyengine.enrich.bundle.load_bundle`` (the evidence bundle reader, FORMATS.md §1)."""
+    """``policyengine.enrich.bundle.load_bundle`` (the evidence bundle reader, docs/evidence.md)."""
     from policyengine.enrich.bundle import load_bundle
 
     loader: EvidenceLoader = load_bundle

@@ -74,8 +74,25 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+SUPPORTED_INPUTS = """\
+supported inputs (recognised by their content; gzip-compressed files too):
+  SBOMs      CycloneDX JSON and XML 1.2-1.7; SPDX 2.2/2.3 JSON, YAML, tag-value,
+             RDF/XML and XML; SPDX 3.0 JSON-LD (packages, purls, hashes, licenses,
+             relationships)
+  Python     requirements*.txt, pyproject.toml (PEP 621, Poetry), Pipfile,
+             Pipfile.lock, poetry.lock, uv.lock, pdm.lock, pylock.toml
+  JavaScript package.json, package-lock.json v1-v3, npm-shrinkwrap.json,
+             yarn.lock (v1 and Berry), pnpm-lock.yaml (5-9)
+"""
+
+
 def _add_inspect(sub: argparse._SubParsersAction[_Parser]) -> None:
-    p = sub.add_parser("inspect", help="print the normalised components and coverage of an input")
+    p = sub.add_parser(
+        "inspect",
+        help="print the normalised components and coverage of an input",
+        epilog=SUPPORTED_INPUTS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("input", metavar="INPUT", help="SBOM or lockfile (gzip accepted)")
     p.add_argument("--format", choices=("json", "table"), default="table")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
@@ -172,6 +189,7 @@ def _run_enrich(args: argparse.Namespace) -> int:
 
         kinds = set(SUPPORTED_KINDS) | {FactKind.CONTENTS}
     evidence = enrich(replace(first, components=components), settings, kinds)
+    _warn_about_gaps(evidence)
     try:
         with open(args.output, "wb") as handle:
             handle.write(dump_bundle(evidence))
@@ -288,7 +306,9 @@ def _add_policy(sub: argparse._SubParsersAction[_Parser]) -> None:
     validate = actions.add_parser("validate", help="load policy files and report problems")
     validate.add_argument("files", metavar="FILE", nargs="+")
     validate.set_defaults(handler=_run_policy_validate)
-    test = actions.add_parser("test", help="run check case folders (FORMATS.md §3)")
+    test = actions.add_parser(
+        "test", help="run check case folders (docs/policy.md, Testing policies)"
+    )
     test.add_argument("paths", metavar="PATH", nargs="+", help="case folders or folders of them")
     test.set_defaults(handler=_run_policy_test)
     schema = actions.add_parser("schema", help="print the policy JSON Schema")
@@ -336,19 +356,49 @@ def _evidence(args: argparse.Namespace, sboms: Sequence[Sbom], policy: Policy) -
 
     components = tuple(c for sbom in sboms for c in sbom.components)
     merged = dataclasses.replace(sboms[0], components=components)
-    return enrich(merged, _enrich_settings(args), needed)
+    evidence = enrich(merged, _enrich_settings(args), needed)
+    _warn_about_gaps(evidence)
+    return evidence
 
 
-def _record(args: argparse.Namespace, evidence: Evidence) -> None:
-    """Write the evidence used to ``--record FILE`` so the verdict can be replayed."""
+def _warn_about_gaps(evidence: Evidence) -> None:
+    """One stderr line per fact kind that could not be obtained, with the first error.
+
+    The verdict says the same per result; this line tells a person at the
+    terminal at once that a source was unreachable, not only that rules are unknown.
+    """
+    from policyengine.model import Failed
+
+    failed: dict[str, list[str]] = {}
+    for key, facts in sorted(evidence.components.items()):
+        for kind, fact in facts.facts.items():
+            if isinstance(fact, Failed):
+                failed.setdefault(kind.value, []).append(f"{key}: {fact.error}")
+    for name, errors in sorted(failed.items()):
+        print(
+            f"policyengine: warning: {name} facts could not be obtained for {len(errors)} "
+            f"component{'s' if len(errors) != 1 else ''} (first: {errors[0]})",
+            file=sys.stderr,
+        )
+
+
+def _record(args: argparse.Namespace, evidence: Evidence) -> Evidence:
+    """Write the evidence to ``--record FILE``; return it with the written bundle's digest.
+
+    The verdict then names the exact file that replays it (``check --evidence FILE``).
+    """
     if not args.record:
-        return
+        return evidence
+    import hashlib
+
     from policyengine.enrich import dump_bundle
 
+    data = dump_bundle(evidence)
     try:
-        Path(args.record).write_bytes(dump_bundle(evidence))
+        Path(args.record).write_bytes(data)
     except OSError as exc:
         raise UsageError(f"cannot write {args.record}: {exc.strerror}") from None
+    return dataclasses.replace(evidence, digest="sha256:" + hashlib.sha256(data).hexdigest())
 
 
 def _finish(args: argparse.Namespace, verdict: Verdict) -> int:
@@ -377,8 +427,16 @@ def _run_check(args: argparse.Namespace) -> int:
 
     policy = _load_policy(args)
     sboms = [_read_sbom(args, path) for path in args.inputs]
+    for sbom in sboms:
+        if not sbom.components:
+            # Every component rule passes vacuously on an empty input: say so out loud.
+            print(
+                f"policyengine: warning: {sbom.source} lists no components; the component "
+                "rules have nothing to judge",
+                file=sys.stderr,
+            )
     evidence = _with_project_facts(args, _evidence(args, sboms, policy), policy, sboms)
-    _record(args, evidence)
+    evidence = _record(args, evidence)
     verdict = evaluate(sboms, evidence, policy, _now(args))
     # The verdict holds its own copies; freeing the inputs before rendering lowers the
     # peak at 50k components by the size of the evidence (benchmarks/README.md).
@@ -429,7 +487,7 @@ def _run_diff(args: argparse.Namespace) -> int:
         head, components=tuple(c for c in head.components if c.key in keys)
     )
     evidence = _with_project_facts(args, _evidence(args, [changed], policy), policy, [head])
-    _record(args, evidence)
+    evidence = _record(args, evidence)
     return _finish(args, evaluate_diff(base, head, evidence, policy, _now(args)))
 
 
@@ -474,7 +532,7 @@ def _run_policy_test(args: argparse.Namespace) -> int:
     if not cases:
         raise UsageError(
             f"no case folders (with expected.yaml) under {' '.join(args.paths)}",
-            hint="see FORMATS.md §3 for the case folder layout",
+            hint="see docs/policy.md, section Testing policies, for the case folder layout",
         )
     failed = 0
     covered: dict[str, set[str]] = {}

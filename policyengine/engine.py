@@ -3,7 +3,7 @@
 No I/O, no clock, no randomness: the same inputs give the same verdict. Results
 are sorted by a stable key, so neither the order of components in the input
 nor the order of rules in the policy changes the verdict. Outcomes follow
-FORMATS.md §4: a check's FAIL becomes the rule's severity (``warn`` before
+docs/verdict.md: a check's FAIL becomes the rule's severity (``warn`` before
 ``effective_from``, ``info`` in ``log`` mode) unless a waiver covers it;
 UNKNOWN stays ``unknown`` and is never counted as a pass.
 """
@@ -198,7 +198,7 @@ def evaluate_diff(
 
 
 def overall_outcome(results: Iterable[RuleResult], on_missing: OnMissingEvidence) -> Outcome:
-    """FORMATS.md §4: fail > incomplete (unknown, fail-closed) > warn > pass."""
+    """docs/verdict.md: fail > incomplete (unknown, fail-closed) > warn > pass."""
     seen = {r.outcome for r in results}
     if "fail" in seen:
         return "fail"

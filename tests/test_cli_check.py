@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -139,7 +140,9 @@ def test_enrichment_is_called_with_the_needed_kinds_and_recorded(
     assert calls["settings"].pypi_url.startswith("http://127.0.0.1:9/pypi")
     assert calls["settings"].cache_dir == tmp_path / "cache"
     assert record.read_bytes() == b'{"recorded": true}'
-    assert json.loads(out)["evidence_digest"] == "sha256:recorded"
+    # With --record the verdict names the file it can be replayed from.
+    recorded = "sha256:" + hashlib.sha256(b'{"recorded": true}').hexdigest()
+    assert json.loads(out)["evidence_digest"] == recorded
 
 
 def test_offline_with_an_empty_cache_every_fact_is_missing(run_cli: Run, tmp_path: Path) -> None:
@@ -283,14 +286,19 @@ def test_project_dir_facts_are_collected_and_recorded(run_cli: Run, tmp_path: Pa
     project.mkdir()
     (project / "requirements.txt").write_text("requests>=2.31\nlitellm==1.82.6\n")
     record = tmp_path / "recorded.json"
-    code, _, _ = run_cli(
+    code, out, _ = run_cli(
         *_argv(source, policy=policy, evidence=evidence),
         "--project-dir",
         str(project),
         "--record",
         str(record),
+        "--format",
+        "json",
     )
     assert code == 1
+    # The verdict names the bundle it can be replayed from.
+    digest = "sha256:" + hashlib.sha256(record.read_bytes()).hexdigest()
+    assert json.loads(out)["evidence_digest"] == digest
     fact = json.loads(record.read_text())["project"]
     assert fact["status"] == "ok"
     assert fact["source"]["name"] == "project"
@@ -304,3 +312,27 @@ def test_project_dir_that_is_not_a_folder_is_a_usage_error(run_cli: Run, tmp_pat
     code, _, err = run_cli(*argv, "--project-dir", str(tmp_path / "nowhere"))
     assert code == 2
     assert "not a directory" in err
+
+
+def test_an_unknown_policy_name_lists_the_shipped_ones(run_cli: Run, tmp_path: Path) -> None:
+    source, evidence, _ = _files(tmp_path)
+    code, _, err = run_cli(*_argv(source, policy="nosuch", evidence=evidence))
+    assert code == 2
+    assert "baseline" in err and "release-gate" in err and "sbom-quality" in err
+
+
+def test_an_input_without_components_is_named_on_stderr(run_cli: Run, tmp_path: Path) -> None:
+    _, evidence, policy = _files(tmp_path)
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]")
+    code, _, err = run_cli(*_argv(str(empty), policy=policy, evidence=evidence))
+    assert code == 0
+    assert "lists no components" in err
+
+
+def test_inspect_help_lists_the_supported_inputs(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["inspect", "--help"])
+    text = capsys.readouterr().out
+    for name in ("CycloneDX", "SPDX 3.0", "poetry.lock", "pnpm-lock.yaml", "uv.lock"):
+        assert name in text

@@ -56,10 +56,36 @@ def unknown(kind: FactKind | str, result: FactResult | None, what: str = "") -> 
         status=Status.UNKNOWN,
         message=message,
         observed={"fact": name, "status": result.status if result is not None else "absent"},
-        remediation=(
-            f"Re-run enrichment with network access to the {name} source (or supply an "
-            "evidence bundle that has it) so this check can decide."
-        ),
+        remediation=_unknown_remedy(name, result),
+    )
+
+
+def _unknown_remedy(name: str, result: FactResult | None) -> str:
+    """What to do about a missing fact: depends on why it is missing, not only that it is."""
+    reason = result.reason if isinstance(result, Missing) else ""
+    if "not listed by the registry" in reason:
+        return (
+            "The registry no longer serves this version (see the registry-status result), so "
+            "nothing more can be learnt about it: replace it."
+        )
+    if "offline" in reason:
+        return (
+            f"Run once with network access to the {name} source, or supply an evidence bundle "
+            "that has it (`--evidence`), so this check can decide."
+        )
+    if isinstance(result, Failed):
+        return (
+            f"Re-run when the {name} source answers again (see the error), or supply an "
+            "evidence bundle that has it, so this check can decide."
+        )
+    if isinstance(result, Missing) and "not collected" not in reason:
+        return (
+            "The registry does not publish this fact for this version: check it by hand, or "
+            "record a waiver with an owner and an expiry."
+        )
+    return (
+        f"Collect {name} facts (run `policyengine check` online, or with an evidence bundle "
+        "that has them) so this check can decide."
     )
 
 

@@ -91,6 +91,12 @@ class RiskScoreParams(CheckParams):
     threshold: float = Field(
         default=60.0, ge=0, description="Fail when the score reaches this value."
     )
+    up_to: float | None = Field(
+        default=None,
+        gt=0,
+        description="Upper end of this rule's band: a score at or over it is left to the rule "
+        "with the higher threshold, so a warn band and a fail band do not both fire.",
+    )
     weights: dict[Signal, float] = Field(
         default_factory=lambda: dict(DEFAULT_WEIGHTS),
         description="Weight per signal; signals left out keep their default weight, 0 drops one.",
@@ -153,13 +159,14 @@ class RiskScoreCheck(Check):
         publisher_change 25, fresh 20, cadence 15, metadata 10, unpinned 10,
         startup_code 0, install_scripts 0).
         ``fresh_within`` (default ``7d``). For a warn band and a fail band use
-        two rules with different thresholds and severities.
+        two rules with different thresholds and severities; ``up_to`` on the
+        lower one (e.g. ``up_to: 60``) keeps both from firing on one score.
 
     Example:
         ```yaml
         - id: risk-warn
           check: risk-score
-          params: {threshold: 30}
+          params: {threshold: 30, up_to: 60}
           severity: warn
         - id: risk-fail
           check: risk-score
@@ -237,7 +244,15 @@ class RiskScoreCheck(Check):
         srcs = sources(*all_sources)
         top = sorted(contributions, key=lambda item: (-item[0], item[1]))[:3]
         top_text = ", ".join(f"{name} {value:g}" for value, name in top)
-        if score >= params.threshold:
+        if params.up_to is not None and score >= params.up_to:
+            yield Finding(
+                status=Status.NOT_APPLICABLE,
+                message=f"{describe(component)} has risk score {score:g}, at or over this "
+                f"band's upper end {params.up_to:g}: the rule with that threshold judges it",
+                observed=observed,
+                sources=srcs,
+            )
+        elif score >= params.threshold:
             yield Finding(
                 status=Status.FAIL,
                 message=f"{describe(component)} has risk score {score:g} (threshold "

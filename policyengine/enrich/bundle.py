@@ -1,6 +1,6 @@
 """Evidence bundles: the recorded facts of one enrichment, replayable with no network.
 
-The format is agreed in FORMATS.md §1. ``dump_bundle`` is deterministic (sorted
+The format is agreed in docs/evidence.md. ``dump_bundle`` is deterministic (sorted
 keys, fixed layout); ``load_bundle`` validates every key and type and reports the
 JSON pointer of the first problem as an :class:`InputError`. The JSON Schema in
 ``schemas/evidence.schema.json`` is generated from the same types:
@@ -117,7 +117,7 @@ class ComponentFacts(TypedDict, total=False):
 
 @with_config(ConfigDict(extra="forbid"))
 class Bundle(TypedDict):
-    """An evidence bundle file (FORMATS.md §1)."""
+    """An evidence bundle file (docs/evidence.md)."""
 
     schema_version: Literal["1"]
     created_at: datetime | None

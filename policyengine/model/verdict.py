@@ -20,7 +20,7 @@ Outcome = Literal["pass", "warn", "fail", "incomplete"]
 """The overall outcome of a verdict."""
 
 ResultOutcome = Literal["pass", "fail", "warn", "info", "waived", "unknown", "error"]
-"""The outcome of one result (FORMATS.md §4)."""
+"""The outcome of one result (docs/verdict.md)."""
 
 
 @dataclass(frozen=True, slots=True)

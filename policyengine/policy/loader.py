@@ -336,8 +336,11 @@ def read_located(path: Path) -> Located:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        shipped = ", ".join(sorted(shipped_policies())) or "none"
         raise PolicyError(
-            "no such policy file", position=Position(str(path)), hint="check the path"
+            "no such policy file",
+            position=Position(str(path)),
+            hint=f"check the path, or name a shipped policy: {shipped}",
         ) from None
     except UnicodeDecodeError:
         raise PolicyError("the policy file is not UTF-8", position=Position(str(path))) from None

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from policyengine.model.verdict import RuleResult
 
-ORDER = ("fail", "error", "unknown", "warn", "info", "waived", "pass")
-"""Outcomes from most to least urgent."""
+ORDER = ("fail", "error", "warn", "unknown", "info", "waived", "pass")
+"""Outcomes from most to least urgent: findings before the absence of evidence."""
 NAMES_SHOWN = 3
 """How many component names a folded row spells out before ``and N more``."""
 
@@ -54,19 +54,38 @@ def attention_rows(
     """Results with one of ``outcomes``, most urgent first, identical ones folded into one row.
 
     Results are identical when outcome, rule, message, remediation and waiver
-    agree; the first one's position decides the order inside an outcome, so the
-    engine's stable order is kept.
+    agree. Unknown results are folded by rule and remediation alone: their
+    messages differ only by the version or address that could not be read, and
+    the remediation already says which cause it was; the row then shows the
+    first message and says how many there were. The first result's position
+    decides the order inside an outcome, so the engine's stable order is kept.
     """
-    groups: dict[tuple[str, str, str, str | None, str | None], list[str]] = {}
+    groups: dict[tuple[str, str, str | None, str | None, str | None], list[RuleResult]] = {}
     for result in results:
         if result.outcome not in outcomes:
             continue
         reason = result.waiver.reason if result.waiver is not None else None
-        key = (result.outcome, result.rule, result.message, result.remediation, reason)
-        groups.setdefault(key, []).append(component_name(result))
+        message = None if result.outcome == "unknown" else result.message
+        key = (result.outcome, result.rule, message, result.remediation, reason)
+        groups.setdefault(key, []).append(result)
     rows = [
-        AttentionRow(outcome, rule, tuple(names), message, remediation, reason)
-        for (outcome, rule, message, remediation, reason), names in groups.items()
+        AttentionRow(
+            outcome,
+            rule,
+            tuple(component_name(r) for r in members),
+            _message(members),
+            remediation,
+            reason,
+        )
+        for (outcome, rule, _, remediation, reason), members in groups.items()
     ]
     rows.sort(key=lambda row: ORDER.index(row.outcome))
     return rows
+
+
+def _message(members: Sequence[RuleResult]) -> str:
+    distinct = len({r.message for r in members})
+    first = members[0].message
+    if distinct == 1:
+        return first
+    return f"{first} (one of {distinct} similar messages; all are in the JSON report)"

@@ -11,6 +11,10 @@ MAX_LISTED = 50
 """Most results listed in the open part of the comment; the rest sit in the details."""
 MAX_DETAILS = 250
 """Most results listed in the folded details."""
+MAX_UNIDENTIFIED = 200
+"""Most unidentified components listed; the JSON report has them all."""
+MAX_CHARS = 60_000
+"""Size the comment stays under, below GitHub's 65,536-character limit for a comment."""
 
 _ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "incomplete": "❔"}
 
@@ -39,24 +43,46 @@ def render_markdown(verdict: Verdict) -> str:
         if len(problems) > MAX_LISTED:
             lines += ["", f"… and {len(problems) - MAX_LISTED} more in the details below."]
     lines += _waivers(verdict)
+    unidentified = _unidentified(verdict)
     if verdict.results:
-        lines += ["", f"<details><summary>All results ({len(verdict.results)})</summary>", ""]
         ordered = sorted(verdict.results, key=lambda r: ORDER.index(r.outcome))
-        lines += _table(ordered[:MAX_DETAILS])
-        if len(ordered) > MAX_DETAILS:
-            # Pull-request comments are capped (GitHub: 65 536 characters).
-            lines += ["", f"… and {len(ordered) - MAX_DETAILS} more: see the JSON or SARIF report."]
+        rows = _table(ordered[:MAX_DETAILS])
+        # Pull-request comments are capped (GitHub: 65 536 characters): details give way.
+        budget = MAX_CHARS - _size(lines) - _size(unidentified) - 400
+        kept = _fit(rows, budget)
+        left = len(ordered) - (kept - 2)
+        lines += ["", f"<details><summary>All results ({len(verdict.results)})</summary>", ""]
+        lines += rows[:kept]
+        if left > 0:
+            lines += ["", f"… and {left} more: see the JSON or SARIF report."]
         lines += ["", "</details>"]
-    if verdict.coverage.unidentified:
-        lines += [
-            "",
-            f"<details><summary>Unidentified components "
-            f"({len(verdict.coverage.unidentified)})</summary>",
-            "",
-        ]
-        lines += [f"- {_code(u.ref)}: {_cell(u.reason)}" for u in verdict.coverage.unidentified]
-        lines += ["", "</details>"]
+    lines += unidentified
     return "\n".join(lines) + "\n"
+
+
+def _unidentified(verdict: Verdict) -> list[str]:
+    items = verdict.coverage.unidentified
+    if not items:
+        return []
+    lines = ["", f"<details><summary>Unidentified components ({len(items)})</summary>", ""]
+    lines += [f"- {_code(u.ref)}: {_cell(u.reason)}" for u in items[:MAX_UNIDENTIFIED]]
+    if len(items) > MAX_UNIDENTIFIED:
+        lines.append(f"- … and {len(items) - MAX_UNIDENTIFIED} more: see the JSON report.")
+    return [*lines, "", "</details>"]
+
+
+def _size(lines: Sequence[str]) -> int:
+    return sum(len(line) + 1 for line in lines)
+
+
+def _fit(rows: Sequence[str], budget: int) -> int:
+    """How many leading rows (the two header rows first) fit in ``budget`` characters."""
+    used = 0
+    for count, row in enumerate(rows):
+        used += len(row) + 1
+        if used > budget:
+            return max(count, 2)
+    return len(rows)
 
 
 def _table(results: Sequence[RuleResult]) -> list[str]:

@@ -1,6 +1,6 @@
 """Run the artifact-contents checks' case folders directly against the check classes.
 
-The case folders follow FORMATS.md §3 and are also run by ``policyengine policy
+The case folders follow docs/policy.md, "Testing policies" and are also run by ``policyengine policy
 test``; this harness only needs the check itself, so the cases are exercised
 even where the engine is not in the tree. It applies §4's mapping: PASS ->
 pass, FAIL -> the rule's severity, UNKNOWN -> unknown, NOT_APPLICABLE -> not

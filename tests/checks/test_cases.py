@@ -1,4 +1,4 @@
-"""Case folders (FORMATS.md §3): layout, strict evidence field names, and running them.
+"""Case folders (docs/policy.md, "Testing policies"): layout, strict evidence, running them.
 
 Every registered check needs pass-*, fail-* and unknown-* folders under
 tests/checks/cases/<slug>/ and a docs page; each folder is checked for the exact

@@ -109,3 +109,18 @@ def test_published_release_returns_upload_time_or_says_why_not() -> None:
     assert (
         undated.message == "the registry gives no upload time for version 1, so the age is unknown"
     )
+
+
+def test_the_remedy_for_a_missing_fact_follows_its_cause() -> None:
+    from policyengine.checks.common import unknown
+    from policyengine.model import FactKind, Failed, Missing
+
+    removed = unknown(FactKind.PUBLISHERS, Missing("version 1.82.8 is not listed by the registry"))
+    offline = unknown(FactKind.PUBLISHERS, Missing("offline: no cached answer for https://x"))
+    failed = unknown(FactKind.PUBLISHERS, Failed("HTTP 500 from https://x"))
+    absent = unknown(FactKind.PUBLISHERS, Missing("the registry serves no metadata for x 1.0"))
+    assert removed.remediation and "replace it" in removed.remediation
+    assert "network" not in removed.remediation
+    assert offline.remediation and "network access" in offline.remediation
+    assert failed.remediation and "answers again" in failed.remediation
+    assert absent.remediation and "waiver" in absent.remediation

@@ -106,3 +106,17 @@ def test_params_are_strict() -> None:
         RegistryStatusCheck.params_model.model_validate({"fail_on": ["gone"]})
     with pytest.raises(ValidationError):
         RegistryStatusCheck.params_model.model_validate({"extra": 1})
+
+
+def test_the_remediation_names_final_releases_to_move_to() -> None:
+    releases = (
+        Release("1.82.6", at("2026-03-20T10:00:00")),
+        Release("1.83.0", at("2026-04-01T10:00:00")),
+        Release("1.84.0rc1", at("2026-05-01T10:00:00")),
+        Release("1.83.1", at("2026-04-03T10:00:00"), yanked=True),
+    )
+    removed = ReleaseHistory(version="1.82.8", listed=False, releases=releases)
+    [f] = run(CHECK, COMP, {FactKind.RELEASES: ok(removed), FactKind.PACKAGE: ok(package())})
+    assert f.remediation is not None
+    assert "e.g. 1.82.6, the newest release before it or 1.83.0, the latest" in f.remediation
+    assert "rc1" not in f.remediation and "1.83.1" not in f.remediation

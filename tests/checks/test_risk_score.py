@@ -139,3 +139,14 @@ def test_content_signal_counts_when_weighted() -> None:
     # No contents facts: the startup-code signal is unknown and could reach the threshold.
     assert f.status is Status.UNKNOWN
     assert "startup_code" in f.observed["unknown"]
+
+
+def test_a_warn_band_with_up_to_leaves_high_scores_to_the_fail_rule() -> None:
+    facts = clean()
+    facts[FactKind.ADVISORIES] = ok(Advisories("1.82.8", (Advisory("MAL-1", malicious=True),)))
+    [band] = run(CHECK, COMP, facts, {"threshold": 30, "up_to": 60})
+    assert band.status is Status.NOT_APPLICABLE and "upper end 60" in band.message
+    [fail] = run(CHECK, COMP, facts, {"threshold": 60})
+    assert fail.status is Status.FAIL
+    [warn] = run(CHECK, COMP, clean(), {"threshold": 30, "up_to": 60})
+    assert warn.status is Status.PASS

@@ -50,8 +50,7 @@ def _cyclonedx_reader_available() -> bool:
     return importlib.util.find_spec("policyengine.ingest.cyclonedx") is not None
 
 
-@pytest.mark.skipif(not _cyclonedx_reader_available(), reason="needs CycloneDX reader from main")
-def test_enrich_cli_writes_a_bundle(run_cli, replay: Replay, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def _litellm_sbom(tmp_path: Path) -> Path:
     sbom = tmp_path / "sbom.cdx.json"
     sbom.write_text(
         json.dumps(
@@ -71,13 +70,37 @@ def test_enrich_cli_writes_a_bundle(run_cli, replay: Replay, tmp_path: Path) -> 
             }
         )
     )
+    return sbom
+
+
+def _enrich(run_cli, replay: Replay, tmp_path: Path) -> tuple[int, str, Path]:  # type: ignore[no-untyped-def]
     out = tmp_path / "evidence.json"
     code, _, err = run_cli(
-        "enrich", str(sbom), "-o", str(out),
+        "enrich", str(_litellm_sbom(tmp_path)), "-o", str(out),
         "--pypi-url", replay.pypi_url, "--npm-url", replay.npm_url,
         "--osv-url", replay.osv_url, "--cache-dir", str(tmp_path / "cache"),
     )  # fmt: skip
+    return code, err, out
+
+
+@pytest.mark.skipif(not _cyclonedx_reader_available(), reason="needs CycloneDX reader from main")
+def test_enrich_cli_writes_a_bundle(run_cli, replay: Replay, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, err, out = _enrich(run_cli, replay, tmp_path)
     assert code == 0, err
+    assert "warning" not in err
     bundle = json.loads(out.read_text())
     releases = bundle["components"]["pypi/litellm@1.82.8"]["releases"]
     assert releases["status"] == "ok" and releases["value"]["listed"] is False
+
+
+def test_enrich_cli_says_on_stderr_which_facts_could_not_be_obtained(  # type: ignore[no-untyped-def]
+    run_cli, replay: Replay, tmp_path: Path
+) -> None:
+    replay.faults["/osv/v1/querybatch"] = ["badjson"] * 8
+    code, err, out = _enrich(run_cli, replay, tmp_path)
+    assert code == 0, err
+    (line,) = [x for x in err.splitlines() if "warning" in x]
+    assert "advisories facts could not be obtained for 1 component" in line
+    assert "pypi/litellm@1.82.8" in line
+    advisories = json.loads(out.read_text())["components"]["pypi/litellm@1.82.8"]["advisories"]
+    assert advisories["status"] == "failed"

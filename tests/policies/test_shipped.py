@@ -1,8 +1,8 @@
 """The shipped policies (policies/*.yaml): valid, covered by case folders, and judged right.
 
-Each policy has case folders under tests/policies/<name>/ (FORMATS.md §3, with a
-policy.yaml that extends the shipped policy by name) run through the engine's
-case runner once it is merged.
+Each policy has case folders under tests/policies/<name>/ (docs/policy.md,
+"Testing policies"), each with a policy.yaml that extends the shipped policy by
+name, run through the engine's case runner.
 """
 
 from __future__ import annotations

@@ -143,6 +143,7 @@ def test_unknown_format(verdict: Verdict) -> None:
 def test_markdown_stays_within_a_comment(verdict: Verdict) -> None:
     from dataclasses import replace
 
+    from policyengine.report.attention import attention_rows
     from policyengine.report.markdown import MAX_DETAILS, MAX_LISTED
 
     distinct = tuple(
@@ -151,9 +152,23 @@ def test_markdown_stays_within_a_comment(verdict: Verdict) -> None:
     many = replace(verdict, results=distinct)
     text = render(many, "markdown")
     assert f"… and {len(many.results) - MAX_DETAILS} more" in text
-    problems = sum(1 for r in many.results if r.outcome in {"fail", "error", "unknown", "warn"})
+    problems = len(attention_rows(many.results))
+    assert problems > MAX_LISTED
     assert f"… and {problems - MAX_LISTED} more in the details below." in text
     assert len(text) < 65_536
+
+
+def test_markdown_details_give_way_to_the_comment_limit(verdict: Verdict) -> None:
+    from dataclasses import replace
+
+    long = tuple(
+        replace(r, message=f"{r.message} #{i} " + "x" * 900)
+        for i in range(40)
+        for r in verdict.results
+    )
+    text = render(replace(verdict, results=long), "markdown")
+    assert len(text) < 65_536
+    assert "more: see the JSON or SARIF report." in text
 
 
 def test_identical_problems_fold_into_one_row_naming_the_components(verdict: Verdict) -> None:
@@ -179,9 +194,9 @@ def test_identical_problems_fold_into_one_row_naming_the_components(verdict: Ver
     assert needs_attention.count(unknown.message) == 1
 
 
-def test_failures_come_before_unknowns_in_the_table(verdict: Verdict) -> None:
+def test_failures_then_warnings_then_unknowns_in_the_table(verdict: Verdict) -> None:
     text = render(verdict, "table")
-    assert text.index("│ fail ") < text.index("│ unknown ") < text.index("│ warn ")
+    assert text.index("│ fail ") < text.index("│ warn ") < text.index("│ unknown ")
 
 
 def test_table_does_not_read_messages_as_markup(verdict: Verdict) -> None:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from pathlib import PurePath
 
-from policyengine.model import Sbom
+from policyengine.model import InputError, Position, Sbom
 
 Reader = Callable[..., Sbom]
 
@@ -73,10 +73,29 @@ def name_kind(source: str) -> str | None:
 
 def detect(data: bytes, source: str) -> str | None:
     """The lockfile or manifest kind of ``data``, or ``None`` when it is none of them."""
+    _refuse_unsupported(source)
     text = data[:262144].decode("utf-8", errors="replace").lstrip("\ufeff")
     hint = name_kind(source)
     kind = _by_content(text, hint)
     return kind or hint
+
+
+_UNSUPPORTED = {
+    "bun.lock": "bun lockfiles are not supported yet",
+    "bun.lockb": "bun's binary lockfiles are not supported",
+}
+
+
+def _refuse_unsupported(source: str) -> None:
+    # bun.lock is JSON with "lockfileVersion" too: read as a package-lock it would give a
+    # wrong (often empty) component list, and an empty list passes every rule.
+    reason = _UNSUPPORTED.get(PurePath(source).name.lower())
+    if reason is not None:
+        raise InputError(
+            reason,
+            position=Position(source),
+            hint="generate an SBOM (e.g. `npm sbom` or a CycloneDX tool) or a package-lock.json",
+        )
 
 
 def _by_content(text: str, hint: str | None) -> str | None:

@@ -135,3 +135,15 @@ def test_a_bare_path_requirement_is_kept_as_unidentified(line: str, tmp_path: Pa
     (component,) = read_input(path).components
     assert component.purl is None
     assert component.unidentified_reason and "names no package" in component.unidentified_reason
+
+
+@pytest.mark.parametrize("name", ["bun.lock", "bun.lockb"])
+def test_bun_lockfiles_are_refused_not_misread(name: str, tmp_path: Path) -> None:
+    # bun.lock carries "lockfileVersion" too; read as a package-lock it gave 0 components.
+    from policyengine.ingest import read_input
+    from policyengine.model import InputError
+
+    path = tmp_path / name
+    path.write_text('{"lockfileVersion": 1, "workspaces": {"": {"name": "x"}}, "packages": {}}')
+    with pytest.raises(InputError, match="not supported"):
+        read_input(path)
