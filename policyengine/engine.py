@@ -91,8 +91,9 @@ def evaluate(
     # One ComponentRef per component (ids are stable: the documents hold every component
     # for the whole evaluation); building them per result was ~5 % of evaluate at 10k.
     refs: dict[int, ComponentRef | None] = {}
+    contexts: dict[int, CheckContext] = {}
     for rule in policy.rules:
-        for raw in _run_rule(rule, lookup, documents, evidence, moment):
+        for raw in _run_rule(rule, lookup, documents, evidence, moment, contexts):
             if raw.finding.status is Status.NOT_APPLICABLE:
                 not_applicable += 1
                 continue
@@ -255,6 +256,7 @@ def _run_rule(
     documents: tuple[Sbom, ...],
     evidence: Evidence,
     now: datetime,
+    contexts: dict[int, CheckContext] | None = None,
 ) -> Iterable[_Raw]:
     check_type = lookup.get(rule.check)
     if check_type is None:
@@ -267,7 +269,12 @@ def _run_rule(
         return
     check = check_type()
     for document in documents:
-        context = CheckContext(document, evidence, now)
+        # One context per document for all rules, so checks can share work through its memo.
+        context = (contexts if contexts is not None else {}).get(id(document))
+        if context is None:
+            context = CheckContext(document, evidence, now)
+            if contexts is not None:
+                contexts[id(document)] = context
         if check_type.level == "document":
             yield from _document_findings(rule, check, params, context)
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Literal
 
@@ -35,6 +35,9 @@ class CheckContext:
     sbom: Sbom
     evidence: Evidence
     now: datetime
+    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
+    """Scratch space shared by the rules of one evaluation of one document, for checks
+    that would otherwise compute the same thing per rule (risk-score's signals)."""
 
 
 class Check(ABC):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Literal
+from functools import cache, lru_cache
+from typing import Literal, cast
 
 from pydantic import Field
 
@@ -219,7 +220,14 @@ class RiskScoreCheck(Check):
             weight = weights[name]
             if weight == 0:
                 continue
-            value, why, srcs = compute()
+            # Each signal once per component and evaluation: a policy often has two
+            # risk-score rules (warn and fail thresholds) over the same signals.
+            key = ("risk-score", id(component), id(evidence), name, params.fresh_within)
+            term = cast("Term | None", context.memo.get(key))
+            if term is None:
+                term = compute()
+                context.memo[key] = term
+            value, why, srcs = term
             all_sources.extend(srcs)
             contribution = None if value is None else round(value * weight, 2)
             if contribution is None:
@@ -323,16 +331,33 @@ def _signals(
     return {
         "malicious": malicious,
         "vulnerability": vulnerability,
-        "removed": run(RegistryStatusCheck(), RegistryStatusParams()),
+        "removed": run(RegistryStatusCheck(), _default(RegistryStatusParams)),
         "hash_mismatch": lambda: _hash_mismatch(component, evidence, context),
-        "publisher_change": run(PublisherChangeCheck(), PublisherChangeParams()),
-        "fresh": run(ReleaseAgeCheck(), ReleaseAgeParams(min_age=params.fresh_within)),
-        "cadence": run(ReleaseCadenceCheck(), ReleaseCadenceParams()),
-        "metadata": run(MetadataCompletenessCheck(), MetadataCompletenessParams()),
-        "unpinned": run(PinningCheck(), PinningParams(declared=False)),
-        "startup_code": run(StartupCodeCheck(), StartupCodeParams()),
-        "install_scripts": run(InstallScriptsCheck(), InstallScriptsParams()),
+        "publisher_change": run(PublisherChangeCheck(), _default(PublisherChangeParams)),
+        "fresh": run(ReleaseAgeCheck(), _release_age(params.fresh_within)),
+        "cadence": run(ReleaseCadenceCheck(), _default(ReleaseCadenceParams)),
+        "metadata": run(MetadataCompletenessCheck(), _default(MetadataCompletenessParams)),
+        "unpinned": run(PinningCheck(), _undeclared_pinning()),
+        "startup_code": run(StartupCodeCheck(), _default(StartupCodeParams)),
+        "install_scripts": run(InstallScriptsCheck(), _default(InstallScriptsParams)),
     }
+
+
+@cache
+def _default(params_type: type[CheckParams]) -> CheckParams:
+    # Built once: constructing seven pydantic models per component and rule was ~3 % of
+    # a release-gate run (benchmarks/README.md). Checks never mutate their params.
+    return params_type()
+
+
+@cache
+def _undeclared_pinning() -> CheckParams:
+    return PinningParams(declared=False)
+
+
+@lru_cache(maxsize=64)
+def _release_age(fresh_within: Duration) -> CheckParams:
+    return ReleaseAgeParams(min_age=fresh_within)
 
 
 def _hash_mismatch(
