@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 
@@ -91,6 +90,7 @@ def evaluate(
     # One ComponentRef per component (ids are stable: the documents hold every component
     # for the whole evaluation); building them per result was ~5 % of evaluate at 10k.
     refs: dict[int, ComponentRef | None] = {}
+    shared: dict[tuple[int, ...], tuple[tuple[Source, ...], tuple[ResultSource, ...]]] = {}
     contexts: dict[int, CheckContext] = {}
     for rule in policy.rules:
         for raw in _run_rule(rule, lookup, documents, evidence, moment, contexts):
@@ -99,7 +99,7 @@ def evaluate(
                 continue
             # Turned into a result at once, so the findings are not all held until the end
             # (peak memory at 50,000 components, benchmarks/README.md).
-            result, waiver_index = _result(raw, active, moment, refs)
+            result, waiver_index = _result(raw, active, moment, refs, shared)
             if waiver_index is not None:
                 matched[waiver_index] += 1
             results.append(result)
@@ -354,6 +354,8 @@ def _result(
     waivers: Sequence[PolicyWaiver],
     now: datetime,
     refs: dict[int, ComponentRef | None] | None = None,
+    shared: dict[tuple[int, ...], tuple[tuple[Source, ...], tuple[ResultSource, ...]]]
+    | None = None,
 ) -> tuple[RuleResult, int | None]:
     rule, finding, component = raw.rule, raw.finding, raw.component
     if refs is None:
@@ -388,7 +390,7 @@ def _result(
         message=message,
         observed=finding.observed,
         expected=finding.expected,
-        sources=_sources_of(finding.sources),
+        sources=_sources_of(finding.sources, shared),
         remediation=finding.remediation,
         waiver=waiver,
         subject=finding.subject,
@@ -406,17 +408,20 @@ def _fail_outcome(rule: Rule, now: datetime) -> ResultOutcome:
     return "warn" if rule.severity is Severity.WARN else "info"
 
 
-def _sources_of(sources: tuple[Source, ...]) -> tuple[ResultSource, ...]:
-    try:
-        return _result_sources(sources)
-    except TypeError:  # an unhashable value in a source: no sharing, same result
+def _sources_of(
+    sources: tuple[Source, ...],
+    shared: dict[tuple[int, ...], tuple[tuple[Source, ...], tuple[ResultSource, ...]]] | None,
+) -> tuple[ResultSource, ...]:
+    # The results of one component cite the same Source objects: one copy for all. The
+    # dict keeps the cited objects alive, so an id in a key cannot be reused meanwhile.
+    if shared is None:
         return tuple(ResultSource(s.name, s.url, s.fetched_at) for s in sources)
-
-
-@lru_cache(maxsize=4096)
-def _result_sources(sources: tuple[Source, ...]) -> tuple[ResultSource, ...]:
-    # Many results cite the same fact sources; equal tuples give equal (shared) copies.
-    return tuple(ResultSource(s.name, s.url, s.fetched_at) for s in sources)
+    key = tuple(map(id, sources))
+    found = shared.get(key)
+    if found is None:
+        copies = tuple(ResultSource(s.name, s.url, s.fetched_at) for s in sources)
+        found = shared[key] = (tuple(sources), copies)
+    return found[1]
 
 
 def _component_ref(component: Component | None) -> ComponentRef | None:
