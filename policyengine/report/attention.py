@@ -8,6 +8,7 @@ with the components it concerns, not the same sentence 400 times.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -54,10 +55,11 @@ def attention_rows(
     """Results with one of ``outcomes``, most urgent first, identical ones folded into one row.
 
     Results are identical when outcome, rule, message, remediation and waiver
-    agree. Unknown results are folded by rule and remediation alone: their
-    messages differ only by the version or address that could not be read, and
-    the remediation already says which cause it was; the row then shows the
-    first message and says how many there were. The first result's position
+    agree. Unknown results are folded by rule and by the shape of their
+    remediation (versions and addresses masked): their messages differ only by
+    the version or address that could not be read, and the remediation already
+    says which cause it was; the row shows the first message and remediation
+    and says how many messages there were. The first result's position
     decides the order inside an outcome, so the engine's stable order is kept.
     """
     groups: dict[tuple[str, str, str | None, str | None, str | None], list[RuleResult]] = {}
@@ -65,8 +67,11 @@ def attention_rows(
         if result.outcome not in outcomes:
             continue
         reason = result.waiver.reason if result.waiver is not None else None
-        message = None if result.outcome == "unknown" else result.message
-        key = (result.outcome, result.rule, message, result.remediation, reason)
+        key: tuple[str, str, str | None, str | None, str | None]
+        if result.outcome == "unknown":
+            key = (result.outcome, result.rule, None, _shape(result.remediation), reason)
+        else:
+            key = (result.outcome, result.rule, result.message, result.remediation, reason)
         groups.setdefault(key, []).append(result)
     rows = [
         AttentionRow(
@@ -74,13 +79,21 @@ def attention_rows(
             rule,
             tuple(component_name(r) for r in members),
             _message(members),
-            remediation,
+            members[0].remediation,
             reason,
         )
-        for (outcome, rule, _, remediation, reason), members in groups.items()
+        for (outcome, rule, _, _, reason), members in groups.items()
     ]
     rows.sort(key=lambda row: ORDER.index(row.outcome))
     return rows
+
+
+_VARYING = re.compile(r"https?://\S+|\b\d+(?:\.[0-9A-Za-z]+)+\b")
+
+
+def _shape(text: str | None) -> str | None:
+    """The text with addresses and version numbers masked: what stays is the cause."""
+    return _VARYING.sub("…", text) if text else text
 
 
 def _message(members: Sequence[RuleResult]) -> str:

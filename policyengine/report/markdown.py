@@ -34,7 +34,8 @@ def render_markdown(verdict: Verdict) -> str:
         f"| {s.failed} | {s.warned} | {s.unknown} | {s.error} | {s.waived} | {s.info} "
         f"| {s.passed} |",
         "",
-        f"{s.components} components ({verdict.coverage.identified} identified), {s.rules} rules.",
+        f"{_count(s.components, 'component')} ({verdict.coverage.identified} identified), "
+        f"{_count(s.rules, 'rule')}.",
     ]
     problems = attention_rows(verdict.results)
     if problems:
@@ -69,6 +70,10 @@ def _unidentified(verdict: Verdict) -> list[str]:
     if len(items) > MAX_UNIDENTIFIED:
         lines.append(f"- … and {len(items) - MAX_UNIDENTIFIED} more: see the JSON report.")
     return [*lines, "", "</details>"]
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _size(lines: Sequence[str]) -> int:
