@@ -10,6 +10,7 @@ UNKNOWN stays ``unknown`` and is never counted as a pass.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections import Counter
@@ -78,6 +79,26 @@ def evaluate(
 
     ``checks`` replaces the registry (tests use it to add checks of their own).
     """
+    # Every result built here lives until the verdict is returned, so the cyclic collector
+    # finds nothing; paused, it stops rescanning the whole heap (inputs and evidence
+    # included) every few thousand allocations: that was half of evaluate at 10,000
+    # components (benchmarks/README.md). The SBOM readers and bundle loader do the same.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _evaluate(sbom, evidence, policy, now, checks)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _evaluate(
+    sbom: Sboms,
+    evidence: Evidence,
+    policy: Policy,
+    now: datetime,
+    checks: Sequence[type[Check]] | None,
+) -> Verdict:
     documents = _documents(sbom)
     moment = _utc(now)
     lookup = _lookup(registry.CHECKS if checks is None else checks)
