@@ -65,13 +65,29 @@ def write_json(verdict: Verdict, handle: BinaryIO) -> None:
     handle.write(head[:at] + b'\n  "results": [\n    ')
     results = verdict.results
     for start in range(0, len(results), 1000):
-        # Each result re-indented to its depth in the document (two levels, four spaces).
-        parts = [_result_bytes(r).replace(b"\n", b"\n    ") for r in results[start : start + 1000]]
-        handle.write((b",\n    " if start else b"") + b",\n    ".join(parts))
+        handle.write((b",\n    " if start else b"") + _batch_bytes(results[start : start + 1000]))
     handle.write(b"\n  ],\n" + head[at + len(marker) :] + b"\n")
 
 
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_UTC_Z
+
+
+# One batch written as the value of a "results" key has each result at its depth in the
+# document (two levels, four spaces): one orjson call per batch instead of one per result
+# and a re-indent of each (a sixth of the rendering time at 10,000 components).
+_BATCH_HEAD = b'{\n  "results": [\n    '
+_BATCH_TAIL = b"\n  ]\n}"
+
+
+def _batch_bytes(batch: tuple[RuleResult, ...]) -> bytes:
+    """The results of ``batch`` as they appear in the document, comma-separated."""
+    try:
+        text = orjson.dumps({"results": batch}, option=_OPTIONS)
+    except TypeError:  # some result needs the fallback: one at a time
+        text = b""
+    if text.startswith(_BATCH_HEAD) and text.endswith(_BATCH_TAIL):
+        return text[len(_BATCH_HEAD) : -len(_BATCH_TAIL)]
+    return b",\n    ".join(_result_bytes(r).replace(b"\n", b"\n    ") for r in batch)
 
 
 def _result_bytes(result: RuleResult) -> bytes:
