@@ -208,25 +208,31 @@ class RiskScoreCheck(Check):
     ) -> Iterable[Finding]:
         """Compute every term, sum the known ones, compare with the threshold."""
         assert isinstance(params, RiskScoreParams)
+        # In the order of DEFAULT_WEIGHTS, which is the order of the signals and terms.
         weights = {**DEFAULT_WEIGHTS, **params.weights}
-        signals = _signals(component, evidence, params, context)
+        # Each signal once per component and evaluation: a policy often has two
+        # risk-score rules (warn and fail thresholds) over the same signals. One memo entry
+        # per component holds the terms computed so far.
+        key = ("risk-score", id(component), id(evidence), params.fresh_within)
+        computed = cast("dict[Signal, Term] | None", context.memo.get(key))
+        if computed is None:
+            computed = {}
+            context.memo[key] = computed
+        signals: dict[Signal, Callable[[], Term]] | None = None
         terms: list[JsonValue] = []
         score = 0.0
         open_weight = 0.0
         unknown: list[str] = []
         contributions: list[tuple[float, str]] = []
         all_sources: list[Source] = []
-        for name, compute in signals.items():
-            weight = weights[name]
+        for name, weight in weights.items():
             if weight == 0:
                 continue
-            # Each signal once per component and evaluation: a policy often has two
-            # risk-score rules (warn and fail thresholds) over the same signals.
-            key = ("risk-score", id(component), id(evidence), name, params.fresh_within)
-            term = cast("Term | None", context.memo.get(key))
+            term = computed.get(name)
             if term is None:
-                term = compute()
-                context.memo[key] = term
+                if signals is None:
+                    signals = _signals(component, evidence, params, context)
+                term = computed[name] = signals[name]()
             value, why, srcs = term
             all_sources.extend(srcs)
             contribution = None if value is None else round(value * weight, 2)
