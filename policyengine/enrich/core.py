@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from policyengine.enrich.artifacts.contents import InspectSettings, inspect_contents
 from policyengine.enrich.cache import Cache
@@ -24,6 +25,7 @@ from policyengine.model import (
     Evidence,
     FactKind,
     FactResult,
+    Failed,
     Missing,
     Ok,
     ReleaseHistory,
@@ -170,6 +172,33 @@ async def _advisories(
     found = await osv_advisories(fetcher, list(targets.values()))
     for key, target in targets.items():
         facts[key][FactKind.ADVISORIES] = found[target]
+    if mode == "auto":
+        _fall_back_to_db(settings.cache_dir, targets, facts)
+
+
+def _fall_back_to_db(
+    cache_dir: Path, targets: dict[str, Target], facts: dict[str, dict[FactKind, FactResult]]
+) -> None:
+    """Answer from the imported advisory database what the OSV API could not.
+
+    Air-gapped sites import OSV exports and may forget ``--offline``; an
+    unreachable API must then not leave every advisory unknown. The facts name
+    the database as their source, so a verdict shows where they came from.
+    """
+    failed = [key for key in targets if isinstance(facts[key][FactKind.ADVISORIES], Failed)]
+    if not failed:
+        return
+    db = AdvisoryDb(cache_dir)
+    try:
+        if db.count() == 0:
+            return
+        for key in failed:
+            target = targets[key]
+            facts[key][FactKind.ADVISORIES] = db.lookup(
+                target.ecosystem, target.name, target.version
+            )
+    finally:
+        db.close()
 
 
 async def _contents(

@@ -43,8 +43,9 @@ class EnrichSettings:
     """Everything enrichment needs to know about where and how to ask.
 
     ``advisories`` picks the advisory source: ``auto`` asks the OSV API online
-    and uses the local database (``policyengine db import``) offline; ``api``
-    and ``db`` force one; ``off`` collects no advisories (they are Missing).
+    (answering from the local database, ``policyengine db import``, what the API
+    could not) and uses the local database offline; ``api`` and ``db`` force one;
+    ``off`` collects no advisories (they are Missing).
     ``pypi_version_metadata`` allows the per-version PyPI endpoint, used only for
     the publishers of releases the project document does not describe.
     """

@@ -120,3 +120,31 @@ def test_osv_detail_failure_fails_the_components_naming_it(
     assert isinstance(bad, Failed) and "MAL-2026-2144" in bad.error
     # 1.82.6 is not affected by MAL-2026-2144, so its advisories are complete
     assert isinstance(evidence.for_key("pypi/litellm@1.82.6").get(FactKind.ADVISORIES), Ok)
+
+
+@pytest.mark.parametrize("mode", ["auto", "api"])
+def test_an_unreachable_osv_api_falls_back_to_the_imported_db_in_auto_mode(
+    replay: Replay, settings: EnrichSettings, mode: str
+) -> None:
+    from dataclasses import replace
+
+    from policyengine.enrich.osv_db import AdvisoryDb
+    from policyengine.model import Advisories
+    from tests.conftest import corpus_path
+
+    db = AdvisoryDb(settings.cache_dir)
+    try:
+        db.import_path(corpus_path("osv", "litellm-2026-03"))
+    finally:
+        db.close()
+    replay.faults["/osv/v1/querybatch"] = ["500", "500"]
+    evidence = enrich(
+        sbom_of(("pypi", "litellm", "1.82.8")), replace(settings, advisories=mode), None
+    )
+    fact = evidence.for_key("pypi/litellm@1.82.8").get(FactKind.ADVISORIES)
+    if mode == "api":
+        assert isinstance(fact, Failed)
+        return
+    assert isinstance(fact, Ok) and fact.source.name == "osv-db"
+    assert isinstance(fact.value, Advisories)
+    assert any(a.malicious for a in fact.value.advisories)

@@ -19,21 +19,12 @@ import policyengine.cli as cli
 from benchmarks.synth import cdx_document, make_specs
 from benchmarks.synth_registry import Registry, serve
 from policyengine.enrich import EnrichSettings
+from tests.hardening.policies import FAIL_CLOSED
 
 RunCli = Callable[..., tuple[int, str, str]]
 SPECS = [s for s in make_specs(12) if s.ecosystem == "pypi"][:6]
 FAULTY = SPECS[1], SPECS[4]
-POLICY = """\
-apiVersion: policyengine/v1
-kind: Policy
-metadata: {name: fail-closed}
-settings: {on_missing_evidence: fail}
-rules:
-  - id: listed
-    check: expr
-    params: {expr: '!facts.releases.listed', message: the registry no longer lists it}
-    severity: fail
-"""
+POLICY = FAIL_CLOSED
 
 
 @pytest.fixture

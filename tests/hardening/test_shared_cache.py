@@ -20,20 +20,11 @@ import pytest
 
 from benchmarks.synth import cdx_document, make_specs
 from benchmarks.synth_registry import Registry, serve
+from tests.hardening.policies import FAIL_CLOSED
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = [s for s in make_specs(120) if s.ecosystem == "pypi"]
-POLICY = """\
-apiVersion: policyengine/v1
-kind: Policy
-metadata: {name: fail-closed}
-settings: {on_missing_evidence: fail}
-rules:
-  - id: listed
-    check: expr
-    params: {expr: '!facts.releases.listed', message: the registry no longer lists it}
-    severity: fail
-"""
+POLICY = FAIL_CLOSED
 
 
 @pytest.fixture
