@@ -10,8 +10,10 @@ from typing import ClassVar
 from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.model import (
     ArtifactContents,
+    ArtifactReport,
     Component,
     ComponentEvidence,
+    ContentMark,
     FactKind,
     Failed,
     Finding,
@@ -62,6 +64,40 @@ def pass_observed(contents: ArtifactContents, **extra: JsonValue) -> dict[str, J
     }
     observed.update(extra)
     return observed
+
+
+def mark_failure(
+    report: ArtifactReport,
+    mark: ContentMark,
+    *,
+    message: str,
+    expected: str,
+    source: Source,
+    remediation: str,
+    **extra: JsonValue,
+) -> Finding:
+    """A failing finding for one marker in an artifact, with the marker's evidence observed.
+
+    ``subject`` is the file, so a waiver can name it.
+    """
+    observed: dict[str, JsonValue] = {
+        "artifact": report.filename,
+        "kind": mark.kind,
+        "file": mark.path,
+        "line": mark.line,
+        "detail": mark.detail,
+        "excerpt": mark.excerpt,
+        **extra,
+    }
+    return Finding(
+        status=Status.FAIL,
+        message=message,
+        observed=observed,
+        expected=expected,
+        sources=(source,),
+        remediation=remediation,
+        subject=mark.path,
+    )
 
 
 def failures_or_pass(

@@ -7,8 +7,13 @@ from typing import ClassVar, Literal, get_args
 from pydantic import Field
 
 from policyengine.checks.base import CheckParams
-from policyengine.checks.contents_common import ContentsCheck, failures_or_pass, where
-from policyengine.model import ArtifactContents, Finding, Source, Status
+from policyengine.checks.contents_common import (
+    ContentsCheck,
+    failures_or_pass,
+    mark_failure,
+    where,
+)
+from policyengine.model import ArtifactContents, Finding, Source
 
 HookKind = Literal[
     "npm-script",
@@ -112,22 +117,14 @@ class InstallScriptsCheck(ContentsCheck):
                     continue
                 at = where(hook.path, hook.line)
                 findings.append(
-                    Finding(
-                        status=Status.FAIL,
+                    mark_failure(
+                        report,
+                        hook,
                         message=f"{hook.kind} in {report.filename} at {at}: {hook.detail}",
-                        observed={
-                            "artifact": report.filename,
-                            "kind": hook.kind,
-                            "file": hook.path,
-                            "line": hook.line,
-                            "detail": hook.detail,
-                            "excerpt": hook.excerpt,
-                        },
                         expected=f"none of: {', '.join(params.fail_on)}",
-                        sources=(source,),
+                        source=source,
                         remediation="Review the hook; install with scripts disabled or from "
                         "a wheel, or waive it for this component once reviewed.",
-                        subject=hook.path,
                     )
                 )
         hooks = sum(len(r.install_hooks) for r in contents.artifacts)

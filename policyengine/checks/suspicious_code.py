@@ -7,14 +7,19 @@ from typing import ClassVar, Literal, get_args
 from pydantic import Field
 
 from policyengine.checks.base import CheckParams
-from policyengine.checks.contents_common import ContentsCheck, failures_or_pass, matches, where
+from policyengine.checks.contents_common import (
+    ContentsCheck,
+    failures_or_pass,
+    mark_failure,
+    matches,
+    where,
+)
 from policyengine.model import (
     ArtifactContents,
     ArtifactReport,
     ContentMark,
     Finding,
     Source,
-    Status,
 )
 
 MarkKind = Literal["decode-exec", "dynamic-import", "encoded-blob", "credential-path"]
@@ -101,23 +106,15 @@ class SuspiciousCodeCheck(ContentsCheck):
                     continue
                 at = where(mark.path, mark.line)
                 findings.append(
-                    Finding(
-                        status=Status.FAIL,
+                    mark_failure(
+                        report,
+                        mark,
                         message=f"{mark.kind} at {at} in {report.filename}: {mark.detail}",
-                        observed={
-                            "artifact": report.filename,
-                            "kind": mark.kind,
-                            "file": mark.path,
-                            "line": mark.line,
-                            "detail": mark.detail,
-                            "excerpt": mark.excerpt,
-                            "new_file": mark.new_file,
-                        },
                         expected=f"none of: {', '.join(params.kinds)}",
-                        sources=(source,),
+                        source=source,
                         remediation="Read the file at that line; do not install the version "
                         "if it is a payload, or ignore the path once reviewed.",
-                        subject=mark.path,
+                        new_file=mark.new_file,
                     )
                 )
         marks = sum(len(r.suspicious) for r in contents.artifacts)
