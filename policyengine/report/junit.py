@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from policyengine.model.verdict import RuleResult, Verdict
+from policyengine.report.attention import component_name
 
 
 def render_junit(verdict: Verdict) -> str:
@@ -63,8 +64,7 @@ def _suite(parent: ET.Element, rule_id: str, results: Sequence[RuleResult]) -> E
 
 
 def _case_name(result: RuleResult) -> str:
-    component = result.component
-    name = (component.purl or component.ref) if component is not None else "(document)"
+    name = component_name(result)
     return f"{name} [{result.subject}]" if result.subject else name
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from policyengine.model.verdict import RuleResult, Verdict, WaiverStatus
-from policyengine.report.attention import ORDER, AttentionRow, attention_rows
+from policyengine.report.attention import ORDER, AttentionRow, attention_rows, component_name
 
 MAX_LISTED = 50
 """Most results listed in the open part of the comment; the rest sit in the details."""
@@ -93,8 +93,7 @@ def _fit(rows: Sequence[str], budget: int) -> int:
 def _table(results: Sequence[RuleResult]) -> list[str]:
     rows = ["| outcome | rule | component | message |", "| --- | --- | --- | --- |"]
     for r in results:
-        component = r.component
-        name = (component.purl or component.ref) if component else "(document)"
+        name = component_name(r)
         message = r.message
         if r.remediation and r.outcome in {"fail", "warn"}:
             message += f" — {r.remediation}"
