@@ -149,54 +149,43 @@ async def _advisories(
         for key in targets:
             facts[key][FactKind.ADVISORIES] = Missing("advisories were not collected (off)")
         return
-    use_db = mode == "db"
-    if mode == "auto" and settings.offline:
-        db = AdvisoryDb(settings.cache_dir)
-        try:
-            use_db = db.count() > 0
-        finally:
-            db.close()
-    if use_db:
-        db = AdvisoryDb(settings.cache_dir)
-        try:
-            empty = db.count() == 0
-            for key, target in targets.items():
-                facts[key][FactKind.ADVISORIES] = (
-                    Missing("the offline advisory database is empty (run `policyengine db import`)")
-                    if empty
-                    else db.lookup(target.ecosystem, target.name, target.version)
-                )
-        finally:
-            db.close()
-        return
+    if mode == "db" or (mode == "auto" and settings.offline):
+        if _answer_from_db(settings.cache_dir, targets, facts, list(targets)):
+            return
+        if mode == "db":
+            empty = Missing("the offline advisory database is empty (run `policyengine db import`)")
+            for key in targets:
+                facts[key][FactKind.ADVISORIES] = empty
+            return
     found = await osv_advisories(fetcher, list(targets.values()))
     for key, target in targets.items():
         facts[key][FactKind.ADVISORIES] = found[target]
     if mode == "auto":
-        _fall_back_to_db(settings.cache_dir, targets, facts)
+        # Air-gapped sites import OSV exports and may forget ``--offline``: an unreachable
+        # API must then not leave every advisory unknown. The facts name the database as
+        # their source, so a verdict shows where they came from.
+        failed = [key for key in targets if isinstance(facts[key][FactKind.ADVISORIES], Failed)]
+        if failed:
+            _answer_from_db(settings.cache_dir, targets, facts, failed)
 
 
-def _fall_back_to_db(
-    cache_dir: Path, targets: dict[str, Target], facts: dict[str, dict[FactKind, FactResult]]
-) -> None:
-    """Answer from the imported advisory database what the OSV API could not.
-
-    Air-gapped sites import OSV exports and may forget ``--offline``; an
-    unreachable API must then not leave every advisory unknown. The facts name
-    the database as their source, so a verdict shows where they came from.
-    """
-    failed = [key for key in targets if isinstance(facts[key][FactKind.ADVISORIES], Failed)]
-    if not failed:
-        return
+def _answer_from_db(
+    cache_dir: Path,
+    targets: dict[str, Target],
+    facts: dict[str, dict[FactKind, FactResult]],
+    keys: list[str],
+) -> bool:
+    """Look ``keys`` up in the imported advisory database; False, writing nothing, if empty."""
     db = AdvisoryDb(cache_dir)
     try:
         if db.count() == 0:
-            return
-        for key in failed:
+            return False
+        for key in keys:
             target = targets[key]
             facts[key][FactKind.ADVISORIES] = db.lookup(
                 target.ecosystem, target.name, target.version
             )
+        return True
     finally:
         db.close()
 
