@@ -460,7 +460,13 @@ def _run_check(args: argparse.Namespace) -> int:
                 "rules have nothing to judge",
                 file=sys.stderr,
             )
-    evidence = _with_project_facts(args, _evidence(args, sboms, policy), policy, sboms)
+    evidence = _with_project_facts(
+        _evidence(args, sboms, policy),
+        policy,
+        sboms,
+        project_dir=args.project_dir,
+        first_input=args.inputs[0],
+    )
     evidence = _record(args, evidence)
     verdict = evaluate(sboms, evidence, policy, _now(args))
     # The verdict holds its own copies; freeing the inputs before rendering lowers the
@@ -470,7 +476,12 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _with_project_facts(
-    args: argparse.Namespace, evidence: Evidence, policy: Policy, sboms: Sequence[Sbom]
+    evidence: Evidence,
+    policy: Policy,
+    sboms: Sequence[Sbom],
+    *,
+    project_dir: str | None,
+    first_input: str,
 ) -> Evidence:
     """Add the project's manifest and lockfile facts when the policy needs them.
 
@@ -481,7 +492,6 @@ def _with_project_facts(
     from policyengine.engine import required_facts
     from policyengine.model import FactKind
 
-    project_dir = getattr(args, "project_dir", None)
     if not project_dir and (
         evidence.project is not None or FactKind.PROJECT not in required_facts(policy, sboms)
     ):
@@ -489,7 +499,6 @@ def _with_project_facts(
     from policyengine.ingest.project import project_facts
     from policyengine.model import Ok, Source
 
-    first_input = args.inputs[0] if hasattr(args, "inputs") else args.head
     directory = Path(project_dir or Path(first_input).parent)
     if not directory.is_dir():
         raise UsageError(
@@ -512,7 +521,9 @@ def _run_diff(args: argparse.Namespace) -> int:
     changed = dataclasses.replace(
         head, components=tuple(c for c in head.components if c.key in keys)
     )
-    evidence = _with_project_facts(args, _evidence(args, [changed], policy), policy, [head])
+    evidence = _with_project_facts(
+        _evidence(args, [changed], policy), policy, [head], project_dir=None, first_input=args.head
+    )
     evidence = _record(args, evidence)
     return _finish(args, evaluate_diff(base, head, evidence, policy, _now(args)))
 
