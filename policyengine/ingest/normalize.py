@@ -183,9 +183,7 @@ def combine_licenses(expressions: list[str]) -> str | None:
     return " AND ".join(f"({p})" if " " in p else p for p in parts)
 
 
-def declared_licenses(
-    spdx: list[str], names: list[str]
-) -> tuple[str | None, tuple[str, ...]]:
+def declared_licenses(spdx: list[str], names: list[str]) -> tuple[str | None, tuple[str, ...]]:
     """A component's licence entries as one expression, and its unmapped trove classifiers.
 
     ``spdx`` are SPDX ids and expressions, ``names`` free-text licence names, trove

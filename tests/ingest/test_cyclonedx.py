@@ -52,9 +52,7 @@ def test_cyclonedx_py_environment(name: str) -> None:
     assert comps["attrs"].licenses == "MIT"
     # cyclonedx-py left idna's classifier unmapped; "BSD License" names no one BSD license.
     assert comps["idna"].licenses == "LicenseRef-PyPI-Trove-OSI-Approved-BSD-License"
-    assert comps["idna"].unmapped_license_classifiers == (
-        "License :: OSI Approved :: BSD License",
-    )
+    assert comps["idna"].unmapped_license_classifiers == ("License :: OSI Approved :: BSD License",)
     assert comps["attrs"].ref == "attrs==23.2.0"
     assert sbom.roots == ("root-component",)
     assert sbom.metadata.subject == "demo-app@0.1.0"
