@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from policyengine.checks.license import LicenseCheck
@@ -144,3 +146,15 @@ def test_a_trove_like_ref_the_input_wrote_itself_is_an_ordinary_unknown_key() ->
 def judge_component(comp: Component, params: dict[str, object]) -> Status:
     [f] = run(CHECK, comp, params=params)
     return f.status
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(), st.sampled_from(["", "MIT", "GPL-3.0-or-later", "LicenseRef-acme"]))
+def test_any_unmapped_classifier_is_judged_without_crashing_and_never_passes(
+    words: str, beside: str
+) -> None:
+    classifier = "License :: " + words
+    comp = trove(*([beside] if beside else []), classifiers=(classifier,))
+    [f] = run(CHECK, comp, params=DENY)
+    assert f.status in {Status.UNKNOWN, Status.FAIL}
+    assert repr(" ".join(classifier.split())) in f.message or repr(classifier) in f.message
