@@ -263,14 +263,19 @@ def make_spdx(count: int, seed: int = 7) -> bytes:
 
 
 def _history(s: Spec) -> list[tuple[str, datetime]]:
-    """Eight monthly releases ending with the component's own version, a year before NOW.
+    """Eight evenly spaced releases ending with the component's own version.
 
-    The seven before it are pre-releases of it (lower in PEP 440 and semver order).
+    The seven before it are pre-releases of it (lower in PEP 440 and semver order). The
+    age of the last release (30 days to almost three years), the gap between releases
+    (20 to 40 days) and the time of day differ from component to component, as they do
+    in real registries, so no two components observe the same dates.
     """
-    start = NOW - timedelta(days=365 + 8 * 30)
+    age = timedelta(days=30 + s.index * 7919 % 1000, seconds=s.index * 2654435761 % 86400)
+    gap = timedelta(days=20 + s.index * 31 % 21)
+    last = NOW - age
     sep = "-alpha." if s.ecosystem == "npm" else "a"
     ordered = [*(f"{s.version}{sep}{k}" for k in range(7)), s.version]
-    return [(v, start + timedelta(days=30 * n)) for n, v in enumerate(ordered)]
+    return [(v, last - gap * (7 - n)) for n, v in enumerate(ordered)]
 
 
 def _advisory_of(s: Spec) -> list[Any]:

@@ -14,12 +14,13 @@ import gc
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from itertools import groupby
 from operator import itemgetter
 
+import orjson
 from pydantic import ValidationError
 
 from policyengine.checks import registry
@@ -31,6 +32,7 @@ from policyengine.model import (
     FactKind,
     Failed,
     Finding,
+    JsonValue,
     Missing,
     Sbom,
     Source,
@@ -60,6 +62,46 @@ from policyengine.policy.waivers import days_left, is_expired, waiver_matches
 Sboms = Sbom | Sequence[Sbom]
 
 
+class _Values:
+    """One copy of each ``observed``/``expected`` value a rule's results repeat.
+
+    Most results of a rule repeat its ``expected`` (built from the rule's parameters) and
+    many repeat their ``observed`` (every clean component of ``registry-status`` observes the
+    same five fields): one copy for all took ~150 MB off 50,000 components
+    (benchmarks/README.md). Two values are the same when orjson writes them as the same
+    bytes, so ``1``, ``1.0`` and ``true`` stay apart; anything orjson does not write as
+    plain JSON (datetimes, dataclasses, sets) is never shared. The verdict's values are
+    not mutated after evaluation, which is what makes sharing them safe.
+    """
+
+    __slots__ = ("_seen",)
+
+    LIMIT = 1024
+    """Distinct values remembered per rule: the repeated ones come early and often."""
+
+    def __init__(self) -> None:
+        self._seen: dict[bytes, JsonValue] = {}
+
+    def share(self, value: JsonValue) -> JsonValue:
+        """``value``, or an earlier value of this rule that writes the same JSON."""
+        if type(value) is not dict and type(value) is not list:
+            return value  # scalars are small and literal strings are shared already
+        try:
+            key = orjson.dumps(value, option=_STRICT)
+        except TypeError:
+            return value
+        found = self._seen.get(key)
+        if found is not None:
+            return found
+        if len(self._seen) < self.LIMIT:
+            self._seen[key] = value
+        return value
+
+
+_STRICT = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+"""orjson options under which only plain JSON values serialise (the rest raise TypeError)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Raw:
     rule: Rule
@@ -86,64 +128,153 @@ def evaluate(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _evaluate(sbom, evidence, policy, now, checks)
+        run = Evaluation(sbom, evidence, policy, now, checks=checks)
+        results = [result for block in run.blocks() for result in block]
+        return run.verdict(tuple(results))
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _evaluate(
-    sbom: Sboms,
-    evidence: Evidence,
-    policy: Policy,
-    now: datetime,
-    checks: Sequence[type[Check]] | None,
-) -> Verdict:
-    documents = _documents(sbom)
-    moment = _utc(now)
-    lookup = _lookup(registry.CHECKS if checks is None else checks)
-    not_applicable = 0
-    waivers = sorted(policy.waivers, key=_waiver_key)
-    today = moment.date()
-    active = [w for w in waivers if not is_expired(w, today)]
-    matched: Counter[int] = Counter()
-    results = []
-    # One ComponentRef per component (ids are stable: the documents hold every component
-    # for the whole evaluation); building them per result was ~5 % of evaluate at 10k.
-    refs: dict[int, ComponentRef | None] = {}
-    shared: dict[tuple[int, ...], tuple[tuple[Source, ...], tuple[ResultSource, ...]]] = {}
-    contexts: dict[int, CheckContext] = {}
-    for rule in policy.rules:
-        for raw in _run_rule(rule, lookup, documents, evidence, moment, contexts):
-            if raw.finding.status is Status.NOT_APPLICABLE:
-                not_applicable += 1
-                continue
-            # Turned into a result at once, so the findings are not all held until the end
-            # (peak memory at 50,000 components, benchmarks/README.md).
-            result, waiver_index = _result(raw, active, moment, refs, shared)
-            if waiver_index is not None:
-                matched[waiver_index] += 1
-            results.append(result)
-    _sort_results(results)
-    report = _waiver_report(waivers, active, matched, today, policy.settings.waiver_warning_days)
-    all_components = tuple(c for d in documents for c in d.components)
-    coverage = coverage_of(all_components)
-    coverage = replace(
-        coverage, unidentified=tuple(sorted(coverage.unidentified, key=_unidentified_key))
-    )
-    final = tuple(results)
-    return Verdict(
-        schema_version=SCHEMA_VERSION,
-        outcome=overall_outcome(final, policy.settings.on_missing_evidence),
-        evaluated_at=moment,
-        subject=_subject(documents),
-        policy=PolicyRef(policy.name, policy.digest),
-        evidence_digest=evidence.digest,
-        summary=summarise(final, not_applicable, len(policy.rules), len(all_components)),
-        coverage=coverage,
-        results=final,
-        waivers=report,
-    )
+class Evaluation:
+    """One evaluation whose results arrive rule by rule, for callers that write as they go.
+
+    :meth:`blocks` yields each rule's results, sorted, in the order of the verdict (by rule
+    id); :meth:`verdict` then gives the verdict they belong to. A caller that writes each
+    block and lets it go never holds more than one rule's results: ``check --format json``
+    at 50,000 components kept 750,000 results alive before (benchmarks/README.md).
+    :func:`evaluate` is this with every block kept, so both give the same verdict.
+    """
+
+    def __init__(
+        self,
+        sbom: Sboms,
+        evidence: Evidence,
+        policy: Policy,
+        now: datetime,
+        *,
+        checks: Sequence[type[Check]] | None = None,
+    ) -> None:
+        self._documents = _documents(sbom)
+        self._evidence = evidence
+        self._policy = policy
+        self._moment = _utc(now)
+        self._lookup = _lookup(registry.CHECKS if checks is None else checks)
+        self._waivers = sorted(policy.waivers, key=_waiver_key)
+        self._active = [w for w in self._waivers if not is_expired(w, self._moment.date())]
+        self._matched: Counter[int] = Counter()
+        self._outcomes: Counter[str] = Counter()
+        self._not_applicable = 0
+        self._state = "new"
+
+    def blocks(self) -> Iterator[list[RuleResult]]:
+        """Each rule's results, sorted, in rule-id order (the verdict's order); only once.
+
+        Rules are evaluated in that order too: their results do not depend on each other,
+        and a check's shared memo can be dropped after its last rule.
+        """
+        if self._state != "new":
+            raise RuntimeError("an Evaluation's blocks can be read only once")
+        self._state = "running"
+        was_enabled = gc.isenabled()
+        gc.disable()  # see evaluate()
+        try:
+            yield from self._blocks()
+        finally:
+            if was_enabled:
+                gc.enable()
+        self._state = "done"
+
+    def _blocks(self) -> Iterator[list[RuleResult]]:
+        # One ComponentRef per component (ids are stable: the documents hold every component
+        # for the whole evaluation); building them per result was ~5 % of evaluate at 10k.
+        refs: dict[int, ComponentRef | None] = {}
+        shared: dict[tuple[int, ...], tuple[tuple[Source, ...], tuple[ResultSource, ...]]] = {}
+        contexts: dict[int, CheckContext] = {}
+        by_id: dict[str, list[Rule]] = {}
+        for rule in self._policy.rules:
+            by_id.setdefault(rule.id, []).append(rule)
+        order = sorted(by_id)
+        last_use: dict[str, int] = {}
+        for i, rule_id in enumerate(order):
+            for rule in by_id[rule_id]:
+                check_type = self._lookup.get(rule.check)
+                if check_type is not None:
+                    last_use[check_type.slug] = i
+        for position, rule_id in enumerate(order):
+            block: list[RuleResult] = []
+            for rule in by_id[rule_id]:
+                values = _Values()
+                found = _run_rule(
+                    rule, self._lookup, self._documents, self._evidence, self._moment, contexts
+                )
+                for raw in found:
+                    if raw.finding.status is Status.NOT_APPLICABLE:
+                        self._not_applicable += 1
+                        continue
+                    # Turned into a result at once, so the findings are not all held.
+                    result, waiver_index = _result(
+                        raw, self._active, self._moment, refs, shared, values
+                    )
+                    if waiver_index is not None:
+                        self._matched[waiver_index] += 1
+                    self._outcomes[result.outcome] += 1
+                    block.append(result)
+            _forget(contexts, [c for c, last in last_use.items() if last == position])
+            _sort_results(block)
+            yield block
+            del block
+
+    def verdict(self, results: tuple[RuleResult, ...] = ()) -> Verdict:
+        """The verdict of the results :meth:`blocks` gave, holding ``results``.
+
+        Summary, outcome and waiver counts are of every result streamed, whether or not
+        the caller keeps them in ``results``.
+        """
+        if self._state != "done":
+            raise RuntimeError("read every block of an Evaluation before its verdict")
+        policy, today = self._policy, self._moment.date()
+        report = _waiver_report(
+            self._waivers,
+            self._active,
+            self._matched,
+            today,
+            policy.settings.waiver_warning_days,
+        )
+        all_components = tuple(c for d in self._documents for c in d.components)
+        coverage = coverage_of(all_components)
+        coverage = replace(
+            coverage, unidentified=tuple(sorted(coverage.unidentified, key=_unidentified_key))
+        )
+        return Verdict(
+            schema_version=SCHEMA_VERSION,
+            outcome=_outcome_of(set(self._outcomes), policy.settings.on_missing_evidence),
+            evaluated_at=self._moment,
+            subject=_subject(self._documents),
+            policy=PolicyRef(policy.name, policy.digest),
+            evidence_digest=self._evidence.digest,
+            summary=_summary_of(
+                self._outcomes,
+                self._not_applicable,
+                len(policy.rules),
+                len(all_components),
+            ),
+            coverage=coverage,
+            results=results,
+            waivers=report,
+        )
+
+
+def _forget(contexts: Mapping[int, CheckContext], slugs: Sequence[str]) -> None:
+    """Drop the memo entries of checks no later rule uses (keys start with the slug)."""
+    if not slugs:
+        return
+    for context in contexts.values():
+        memo = context.memo
+        if memo:
+            stale = [k for k in memo if isinstance(k, tuple) and k and k[0] in slugs]
+            for key in stale:
+                del memo[key]
 
 
 def required_facts(
@@ -221,7 +352,10 @@ def evaluate_diff(
 
 def overall_outcome(results: Iterable[RuleResult], on_missing: OnMissingEvidence) -> Outcome:
     """docs/verdict.md: fail > incomplete (unknown, fail-closed) > warn > pass."""
-    seen = {r.outcome for r in results}
+    return _outcome_of({r.outcome for r in results}, on_missing)
+
+
+def _outcome_of(seen: set[str], on_missing: OnMissingEvidence) -> Outcome:
     if "fail" in seen:
         return "fail"
     incomplete = bool(seen & {"unknown", "error"})
@@ -236,16 +370,21 @@ def summarise(
     results: Sequence[RuleResult], not_applicable: int, rules: int, components: int
 ) -> Summary:
     """Count results by outcome."""
-    counts = Counter(r.outcome for r in results)
+    return _summary_of(Counter(r.outcome for r in results), not_applicable, rules, components)
+
+
+def _summary_of(
+    counts: Mapping[str, int], not_applicable: int, rules: int, components: int
+) -> Summary:
     return Summary(
-        results=len(results),
-        passed=counts["pass"],
-        failed=counts["fail"],
-        warned=counts["warn"],
-        info=counts["info"],
-        waived=counts["waived"],
-        unknown=counts["unknown"],
-        error=counts["error"],
+        results=sum(counts.values()),
+        passed=counts.get("pass", 0),
+        failed=counts.get("fail", 0),
+        warned=counts.get("warn", 0),
+        info=counts.get("info", 0),
+        waived=counts.get("waived", 0),
+        unknown=counts.get("unknown", 0),
+        error=counts.get("error", 0),
         not_applicable=not_applicable,
         rules=rules,
         components=components,
@@ -377,6 +516,7 @@ def _result(
     refs: dict[int, ComponentRef | None] | None = None,
     shared: dict[tuple[int, ...], tuple[tuple[Source, ...], tuple[ResultSource, ...]]]
     | None = None,
+    values: _Values | None = None,
 ) -> tuple[RuleResult, int | None]:
     rule, finding, component = raw.rule, raw.finding, raw.component
     if refs is None:
@@ -409,8 +549,8 @@ def _result(
         outcome=outcome,
         component=ref,
         message=message,
-        observed=finding.observed,
-        expected=finding.expected,
+        observed=finding.observed if values is None else values.share(finding.observed),
+        expected=finding.expected if values is None else values.share(finding.expected),
         sources=_sources_of(finding.sources, shared),
         remediation=finding.remediation,
         waiver=waiver,

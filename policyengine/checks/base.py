@@ -37,7 +37,9 @@ class CheckContext:
     now: datetime
     memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
     """Scratch space shared by the rules of one evaluation of one document, for checks
-    that would otherwise compute the same thing per rule (risk-score's signals)."""
+    that would otherwise compute the same thing per rule (risk-score's signals). Keys are
+    tuples that start with the check's slug: the engine drops a check's entries once no
+    rule left in the evaluation uses that check."""
 
 
 class Check(ABC):

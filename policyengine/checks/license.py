@@ -11,7 +11,14 @@ from pydantic import Field, field_validator
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.checks.common import describe, input_source
-from policyengine.model import Component, ComponentEvidence, Finding, JsonValue, Status
+from policyengine.model import (
+    Component,
+    ComponentEvidence,
+    Finding,
+    JsonValue,
+    Status,
+    trove_license_ref,
+)
 
 _NO_ASSERTION = {"", "noassertion", "none", "unknown", "unlicensed"}
 
@@ -78,7 +85,12 @@ class LicenseCheck(Check):
         alternative has only allowed licenses (with an empty ``allow`` list:
         no denied license). Otherwise it fails, naming the denied or
         not-allowed licenses. A missing license, ``NOASSERTION`` or an
-        unparseable expression is unknown, and ``unknown`` decides.
+        unparseable expression is unknown, and ``unknown`` decides. A PyPI trove
+        classifier the SBOM gives as the license (cyclonedx-py writes e.g.
+        ``License :: OSI Approved :: BSD License``) counts as its SPDX id when it
+        names exactly one (``... :: MIT License`` is ``MIT``); one that does not
+        (``BSD License``: which BSD? ``GPLv3``: only or or-later?) is read as
+        ``LicenseRef-PyPI-Trove-...``, is unknown, and the finding names it.
 
     Why:
         A license the organisation cannot comply with (or a package with no
@@ -104,7 +116,10 @@ class LicenseCheck(Check):
         Replace the component with one under an allowed license, obtain a
         different license from its authors, or, after legal review, add the
         license to the allow list or record a waiver. For a missing license,
-        fix the SBOM generator or ask the project to declare one.
+        fix the SBOM generator or ask the project to declare one. For an
+        ambiguous trove classifier, regenerate the SBOM from metadata with a PEP
+        639 ``License-Expression`` (a newer release may have one), or read the
+        package's license file and record a waiver.
     """
 
     id = "PE-LIC-001"
@@ -176,25 +191,37 @@ class LicenseCheck(Check):
                 unknown_keys.extend(bad)
             else:
                 rejected.update(bad)
+        classifiers = {trove_license_ref(c): c for c in component.unmapped_license_classifiers}
         if unknown_keys and params.unknown != "fail":
             status = Status.UNKNOWN if params.unknown == "unknown" else Status.PASS
+            unknown = list(dict.fromkeys(unknown_keys))
+            trove = [k for k in unknown if k in classifiers]
+            others = [k for k in unknown if k not in classifiers]
+            reasons = [_trove_reason(trove, classifiers)] if trove else []
+            if others:
+                reasons.append(", ".join(others) + " is not an SPDX license id the policy lists")
             yield Finding(
                 status=status,
-                message=f"{describe(component)} is licensed {text}: "
-                + ", ".join(dict.fromkeys(unknown_keys))
-                + " is not an SPDX license id the policy lists",
+                message=f"{describe(component)} is licensed {text}: " + "; ".join(reasons),
                 observed=text,
                 expected=expected,
                 sources=(source,),
                 remediation=None
                 if status is Status.PASS
-                else (
-                    "Have the license reviewed and add its id to the allow or deny list, or "
-                    "record a waiver."
+                else _remedy(
+                    component,
+                    trove,
+                    "Have the license reviewed and add its id to the allow or deny list, "
+                    "or record a waiver."
+                    if others
+                    else None,
                 ),
             )
             return
         rejected.update(dict.fromkeys(unknown_keys, _UNKNOWN))
+        trove = sorted(k for k in rejected if k in classifiers)
+        for key in trove:
+            rejected[key] = f"the {_TROVE_WORDS} {classifiers[key]!r}, which {_TROVE_WHY}"
         yield Finding(
             status=Status.FAIL,
             message=f"{describe(component)} is licensed {text}: "
@@ -202,12 +229,44 @@ class LicenseCheck(Check):
             observed=text,
             expected=expected,
             sources=(source,),
-            remediation=(
+            remediation=_remedy(
+                component,
+                trove,
                 f"Replace {component.name} with a package under an allowed license, obtain "
                 "another license from its authors, or after legal review allow the license "
                 "or record a waiver."
+                if len(trove) < len(rejected)
+                else None,
             ),
         )
+
+
+_TROVE_WORDS = "PyPI trove classifier"
+_TROVE_WHY = "does not identify one SPDX license"
+
+
+def _trove_reason(keys: list[str], classifiers: dict[str, str]) -> str:
+    """Say that the SBOM gives trove classifiers naming no single SPDX license."""
+    named = ", ".join(repr(classifiers[k]) for k in keys)
+    plural = "s" if len(keys) > 1 else ""
+    verb = "do" if len(keys) > 1 else "does"
+    return (
+        f"the SBOM names the {_TROVE_WORDS}{plural} {named} ({', '.join(keys)}), which "
+        f"{verb} not identify one SPDX license (PEP 639: a tool must not guess which)"
+    )
+
+
+def _remedy(component: Component, trove: list[str], other: str | None) -> str:
+    """The remedy for the other problems, then the one for ambiguous trove classifiers."""
+    parts = [other] if other else []
+    if trove:
+        parts.append(
+            f"Regenerate the SBOM from metadata that declares a PEP 639 License-Expression "
+            f"(a newer release of {component.name} may have one), or read "
+            f"{component.name}'s license file and record a waiver; to accept the "
+            f"classifier wherever it appears, allow {', '.join(trove)} after legal review."
+        )
+    return " ".join(parts)
 
 
 _UNKNOWN = "not a known SPDX license"

@@ -208,54 +208,25 @@ class RiskScoreCheck(Check):
     ) -> Iterable[Finding]:
         """Compute every term, sum the known ones, compare with the threshold."""
         assert isinstance(params, RiskScoreParams)
-        # In the order of DEFAULT_WEIGHTS, which is the order of the signals and terms.
-        weights = {**DEFAULT_WEIGHTS, **params.weights}
+        weights = _weights(params)
         # Each signal once per component and evaluation: a policy often has two
         # risk-score rules (warn and fail thresholds) over the same signals. One memo entry
-        # per component holds the terms computed so far.
+        # per component holds the terms computed so far, and the score under each set of
+        # weights: rules with the same weights (the usual warn and fail bands) share one
+        # ``observed``, as a nine-term explanation per rule was the largest part of the
+        # verdict at 50,000 components (benchmarks/README.md).
         key = ("risk-score", id(component), id(evidence), params.fresh_within)
-        computed = cast("dict[Signal, Term] | None", context.memo.get(key))
-        if computed is None:
-            computed = {}
-            context.memo[key] = computed
-        signals: dict[Signal, Callable[[], Term]] | None = None
-        terms: list[JsonValue] = []
-        score = 0.0
-        open_weight = 0.0
-        unknown: list[str] = []
-        contributions: list[tuple[float, str]] = []
-        all_sources: list[Source] = []
-        for name, weight in weights.items():
-            if weight == 0:
-                continue
-            term = computed.get(name)
-            if term is None:
-                if signals is None:
-                    signals = _signals(component, evidence, params, context)
-                term = computed[name] = signals[name]()
-            value, why, srcs = term
-            all_sources.extend(srcs)
-            contribution = None if value is None else round(value * weight, 2)
-            if contribution is None:
-                open_weight += weight
-                unknown.append(name)
-            else:
-                score += contribution
-                if contribution:
-                    contributions.append((contribution, name))
-            terms.append(
-                {
-                    "signal": name,
-                    "value": value,
-                    "weight": weight,
-                    "contribution": contribution,
-                    "why": why,
-                }
+        memo = cast("_Memo | None", context.memo.get(key))
+        if memo is None:
+            memo = context.memo[key] = _Memo()
+        scored = memo.scored(weights)
+        if scored is None:
+            scored = _score(
+                weights, memo.terms, lambda: _signals(component, evidence, params, context)
             )
-        score = round(score, 2)
-        observed: JsonValue = {"score": score, "terms": terms, "unknown": list[JsonValue](unknown)}
+            memo.keep(weights, scored)
+        score, open_weight, unknown, contributions, srcs, observed = scored
         expected: JsonValue = {"below": params.threshold}
-        srcs = sources(*all_sources)
         top = sorted(contributions, key=lambda item: (-item[0], item[1]))[:3]
         top_text = ", ".join(f"{name} {value:g}" for value, name in top)
         if params.up_to is not None and score >= params.up_to:
@@ -302,6 +273,94 @@ class RiskScoreCheck(Check):
                 expected=expected,
                 sources=srcs,
             )
+
+
+_Scored = tuple[
+    float, float, tuple[str, ...], tuple[tuple[float, str], ...], tuple[Source, ...], JsonValue
+]
+"""Score, weight of the unknown signals, their names, the non-zero contributions, the
+sources read and the ``observed`` value of one component under one set of weights."""
+
+
+def _score(
+    weights: tuple[tuple[Signal, float], ...],
+    computed: dict[Signal, Term],
+    make_signals: Callable[[], dict[Signal, Callable[[], Term]]],
+) -> _Scored:
+    """Every term with a weight, computing the signals not yet in ``computed``."""
+    signals: dict[Signal, Callable[[], Term]] | None = None
+    terms: list[JsonValue] = []
+    score = 0.0
+    open_weight = 0.0
+    unknown: list[str] = []
+    contributions: list[tuple[float, str]] = []
+    all_sources: list[Source] = []
+    for name, weight in weights:
+        if weight == 0:
+            continue
+        term = computed.get(name)
+        if term is None:
+            if signals is None:
+                signals = make_signals()
+            term = computed[name] = signals[name]()
+        value, why, srcs = term
+        all_sources.extend(srcs)
+        contribution = None if value is None else round(value * weight, 2)
+        if contribution is None:
+            open_weight += weight
+            unknown.append(name)
+        else:
+            score += contribution
+            if contribution:
+                contributions.append((contribution, name))
+        terms.append(
+            {
+                "signal": name,
+                "value": value,
+                "weight": weight,
+                "contribution": contribution,
+                "why": why,
+            }
+        )
+    score = round(score, 2)
+    observed: JsonValue = {"score": score, "terms": terms, "unknown": list[JsonValue](unknown)}
+    found = sources(*all_sources)
+    return score, open_weight, tuple(unknown), tuple(contributions), found, observed
+
+
+@lru_cache(maxsize=64)
+def _interned(weights: tuple[tuple[Signal, float], ...]) -> tuple[tuple[Signal, float], ...]:
+    return weights
+
+
+def _weights(params: RiskScoreParams) -> tuple[tuple[Signal, float], ...]:
+    """Every signal's weight, in the order of DEFAULT_WEIGHTS (the order of the terms).
+
+    One tuple object per distinct set of weights, so the memo compares them by identity
+    and holds one copy.
+    """
+    return _interned(tuple({**DEFAULT_WEIGHTS, **params.weights}.items()))
+
+
+class _Memo:
+    """One component's signal terms and its score under each set of weights seen."""
+
+    __slots__ = ("_scored", "terms")
+
+    def __init__(self) -> None:
+        self.terms: dict[Signal, Term] = {}
+        self._scored: list[tuple[tuple[tuple[Signal, float], ...], _Scored]] = []
+
+    def scored(self, weights: tuple[tuple[Signal, float], ...]) -> _Scored | None:
+        """The score kept for these weights (the same tuple object), if any."""
+        for seen, scored in self._scored:
+            if seen is weights:
+                return scored
+        return None
+
+    def keep(self, weights: tuple[tuple[Signal, float], ...], scored: _Scored) -> None:
+        """Remember the score under ``weights``."""
+        self._scored.append((weights, scored))
 
 
 def _signals(

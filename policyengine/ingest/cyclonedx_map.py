@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from policyengine.ingest.normalize import (
-    combine_licenses,
+    declared_licenses,
     identity_from_purl,
     normalize_hash_alg,
     normalize_hash_value,
@@ -102,6 +102,7 @@ def map_component(
             reason = NO_ECOSYSTEM
         else:
             name = normalize_name(ecosystem, name, _text(raw.get("group")))
+    licenses, unmapped = read_licenses(raw.get("licenses"))
     return Component(
         ref=ref,
         name=name,
@@ -109,7 +110,7 @@ def map_component(
         ecosystem=ecosystem,
         purl=purl,
         hashes=component_hashes(raw),
-        licenses=licenses_of(raw.get("licenses")),
+        licenses=licenses,
         supplier=_name_of(raw.get("supplier")),
         author=_author_of(raw),
         scope=_text(raw.get("scope")),
@@ -117,6 +118,7 @@ def map_component(
         type=_text(raw.get("type")),
         location=location,
         unidentified_reason=reason,
+        unmapped_license_classifiers=unmapped,
     )
 
 
@@ -148,22 +150,34 @@ def _add_hashes(found: dict[tuple[str, str], None], hashes: Any) -> None:
 
 def licenses_of(licenses: Any) -> str | None:
     """CycloneDX ``licenses`` (ids, names, expressions) as one SPDX expression."""
+    return read_licenses(licenses)[0]
+
+
+def read_licenses(licenses: Any) -> tuple[str | None, tuple[str, ...]]:
+    """CycloneDX ``licenses`` as one SPDX expression, and the trove classifiers it left unmapped.
+
+    An entry's ``id`` or ``expression`` is SPDX; its ``name`` may be free text or a
+    trove classifier, which :func:`declared_licenses` maps where that is exact.
+    """
     if not isinstance(licenses, list):
-        return None
-    parts: list[str] = []
+        return None, ()
+    spdx: list[str] = []
+    names: list[str] = []
     for choice in licenses:
         if not isinstance(choice, dict):
             continue
         expression = choice.get("expression")
         if isinstance(expression, str):
-            parts.append(expression)
+            spdx.append(expression)
             continue
         lic = choice.get("license")
         if isinstance(lic, dict):
-            text = _text(lic.get("id")) or _text(lic.get("name"))
-            if text:
-                parts.append(text)
-    return combine_licenses(parts)
+            spdx_id, name = _text(lic.get("id")), _text(lic.get("name"))
+            if spdx_id:
+                spdx.append(spdx_id)
+            elif name:
+                names.append(name)
+    return declared_licenses(spdx, names)
 
 
 def _purl_from_references(raw: dict[str, Any]) -> str | None:

@@ -15,6 +15,8 @@ from license_expression import ExpressionError, Licensing, get_spdx_licensing
 from packageurl import PackageURL
 from packaging.utils import canonicalize_name
 
+from policyengine.ingest.trove import is_classifier, read_classifiers
+
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 # PEP 508 names, and npm's (validate-npm-package-name, legacy upper case allowed).
 _VALID_NAME = {
@@ -179,3 +181,23 @@ def combine_licenses(expressions: list[str]) -> str | None:
     if len(parts) == 1:
         return parts[0]
     return " AND ".join(f"({p})" if " " in p else p for p in parts)
+
+
+def declared_licenses(spdx: list[str], names: list[str]) -> tuple[str | None, tuple[str, ...]]:
+    """A component's licence entries as one expression, and its unmapped trove classifiers.
+
+    ``spdx`` are SPDX ids and expressions, ``names`` free-text licence names, trove
+    classifiers (``License :: ...``) among them. Classifiers count only when no SPDX
+    entry is given: cyclonedx-py writes a classifier beside the ``License-Expression``
+    it restates, and PEP 639 makes the expression the authority. Several entries are
+    joined with AND (:func:`combine_licenses`); PEP 639 says the relation of several
+    classifiers is unknown, and AND is the reading under which a pass holds whichever
+    the project meant. A classifier that names no single SPDX id is written as its
+    ``LicenseRef-PyPI-Trove-...`` and listed in the second value, never guessed.
+    """
+    classifiers = [n for n in names if is_classifier(n)]
+    others = [n for n in names if not is_classifier(n)]
+    if spdx:
+        classifiers = []
+    found = read_classifiers(classifiers)
+    return combine_licenses([*spdx, *others, *found.keys]), found.unmapped

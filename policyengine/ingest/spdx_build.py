@@ -21,12 +21,14 @@ import orjson
 from packageurl import PackageURL
 
 from policyengine.ingest.normalize import (
+    declared_licenses,
     identity_from_purl,
     normalize_hash_alg,
     normalize_hash_value,
     normalize_license,
     normalize_name,
 )
+from policyengine.ingest.trove import is_classifier
 from policyengine.model import (
     Component,
     Hash,
@@ -215,6 +217,7 @@ def _metadata(doc: RawDocument) -> SbomMetadata:
 
 def _component(pkg: RawPackage, source: str, direct: bool | None, scope: str | None) -> Component:
     ecosystem, name, version, purl, reason = _identity(pkg)
+    licenses, unmapped = _license(pkg)
     return Component(
         ref=pkg.spdx_id,
         name=name,
@@ -222,7 +225,7 @@ def _component(pkg: RawPackage, source: str, direct: bool | None, scope: str | N
         ecosystem=ecosystem,
         purl=purl,
         hashes=_hashes(pkg, source),
-        licenses=_license(pkg),
+        licenses=licenses,
         supplier=actor_name(pkg.supplier),
         author=actor_name(pkg.originator),
         direct=direct,
@@ -230,6 +233,7 @@ def _component(pkg: RawPackage, source: str, direct: bool | None, scope: str | N
         type=pkg.purpose.lower().replace("_", "-") if pkg.purpose else None,
         location=pkg.location,
         unidentified_reason=reason,
+        unmapped_license_classifiers=unmapped,
     )
 
 
@@ -315,11 +319,14 @@ def _hashes(pkg: RawPackage, source: str) -> tuple[Hash, ...]:
     return tuple(hashes)
 
 
-def _license(pkg: RawPackage) -> str | None:
+def _license(pkg: RawPackage) -> tuple[str | None, tuple[str, ...]]:
     for value in (pkg.license_declared, pkg.license_concluded):
         if value is not None and value.strip() not in NO_VALUE:
-            return normalize_license(value)
-    return None
+            if is_classifier(value):
+                # Not SPDX syntax, but some generators copy a package's classifier here.
+                return declared_licenses([], [value])
+            return normalize_license(value), ()
+    return None, ()
 
 
 def _dependency_edges(doc: RawDocument, ids: set[str]) -> dict[str, list[str]]:

@@ -1,6 +1,7 @@
 """Frozen data types shared by every layer; this package imports nothing else of ours."""
 
 from policyengine.model.component import (
+    TROVE_LICENSE_REF_PREFIX,
     Component,
     Coverage,
     Hash,
@@ -9,6 +10,7 @@ from policyengine.model.component import (
     SbomMetadata,
     Unidentified,
     coverage_of,
+    trove_license_ref,
 )
 from policyengine.model.contents import (
     ArtifactContents,
@@ -61,6 +63,7 @@ from policyengine.model.project import (
 
 __all__ = [
     "PINS",
+    "TROVE_LICENSE_REF_PREFIX",
     "Advisories",
     "Advisory",
     "Artifact",
@@ -110,4 +113,5 @@ __all__ = [
     "coverage_of",
     "project_facts_from_json",
     "project_facts_to_json",
+    "trove_license_ref",
 ]

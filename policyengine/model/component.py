@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+TROVE_LICENSE_REF_PREFIX = "LicenseRef-PyPI-Trove-"
+"""How ``Component.licenses`` writes a trove classifier that names no single SPDX license."""
+
+_NOT_IDSTRING = re.compile(r"[^A-Za-z0-9.]+")
+
+
+def trove_license_ref(classifier: str) -> str:
+    """The ``LicenseRef-`` id standing for a trove licence classifier in a license expression.
+
+    ``License :: OSI Approved :: BSD License`` ->
+    ``LicenseRef-PyPI-Trove-OSI-Approved-BSD-License``: a LicenseRef keeps the
+    classifier inside an SPDX expression (so ``MIT AND <it>`` still parses) while
+    marking it as no SPDX license id; SPDX allows only letters, digits, ``.`` and
+    ``-`` after the prefix.
+    """
+    text = classifier.strip()
+    if text.startswith("License ::"):
+        text = text[len("License ::") :]
+    slug = _NOT_IDSTRING.sub("-", text).strip("-")
+    return TROVE_LICENSE_REF_PREFIX + (slug or "License")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +58,11 @@ class Component:
     normalised per ecosystem: PEP 503 for PyPI, ``@scope/name`` for npm,
     ``group:artifact`` style is left to the purl for others. ``direct`` is
     ``None`` when the input has no dependency graph to tell.
+    ``unmapped_license_classifiers`` are the PyPI trove licence classifiers
+    (``License :: ...``) the input gave that name no single SPDX license (PEP 639
+    calls e.g. ``BSD License`` ambiguous); ``licenses`` carries each as
+    :func:`trove_license_ref` so that the license check keeps it unknown and can
+    say which classifier it was.
     """
 
     ref: str
@@ -52,6 +79,7 @@ class Component:
     type: str | None = None
     location: Location | None = None
     unidentified_reason: str | None = None
+    unmapped_license_classifiers: tuple[str, ...] = ()
 
     @property
     def identified(self) -> bool:

@@ -2,35 +2,58 @@
 
 from __future__ import annotations
 
-from policyengine.model.verdict import Verdict
+from policyengine.model.verdict import RuleResult, Verdict
 
 LIMIT = 5
 """How many components the line names before it says how many more there are."""
 
 
-def incomplete_line(verdict: Verdict, limit: int = LIMIT) -> str:
-    """``evidence incomplete: N of M components lack evidence (...): a, b, ... and K more``."""
-    lacking: dict[str, int] = {}
-    document = 0
-    unknown = error = 0
-    for result in verdict.results:
-        if result.outcome not in ("unknown", "error"):
-            continue
+class Lacking:
+    """What the unknown and error results of a verdict say is missing, result by result.
+
+    Fed one result at a time, so a verdict written as it is evaluated (``check --format
+    json``) can still name the components without holding its results.
+    """
+
+    def __init__(self) -> None:
+        self.components: dict[str, int] = {}
+        self.document = 0
+        self.unknown = 0
+        self.error = 0
+
+    def add(self, result: RuleResult) -> None:
+        """Count ``result`` if it is unknown or an error; other outcomes are ignored."""
         if result.outcome == "unknown":
-            unknown += 1
+            self.unknown += 1
+        elif result.outcome == "error":
+            self.error += 1
         else:
-            error += 1
+            return
         if result.component is None:
-            document += 1
-            continue
+            self.document += 1
+            return
         name = result.component.purl or result.component.ref
-        lacking[name] = lacking.get(name, 0) + 1
-    named = ", ".join(sorted(lacking)[:limit])
-    more = len(lacking) - limit
-    tail = f" and {more} more" if more > 0 else ""
-    doc = f"; {document} document-level result(s) unknown" if document else ""
-    return (
-        f"evidence incomplete: {len(lacking)} of {verdict.summary.components} components "
-        f"lack evidence ({unknown} unknown, {error} error results{doc})"
-        + (f": {named}{tail}" if named else "")
-    )
+        self.components[name] = self.components.get(name, 0) + 1
+
+    def line(self, components: int, limit: int = LIMIT) -> str:
+        """``evidence incomplete: N of M components lack evidence (...): a, b, ... and K more``.
+
+        ``components`` is M, the number of components judged.
+        """
+        named = ", ".join(sorted(self.components)[:limit])
+        more = len(self.components) - limit
+        tail = f" and {more} more" if more > 0 else ""
+        doc = f"; {self.document} document-level result(s) unknown" if self.document else ""
+        return (
+            f"evidence incomplete: {len(self.components)} of {components} components "
+            f"lack evidence ({self.unknown} unknown, {self.error} error results{doc})"
+            + (f": {named}{tail}" if named else "")
+        )
+
+
+def incomplete_line(verdict: Verdict, limit: int = LIMIT) -> str:
+    """:meth:`Lacking.line` over every result of ``verdict``."""
+    lacking = Lacking()
+    for result in verdict.results:
+        lacking.add(result)
+    return lacking.line(verdict.summary.components, limit)

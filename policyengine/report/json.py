@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
+import tempfile
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, BinaryIO
 
@@ -70,6 +73,67 @@ def write_json(verdict: Verdict, handle: BinaryIO) -> None:
 
 
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_UTC_Z
+
+SPOOL_MEMORY = 64 * 2**20
+"""Bytes of written results a :class:`JsonSpool` keeps in memory before it spools to
+a temporary file (10,000 components with ``release-gate`` is ~75 MB of results)."""
+
+
+class JsonSpool:
+    """The results of a verdict written as they arrive, to be placed after its head later.
+
+    The summary comes before the results in the document, so a verdict evaluated rule by
+    rule cannot be written in order: each block of results is written here (memory, then
+    a temporary file past :data:`SPOOL_MEMORY`) and let go, and :meth:`write` puts the
+    document together. The bytes are those of :func:`write_json` for the whole verdict
+    (tests/hardening/test_render_fast.py).
+    """
+
+    def __init__(self) -> None:
+        # Closed by close() or the with statement: the spool outlives this method.
+        self._file = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115
+        self._empty = True
+
+    def __enter__(self) -> JsonSpool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Delete the spool."""
+        self._file.close()
+
+    def add(self, block: Sequence[RuleResult]) -> None:
+        """Write the next results, in the order they appear in the verdict."""
+        for start in range(0, len(block), 1000):
+            batch = tuple(block[start : start + 1000])
+            self._file.write((b"" if self._empty else b",\n    ") + _batch_bytes(batch))
+            self._empty = False
+
+    def write(self, verdict: Verdict, handle: BinaryIO) -> None:
+        """Write the document: ``verdict``'s fields, with the spooled results for its own."""
+        head = _head_bytes(verdict)
+        if self._empty:
+            handle.write(head + b"\n")
+            return
+        marker = b'\n  "results": [],\n'
+        at = head.find(marker)
+        if at < 0:  # cannot happen: newlines inside JSON strings are escaped
+            raise RuntimeError("the verdict head has no top-level results key")
+        handle.write(head[:at] + b'\n  "results": [\n    ')
+        self._file.seek(0)
+        shutil.copyfileobj(self._file, handle, 2**20)
+        handle.write(b"\n  ],\n" + head[at + len(marker) :] + b"\n")
+
+
+def _head_bytes(verdict: Verdict) -> bytes:
+    """The document of ``verdict`` without results, as :func:`render_json_bytes` lays it out."""
+    head = dataclasses.replace(verdict, results=())
+    try:
+        return orjson.dumps(head, option=_OPTIONS)
+    except TypeError:  # the same fallback as render_json_bytes
+        return orjson.dumps(verdict_document(head), option=orjson.OPT_INDENT_2)
 
 
 # One batch written as the value of a "results" key has each result at its depth in the

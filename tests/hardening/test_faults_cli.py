@@ -129,6 +129,24 @@ def test_fault_makes_the_verdict_incomplete(
 
 
 @pytest.mark.usefixtures("fast_settings")
+@pytest.mark.parametrize("fmt", ["table", "sarif"])
+def test_exit_4_line_is_the_same_for_streamed_json_and_whole_verdicts(
+    run_cli: RunCli, tmp_path: Path, registry: Registry, fmt: str
+) -> None:
+    # --format json writes the verdict rule by rule and counts what lacks evidence as it
+    # goes; the other formats count it from the whole verdict: the same line either way.
+    for spec in FAULTY:
+        registry.faults[spec.name] = "500"
+    (tmp_path / "json").mkdir()
+    (tmp_path / fmt).mkdir()
+    code, _, streamed = _check(run_cli, tmp_path / "json", registry)
+    again, _, whole = _check(run_cli, tmp_path / fmt, registry, "--format", fmt)
+    assert code == again == 4
+    assert streamed.strip().splitlines()[-1] == whole.strip().splitlines()[-1]
+    assert "2 of 6 components lack evidence" in whole
+
+
+@pytest.mark.usefixtures("fast_settings")
 def test_429_storm_everywhere_never_passes(
     run_cli: RunCli, tmp_path: Path, registry: Registry
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import itertools
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -116,3 +117,55 @@ def test_streamed_json_of_a_synthetic_check_is_the_same_bytes(tmp_path: Path) ->
     out = io.BytesIO()
     write_json(verdict, out)
     assert out.getvalue() == render_json_bytes(verdict)
+
+
+def _spooled(verdict: Verdict, cuts: list[int]) -> bytes:
+    """The verdict written through a JsonSpool, its results cut into blocks at ``cuts``."""
+    import io
+
+    from policyengine.report.json import JsonSpool
+
+    out = io.BytesIO()
+    with JsonSpool() as spool:
+        edges = [0, *cuts, len(verdict.results)]
+        for start, end in itertools.pairwise(edges):
+            spool.add(verdict.results[start:end])
+        spool.write(dataclasses.replace(verdict, results=()), out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("observed", [None, {"a": [1, 2]}, Decimal("1.5"), {"only"}])
+@pytest.mark.parametrize(("results", "cuts"), [(0, []), (1, []), (3, [1]), (3, [0, 0, 2, 3])])
+def test_spooled_json_is_the_same_bytes(observed: Any, results: int, cuts: list[int]) -> None:
+    from policyengine.report.json import render_json_bytes
+
+    verdict = _verdict(observed)
+    verdict = dataclasses.replace(verdict, results=verdict.results[:results])
+    assert _spooled(verdict, cuts) == render_json_bytes(verdict)
+
+
+def test_spooled_json_of_a_large_verdict_goes_to_disk_and_stays_the_same(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from benchmarks.synth import make_evidence_object, make_sbom
+    from policyengine.checks import registry
+    from policyengine.engine import Evaluation, evaluate
+    from policyengine.ingest import parse_bytes
+    from policyengine.policy.loader import load_policy
+    from policyengine.report import json as json_report
+
+    monkeypatch.setattr(json_report, "SPOOL_MEMORY", 4096)  # spill to a temporary file
+    sbom = parse_bytes(make_sbom(300), "s.cdx.json")
+    facts = make_evidence_object(300)
+    policy = load_policy("release-gate", checks=registry.CHECKS)
+    whole = evaluate(sbom, facts, policy, NOW)
+    run = Evaluation(sbom, facts, policy, NOW)
+    import io
+
+    out = io.BytesIO()
+    with json_report.JsonSpool() as spool:
+        for block in run.blocks():
+            spool.add(block)
+        assert spool._file._rolled  # type: ignore[attr-defined]
+        spool.write(run.verdict(), out)
+    assert out.getvalue() == json_report.render_json_bytes(whole)

@@ -50,7 +50,9 @@ def test_cyclonedx_py_environment(name: str) -> None:
     assert {n for n, c in comps.items() if c.direct} == {"attrs", "six"}
     assert {n for n, c in comps.items() if c.direct is False} == {"idna", "pip", "setuptools"}
     assert comps["attrs"].licenses == "MIT"
-    assert comps["idna"].licenses == "License :: OSI Approved :: BSD License"
+    # cyclonedx-py left idna's classifier unmapped; "BSD License" names no one BSD license.
+    assert comps["idna"].licenses == "LicenseRef-PyPI-Trove-OSI-Approved-BSD-License"
+    assert comps["idna"].unmapped_license_classifiers == ("License :: OSI Approved :: BSD License",)
     assert comps["attrs"].ref == "attrs==23.2.0"
     assert sbom.roots == ("root-component",)
     assert sbom.metadata.subject == "demo-app@0.1.0"
