@@ -62,6 +62,20 @@ def _errors(run: Any, kind: FactKind = FactKind.RELEASES) -> set[str]:
     return {f.error for f in facts}
 
 
+@pytest.fixture(scope="module")
+def resolver_says_no() -> None:
+    """The DNS tests need a resolver that answers for ``.invalid`` at once (measured here:
+    EAI_NONAME in 0.3-2 ms). One that cannot reach a server says EAI_AGAIN after its own
+    timeouts instead: the tests would then measure that machine, not this code."""
+    started = time.monotonic()
+    try:
+        socket.getaddrinfo("registry.invalid", 80)
+    except socket.gaierror as exc:
+        if exc.errno == socket.EAI_NONAME and time.monotonic() - started < 2.0:
+            return
+    pytest.skip("this machine's resolver gives no quick NXDOMAIN for .invalid names")
+
+
 @pytest.fixture
 def free_port() -> int:
     """A port on 127.0.0.1 that nothing listens on (bound, then closed)."""
@@ -109,6 +123,7 @@ def tls_server() -> Iterator[_TlsServer]:
         server.thread.join(timeout=5)
 
 
+@pytest.mark.usefixtures("resolver_says_no")
 def test_a_name_that_does_not_resolve_is_never_retried(tmp_path: Path) -> None:
     settings = _dead(tmp_path, "http://registry.invalid")
     run = enrich_run(_sbom(MANY), settings, {FactKind.RELEASES})
@@ -117,6 +132,7 @@ def test_a_name_that_does_not_resolve_is_never_retried(tmp_path: Path) -> None:
     assert _errors(run) == {DNS}
 
 
+@pytest.mark.usefixtures("resolver_says_no")
 def test_one_at_a_time_a_dead_name_costs_one_request(tmp_path: Path) -> None:
     settings = _dead(tmp_path, "http://registry.invalid", concurrency=1)
     run = enrich_run(_sbom(MANY), settings, {FactKind.RELEASES})
@@ -244,6 +260,7 @@ def test_fresh_cached_answers_and_other_hosts_still_serve(
     assert run.requests["pypi"] <= 8 + 1
 
 
+@pytest.mark.usefixtures("resolver_says_no")
 def test_an_unresolvable_osv_api_falls_back_to_the_imported_db(
     replay: Replay, settings: EnrichSettings
 ) -> None:
@@ -263,6 +280,7 @@ def test_an_unresolvable_osv_api_falls_back_to_the_imported_db(
     assert isinstance(fact.value, Advisories) and any(a.malicious for a in fact.value.advisories)
 
 
+@pytest.mark.usefixtures("resolver_says_no")
 def test_the_enrich_warning_names_a_dead_hosts_reason_once(run_cli: Any, tmp_path: Path) -> None:
     sbom = tmp_path / "sbom.cdx.json"
     components = [
