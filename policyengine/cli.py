@@ -366,22 +366,35 @@ def _evidence(args: argparse.Namespace, sboms: Sequence[Sbom], policy: Policy) -
 
 
 def _warn_about_gaps(evidence: Evidence) -> None:
-    """One stderr line per fact kind that could not be obtained, with the first error.
+    """One stderr line per fact kind that could not be obtained, naming the error.
 
     The verdict says the same per result; this line tells a person at the
     terminal at once that a source was unreachable, not only that rules are unknown.
+    When every failure of a kind has the same error (a host found down fails each
+    request with one reason), the line says it once, and kinds failing for the
+    same components with the same error share one line.
     """
     from policyengine.model import Failed
 
-    failed: dict[str, list[str]] = {}
+    failed: dict[str, list[tuple[str, str]]] = {}
     for key, facts in sorted(evidence.components.items()):
         for kind, fact in facts.facts.items():
             if isinstance(fact, Failed):
-                failed.setdefault(kind.value, []).append(f"{key}: {fact.error}")
+                failed.setdefault(kind.value, []).append((key, fact.error))
+    # Kinds failing for the same components with one shared error share a line.
+    lines: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for name, errors in sorted(failed.items()):
+        first_key, first_error = errors[0]
+        if len(errors) > 1 and all(error == first_error for _, error in errors):
+            group = (f"all: {first_error}", tuple(key for key, _ in errors))
+        else:
+            group = (f"first: {first_key}: {first_error}", (name,))
+        lines.setdefault(group, []).append(name)
+    for (why, _keys), names in lines.items():
+        count = len(failed[names[0]])
         print(
-            f"policyengine: warning: {name} facts could not be obtained for {len(errors)} "
-            f"component{'s' if len(errors) != 1 else ''} (first: {errors[0]})",
+            f"policyengine: warning: {', '.join(names)} facts could not be obtained for {count} "
+            f"component{'s' if count != 1 else ''} ({why})",
             file=sys.stderr,
         )
 

@@ -3,8 +3,11 @@
 Every request goes through :class:`Fetcher`: a fresh cached answer is used as is;
 a stale one is revalidated with ETag / Last-Modified; offline, only the cache
 answers. 429 and 5xx answers and transport errors are retried with exponential
-backoff, honouring ``Retry-After`` up to a cap. Failures raise :class:`FetchError`
-with a one-line reason; they are never cached.
+backoff, honouring ``Retry-After`` up to a cap, except for a host that will not
+answer within the run (:mod:`policyengine.enrich.hosts`): a name that does not
+resolve is not retried, a refused connection once, and later requests to that
+host fail at once with the same reason (:class:`HostDown`). Failures raise
+:class:`FetchError` with a one-line reason; they are never cached.
 """
 
 from __future__ import annotations
@@ -14,12 +17,15 @@ import email.utils
 import hashlib
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
 
 from policyengine.enrich.cache import Cache, Entry
+from policyengine.enrich.hosts import Asker, Hosts, classify, origin
 from policyengine.enrich.settings import EnrichSettings
 
 VERSION = "0.1.0"
@@ -34,6 +40,10 @@ class FetchError(Exception):
 
 class NotCached(FetchError):
     """Offline and the cache has no answer for the request."""
+
+
+class HostDown(FetchError):
+    """The host cannot be reached in this run (no name, refused, bad certificate): not sent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +106,7 @@ class Fetcher:
         self.client = client
         self.cache = cache
         self.requests: Counter[str] = Counter()
+        self.hosts = Hosts()
         self._gate = asyncio.Semaphore(settings.concurrency)
 
     async def get(self, source: str, url: str, ttl: float) -> Answer:
@@ -155,34 +166,74 @@ class Fetcher:
         content: bytes | None = None,
     ) -> tuple[httpx.Response, bytes]:
         attempts = self.settings.retries + 1
+        key = origin(httpx.URL(url))
+        asker = Asker()
         reason = ""
-        for attempt in range(attempts):
-            wait = self.settings.backoff * (2**attempt)
-            try:
-                async with self._gate:
-                    self.requests[source] += 1
-                    async with asyncio.timeout(self.settings.total_timeout):
-                        response, body = await self._receive(method, url, headers, content)
-            except (httpx.TimeoutException, TimeoutError):
-                reason = f"timed out asking {url}"
-            except _TooLarge:
-                reason = f"the answer from {url} is over {self.settings.max_response_bytes} bytes"
-            except httpx.HTTPError as exc:
-                reason = f"{type(exc).__name__} from {url}: {exc}"
-            else:
-                status = response.status_code
-                if status == 429 or status >= 500:
-                    reason = f"HTTP {status} from {url}"
-                    hinted = retry_after(
-                        response.headers.get("retry-after"), self.settings.max_retry_after
-                    )
-                    if hinted is not None:
-                        wait = hinted
+        try:
+            for attempt in range(attempts):
+                wait = self.settings.backoff * (2**attempt)
+                connected = True
+                try:
+                    async with self._slot(key, asker):
+                        self.requests[source] += 1
+                        async with asyncio.timeout(self.settings.total_timeout):
+                            response, body = await self._receive(method, url, headers, content)
+                except (httpx.TimeoutException, TimeoutError):
+                    reason = f"timed out asking {url}"
+                except _TooLarge:
+                    cap = self.settings.max_response_bytes
+                    reason = f"the answer from {url} is over {cap} bytes"
+                except httpx.HTTPError as exc:
+                    reason = f"{type(exc).__name__} from {url}: {exc}"
+                    trouble = classify(exc)
+                    if trouble is not None:
+                        connected = False
+                        down = await self.hosts.judge(
+                            _failed_url(exc, url),
+                            trouble,
+                            asker,
+                            can_retry=attempt + 1 < attempts,
+                            retried=attempt > 0,
+                        )
+                        if down is not None:
+                            raise HostDown(down) from None
                 else:
-                    return response, body
-            if attempt + 1 < attempts:
-                await asyncio.sleep(wait)
+                    status = response.status_code
+                    if status == 429 or status >= 500:
+                        reason = f"HTTP {status} from {url}"
+                        hinted = retry_after(
+                            response.headers.get("retry-after"), self.settings.max_retry_after
+                        )
+                        if hinted is not None:
+                            wait = hinted
+                    else:
+                        return response, body
+                if connected:
+                    # Whatever answered or failed here, the host was reached (or the fault
+                    # passes): if this request was probing it, the host is not down.
+                    self.hosts.reached(asker)
+                if attempt + 1 < attempts:
+                    await asyncio.sleep(wait)
+        finally:
+            self.hosts.reached(asker)
         raise FetchError(f"{reason} (after {attempts} attempts)")
+
+    @asynccontextmanager
+    async def _slot(self, key: str, asker: Asker) -> AsyncIterator[None]:
+        """A place under the concurrency gate for a request to ``key`` (an origin).
+
+        Raises :class:`HostDown` once the host is known to be down. While another
+        request probes the host, waits outside the gate: checked again inside it,
+        since requests queued at the gate would otherwise each try the host in turn.
+        """
+        while True:
+            down = await self.hosts.settled(key, asker)
+            if down is not None:
+                raise HostDown(down)
+            async with self._gate:
+                if self.hosts.free(key, asker):
+                    yield
+                    return
 
     async def _receive(
         self, method: str, url: str, headers: dict[str, str], content: bytes | None
@@ -201,6 +252,14 @@ class Fetcher:
                     raise _TooLarge
                 chunks.append(chunk)
         return response, b"".join(chunks)
+
+
+def _failed_url(exc: httpx.HTTPError, url: str) -> httpx.URL:
+    """The URL whose connection failed: after a redirect, not the one first asked for."""
+    try:
+        return exc.request.url
+    except RuntimeError:  # an error raised outside a request carries none
+        return httpx.URL(url)
 
 
 class _TooLarge(Exception):
