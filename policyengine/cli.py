@@ -467,6 +467,7 @@ def _gc_paused(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
 @_gc_paused
 def _run_check(args: argparse.Namespace) -> int:
     from policyengine.engine import Evaluation, evaluate
+    from policyengine.report import STREAMED
 
     policy = _load_policy(args)
     sboms = [_read_sbom(args, path) for path in args.inputs]
@@ -486,10 +487,10 @@ def _run_check(args: argparse.Namespace) -> int:
         first_input=args.inputs[0],
     )
     evidence = _record(args, evidence)
-    if args.format == "json":
+    if args.format in STREAMED:
         # Written rule by rule as evaluated: 50,000 components give 750,000 results and a
-        # 370 MB document with release-gate (benchmarks/README.md).
-        return _stream_json(args, Evaluation(sboms, evidence, policy, _now(args)))
+        # 370 MB verdict with release-gate (benchmarks/README.md).
+        return _stream(args, Evaluation(sboms, evidence, policy, _now(args)))
     verdict = evaluate(sboms, evidence, policy, _now(args))
     # The verdict holds its own copies; freeing the inputs before rendering lowers the
     # peak at 50k components by the size of the evidence (benchmarks/README.md).
@@ -497,32 +498,35 @@ def _run_check(args: argparse.Namespace) -> int:
     return _finish(args, verdict)
 
 
-def _stream_json(args: argparse.Namespace, run: Evaluation) -> int:
+def _stream(args: argparse.Namespace, run: Evaluation) -> int:
+    from policyengine.report import block_writer
     from policyengine.report.incomplete import Lacking
-    from policyengine.report.json import JsonSpool
 
     lacking = Lacking()
-    with JsonSpool() as spool:
+    writer = block_writer(args.format, inputs=run.subject.inputs, tool_version=__version__)
+    try:
         for block in run.blocks():
             for result in block:
                 lacking.add(result)
-            spool.add(block)
+            writer.add(block)
         verdict = run.verdict()
         # The output is opened only now: a failed evaluation leaves no half-written file.
         if args.output:
             try:
                 with open(args.output, "wb") as handle:
-                    spool.write(verdict, handle)
+                    writer.write(verdict, handle)
             except OSError as exc:
                 raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
         elif (buffer := getattr(sys.stdout, "buffer", None)) is not None:
             sys.stdout.flush()
-            spool.write(verdict, buffer)
+            writer.write(verdict, buffer)
             buffer.flush()
         else:  # a text-only stdout (embedding, some test harnesses)
             memory = io.BytesIO()
-            spool.write(verdict, memory)
+            writer.write(verdict, memory)
             _write(None, memory.getvalue().decode())
+    finally:
+        writer.close()
     return _exit_code(args, verdict, lambda: lacking.line(verdict.summary.components))
 
 

@@ -167,6 +167,11 @@ class Evaluation:
         self._not_applicable = 0
         self._state = "new"
 
+    @property
+    def subject(self) -> Subject:
+        """What is judged (the verdict's ``subject``), known before any result."""
+        return _subject(self._documents)
+
     def blocks(self) -> Iterator[list[RuleResult]]:
         """Each rule's results, sorted, in rule-id order (the verdict's order); only once.
 

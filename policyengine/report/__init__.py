@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from policyengine.model.verdict import Verdict
+from collections.abc import Sequence
+from typing import BinaryIO, Protocol
+
+from policyengine.model.verdict import RuleResult, Verdict
 
 FORMATS = ("json", "sarif", "junit", "markdown", "table")
 """The ``--format`` choices of ``policyengine check``."""
@@ -31,3 +34,40 @@ def render(verdict: Verdict, fmt: str, *, tool_version: str = "0.0.0") -> str:
 
         return render_table(verdict)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+STREAMED = ("json", "sarif", "junit")
+"""Formats that can be written from results arriving rule by rule (:func:`block_writer`)."""
+
+
+class BlockWriter(Protocol):
+    """A document written from results that arrive in verdict order, a block at a time."""
+
+    def add(self, block: Sequence[RuleResult]) -> None:
+        """Take the next results; the writer does not keep them."""
+
+    def write(self, verdict: Verdict, handle: BinaryIO) -> None:
+        """Write the whole document for ``verdict`` (its own ``results`` are ignored)."""
+
+    def close(self) -> None:
+        """Delete what was spooled."""
+
+
+def block_writer(fmt: str, *, inputs: tuple[str, ...], tool_version: str) -> BlockWriter:
+    """The writer of ``fmt`` (one of :data:`STREAMED`): the bytes :func:`render` gives.
+
+    ``inputs`` are the verdict's ``subject.inputs``.
+    """
+    if fmt == "json":
+        from policyengine.report.json import JsonSpool
+
+        return JsonSpool()
+    if fmt == "sarif":
+        from policyengine.report.sarif import SarifSpool
+
+        return SarifSpool(tool_version, inputs)
+    if fmt == "junit":
+        from policyengine.report.junit import JunitSpool
+
+        return JunitSpool()
+    raise ValueError(f"{fmt!r} is not written block by block; choose one of {STREAMED}")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import tempfile
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, BinaryIO
@@ -13,6 +11,7 @@ import orjson
 from pydantic import TypeAdapter
 
 from policyengine.model.verdict import RuleResult, Verdict
+from policyengine.report.spool import Spool
 
 SCHEMA_ID = "https://policyengine.dev/schemas/verdict.schema.json"
 
@@ -74,25 +73,17 @@ def write_json(verdict: Verdict, handle: BinaryIO) -> None:
 
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_UTC_Z
 
-SPOOL_MEMORY = 64 * 2**20
-"""Bytes of written results a :class:`JsonSpool` keeps in memory before it spools to
-a temporary file (10,000 components with ``release-gate`` is ~75 MB of results)."""
-
 
 class JsonSpool:
-    """The results of a verdict written as they arrive, to be placed after its head later.
+    """The verdict JSON of results that arrive rule by rule (see :mod:`.spool`).
 
-    The summary comes before the results in the document, so a verdict evaluated rule by
-    rule cannot be written in order: each block of results is written here (memory, then
-    a temporary file past :data:`SPOOL_MEMORY`) and let go, and :meth:`write` puts the
-    document together. The bytes are those of :func:`write_json` for the whole verdict
-    (tests/hardening/test_render_fast.py).
+    Each block of results is written to a :class:`~policyengine.report.spool.Spool` and
+    let go; :meth:`write` puts the document together. The bytes are those of
+    :func:`write_json` for the whole verdict (tests/hardening/test_render_fast.py).
     """
 
     def __init__(self) -> None:
-        # Closed by close() or the with statement: the spool outlives this method.
-        self._file = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115
-        self._empty = True
+        self._spool = Spool()
 
     def __enter__(self) -> JsonSpool:
         return self
@@ -102,19 +93,22 @@ class JsonSpool:
 
     def close(self) -> None:
         """Delete the spool."""
-        self._file.close()
+        self._spool.close()
+
+    def on_disk(self) -> bool:
+        """Whether the spooled results have moved to a temporary file."""
+        return self._spool.on_disk()
 
     def add(self, block: Sequence[RuleResult]) -> None:
         """Write the next results, in the order they appear in the verdict."""
         for start in range(0, len(block), 1000):
             batch = tuple(block[start : start + 1000])
-            self._file.write((b"" if self._empty else b",\n    ") + _batch_bytes(batch))
-            self._empty = False
+            self._spool.write((b"" if self._spool.empty else b",\n    ") + _batch_bytes(batch))
 
     def write(self, verdict: Verdict, handle: BinaryIO) -> None:
         """Write the document: ``verdict``'s fields, with the spooled results for its own."""
         head = _head_bytes(verdict)
-        if self._empty:
+        if self._spool.empty:
             handle.write(head + b"\n")
             return
         marker = b'\n  "results": [],\n'
@@ -122,8 +116,7 @@ class JsonSpool:
         if at < 0:  # cannot happen: newlines inside JSON strings are escaped
             raise RuntimeError("the verdict head has no top-level results key")
         handle.write(head[:at] + b'\n  "results": [\n    ')
-        self._file.seek(0)
-        shutil.copyfileobj(self._file, handle, 2**20)
+        self._spool.copy_to(handle)
         handle.write(b"\n  ],\n" + head[at + len(marker) :] + b"\n")
 
 

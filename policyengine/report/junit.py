@@ -7,33 +7,112 @@ with their message in ``<system-out>`` so CI dashboards still show them.
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from typing import BinaryIO
 
 from policyengine.model.verdict import RuleResult, Verdict
 from policyengine.report.attention import component_name
+from policyengine.report.spool import Spool
 
 
 def render_junit(verdict: Verdict) -> str:
     """The verdict as a JUnit XML document (UTF-8 declaration, trailing newline)."""
+    out = io.BytesIO()
+    with JunitSpool() as spool:
+        spool.add(verdict.results)
+        spool.write(verdict, out)
+    return out.getvalue().decode()
+
+
+def junit_tree(verdict: Verdict) -> ET.Element:
+    """The whole document as one ElementTree, indented (the reference for :class:`JunitSpool`)."""
     suites = ET.Element("testsuites", name=f"policyengine: {verdict.policy.name}")
     by_rule: dict[str, list[RuleResult]] = {}
     for result in verdict.results:
         by_rule.setdefault(result.rule, []).append(result)
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    totals = dict.fromkeys(_TOTALS, 0)
     for rule_id, results in by_rule.items():
-        suite = _suite(suites, rule_id, results)
+        suite = _suite(rule_id, results)
+        suites.append(suite)
         for key in totals:
             totals[key] += int(suite.get(key, "0"))
-    for key, value in totals.items():
-        suites.set(key, str(value))
-    suites.set("timestamp", verdict.evaluated_at.isoformat().replace("+00:00", "Z"))
+    _finish_root(suites, totals, verdict)
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
+    return suites
 
 
-def _suite(parent: ET.Element, rule_id: str, results: Sequence[RuleResult]) -> ET.Element:
-    suite = ET.SubElement(parent, "testsuite", name=rule_id)
+_TOTALS = ("tests", "failures", "errors", "skipped")
+_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def _finish_root(root: ET.Element, totals: dict[str, int], verdict: Verdict) -> None:
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("timestamp", verdict.evaluated_at.isoformat().replace("+00:00", "Z"))
+
+
+class JunitSpool:
+    """The JUnit XML of results that arrive rule by rule (see :mod:`.spool`).
+
+    One test suite per rule, written indented as it would sit in the whole tree
+    (:func:`junit_tree`) and let go; the root's totals are written once every suite is
+    in. The bytes of the whole tree serialised (tests/report/test_streamed.py).
+    """
+
+    def __init__(self) -> None:
+        self._spool = Spool()
+        self._totals = dict.fromkeys(_TOTALS, 0)
+        self._open: tuple[str, list[RuleResult]] | None = None
+
+    def __enter__(self) -> JunitSpool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Delete the spool."""
+        self._spool.close()
+
+    def add(self, block: Sequence[RuleResult]) -> None:
+        """Take the next results, in verdict order (a rule's results may span blocks)."""
+        for result in block:
+            if self._open is not None and self._open[0] != result.rule:
+                self._flush()
+            if self._open is None:
+                self._open = (result.rule, [])
+            self._open[1].append(result)
+
+    def _flush(self) -> None:
+        if self._open is None:
+            return
+        suite = _suite(*self._open)
+        self._open = None
+        for key in self._totals:
+            self._totals[key] += int(suite.get(key, "0"))
+        ET.indent(suite, level=1)
+        self._spool.write(b"\n  " + ET.tostring(suite, "unicode").encode())
+
+    def write(self, verdict: Verdict, handle: BinaryIO) -> None:
+        """Write the document: ``verdict``'s name and time, the spooled suites and totals."""
+        self._flush()
+        root = ET.Element("testsuites", name=f"policyengine: {verdict.policy.name}")
+        _finish_root(root, self._totals, verdict)
+        if self._spool.empty:
+            text = _DECLARATION + ET.tostring(root, "unicode") + "\n"
+            handle.write(text.encode())
+            return
+        # ElementTree escapes ">" in attribute values, so the first one ends the start tag.
+        tag = ET.tostring(root, "unicode", short_empty_elements=False)
+        handle.write((_DECLARATION + tag[: tag.index(">") + 1]).encode())
+        self._spool.copy_to(handle)
+        handle.write(b"\n</testsuites>\n")
+
+
+def _suite(rule_id: str, results: Sequence[RuleResult]) -> ET.Element:
+    suite = ET.Element("testsuite", name=rule_id)
     counts = {"failures": 0, "errors": 0, "skipped": 0}
     for result in results:
         case = ET.SubElement(

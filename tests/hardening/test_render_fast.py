@@ -153,8 +153,9 @@ def test_spooled_json_of_a_large_verdict_goes_to_disk_and_stays_the_same(
     from policyengine.ingest import parse_bytes
     from policyengine.policy.loader import load_policy
     from policyengine.report import json as json_report
+    from policyengine.report import spool as spool_module
 
-    monkeypatch.setattr(json_report, "SPOOL_MEMORY", 4096)  # spill to a temporary file
+    monkeypatch.setattr(spool_module, "SPOOL_MEMORY", 4096)  # spill to a temporary file
     sbom = parse_bytes(make_sbom(300), "s.cdx.json")
     facts = make_evidence_object(300)
     policy = load_policy("release-gate", checks=registry.CHECKS)
@@ -166,6 +167,6 @@ def test_spooled_json_of_a_large_verdict_goes_to_disk_and_stays_the_same(
     with json_report.JsonSpool() as spool:
         for block in run.blocks():
             spool.add(block)
-        assert spool._file._rolled  # type: ignore[attr-defined]
+        assert spool.on_disk()
         spool.write(run.verdict(), out)
     assert out.getvalue() == json_report.render_json_bytes(whole)

@@ -1,0 +1,89 @@
+"""SARIF and JUnit written block by block are the bytes of the whole document."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import itertools
+import xml.etree.ElementTree as ET
+from functools import cache
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policyengine.model.verdict import Verdict
+from policyengine.report import spool as spool_module
+from policyengine.report.junit import JunitSpool, junit_tree, render_junit
+from policyengine.report.sarif import SarifSpool, render_sarif, sarif_document
+from tests.engine.fakes import NOW
+from tests.report.conftest import build_verdict
+
+
+@cache
+def _synthetic() -> Verdict:
+    from benchmarks.synth import make_evidence_object, make_sbom
+    from policyengine.checks import registry
+    from policyengine.engine import evaluate
+    from policyengine.ingest import parse_bytes
+    from policyengine.policy.loader import load_policy
+
+    sbom = parse_bytes(make_sbom(150), "s.cdx.json")
+    policy = load_policy("release-gate", checks=registry.CHECKS)
+    return evaluate(sbom, make_evidence_object(150), policy, NOW)
+
+
+def _verdicts() -> list[Verdict]:
+    whole = build_verdict()
+    return [whole, dataclasses.replace(whole, results=()), _synthetic()]
+
+
+def _sarif_reference(verdict: Verdict) -> bytes:
+    return orjson.dumps(sarif_document(verdict, "9.9.9"), option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def _junit_reference(verdict: Verdict) -> bytes:
+    text = ET.tostring(junit_tree(verdict), "unicode")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n").encode()
+
+
+def _spooled(make, verdict: Verdict, cuts: list[int]) -> bytes:  # type: ignore[no-untyped-def]
+    out = io.BytesIO()
+    with make() as spool:
+        edges = [0, *sorted(c % (len(verdict.results) + 1) for c in cuts), len(verdict.results)]
+        for start, end in itertools.pairwise(edges):
+            spool.add(verdict.results[start:end])
+        spool.write(dataclasses.replace(verdict, results=()), out)
+    return out.getvalue()
+
+
+@settings(max_examples=25, deadline=None)
+@given(which=st.integers(0, 2), cuts=st.lists(st.integers(0, 10_000), max_size=6))
+def test_spooled_sarif_is_the_document(which: int, cuts: list[int]) -> None:
+    verdict = _verdicts()[which]
+    made = _spooled(lambda: SarifSpool("9.9.9", verdict.subject.inputs), verdict, cuts)
+    assert made == _sarif_reference(verdict)
+
+
+@settings(max_examples=25, deadline=None)
+@given(which=st.integers(0, 2), cuts=st.lists(st.integers(0, 10_000), max_size=6))
+def test_spooled_junit_is_the_tree(which: int, cuts: list[int]) -> None:
+    # Cuts fall inside rules too: a rule's results may span blocks.
+    verdict = _verdicts()[which]
+    assert _spooled(JunitSpool, verdict, cuts) == _junit_reference(verdict)
+
+
+@pytest.mark.parametrize("which", [0, 1, 2])
+def test_renderers_use_the_spools(which: int) -> None:
+    verdict = _verdicts()[which]
+    assert render_sarif(verdict, "9.9.9").encode() == _sarif_reference(verdict)
+    assert render_junit(verdict).encode() == _junit_reference(verdict)
+
+
+def test_spools_that_move_to_disk_write_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spool_module, "SPOOL_MEMORY", 2048)
+    verdict = _synthetic()
+    assert _spooled(JunitSpool, verdict, [7, 300]) == _junit_reference(verdict)
+    made = _spooled(lambda: SarifSpool("9.9.9", verdict.subject.inputs), verdict, [7])
+    assert made == _sarif_reference(verdict)
