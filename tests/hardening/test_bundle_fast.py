@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.synth import make_evidence
+from policyengine.enrich import bundle_fast
 from policyengine.enrich.bundle import _validated, parse_bundle
-from policyengine.enrich.bundle_fast import fast_components, split_canonical
+from policyengine.enrich.bundle_fast import fast_canonical, fast_document, split_canonical
 from policyengine.model import InputError
 from tests.fuzz.strategies import EXAMPLES
 
@@ -34,9 +35,11 @@ def _slow(data: bytes) -> Any:
 
 @pytest.mark.parametrize("data", BUNDLES, ids=range(len(BUNDLES)))
 def test_fast_path_equals_pydantic(data: bytes) -> None:
-    assert fast_components(orjson.loads(data)) is not None, (
-        "the plain shape must take the fast path"
-    )
+    assert fast_document(data) is not None, "the plain shape must take the fast path"
+    compact = orjson.dumps(orjson.loads(data))
+    assert fast_document(compact) is not None, "in any layout"
+    if data.startswith(b'{\n  "components": {\n    "'):
+        assert fast_canonical(data) is not None, "dump_bundle's layout is read in batches"
     fast = parse_bundle(data, "e.json")
     slow = _slow(data)
     assert fast.components == slow.components
@@ -122,12 +125,18 @@ def test_mutated_bundles_agree(edits: list[tuple[tuple[Any, ...], Any]], canonic
         assert fast.project == slow.project
 
 
-def test_canonical_layout_is_read_per_entry() -> None:
+@pytest.mark.parametrize("batch", [1, 3000, 1 << 16, 1 << 30])
+def test_canonical_layout_is_read_in_batches(batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every cut between entries gives the same evidence, from one entry a batch to all."""
+    monkeypatch.setattr(bundle_fast, "_BATCH", batch)
     split = split_canonical(SYNTH)
     assert split is not None
     head, entries = split
-    assert head["schema_version"] == "1"
+    assert head.schema_version == "1"
     assert [key for key, _ in entries] == sorted(json.loads(SYNTH)["components"])
+    fast = fast_canonical(SYNTH)
+    assert fast is not None
+    assert fast[0] == _slow(SYNTH).components
 
 
 @pytest.mark.parametrize(
