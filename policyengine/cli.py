@@ -422,12 +422,26 @@ def _finish(args: argparse.Namespace, verdict: Verdict) -> int:
     from policyengine.report import render
     from policyengine.report.incomplete import incomplete_line
 
-    if args.format == "json":
-        # Streamed: the document of a 50k-component verdict is ~370 MB (benchmarks/README.md).
-        _write_json(args.output, verdict)
-    else:
-        _write(args.output, render(verdict, args.format, tool_version=__version__))
+    try:
+        if args.format == "json":
+            # Streamed: a 50k-component verdict is ~370 MB (benchmarks/README.md).
+            _write_json(args.output, verdict)
+        else:
+            _write(args.output, render(verdict, args.format, tool_version=__version__))
+    except BrokenPipeError:
+        _reader_gone()
     return _exit_code(args, verdict, lambda: incomplete_line(verdict))
+
+
+def _reader_gone() -> None:
+    """Stdout's reader left (``| head``): the verdict still decides the exit code.
+
+    A gate piping the report somewhere must not read 0 from a failed verdict because the
+    pipe closed early. Later writes to stdout (the interpreter's final flush) go nowhere.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _exit_code(args: argparse.Namespace, verdict: Verdict, incomplete: Callable[[], str]) -> int:
@@ -518,9 +532,12 @@ def _stream(args: argparse.Namespace, run: Evaluation) -> int:
             except OSError as exc:
                 raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
         elif (buffer := getattr(sys.stdout, "buffer", None)) is not None:
-            sys.stdout.flush()
-            writer.write(verdict, buffer)
-            buffer.flush()
+            try:
+                sys.stdout.flush()
+                writer.write(verdict, buffer)
+                buffer.flush()
+            except BrokenPipeError:
+                _reader_gone()
         else:  # a text-only stdout (embedding, some test harnesses)
             memory = io.BytesIO()
             writer.write(verdict, memory)
