@@ -3,7 +3,8 @@
 Exit codes (DESIGN.md): 0 pass, 1 policy failed, 2 usage or policy error,
 3 unreadable or invalid input, 4 evidence incomplete where the policy requires it.
 An unexpected internal error prints one line and exits 70 (EX_SOFTWARE) unless
-``POLICYENGINE_DEBUG=1`` asks for the traceback.
+``POLICYENGINE_DEBUG=1`` asks for the traceback. A reader that closes stdout early
+gives 141 (as SIGPIPE would), except for check and diff, whose verdict decides.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from policyengine.model.verdict import Verdict
 
 EXIT_INTERNAL = 70
+EXIT_PIPE = 141
+"""128 + SIGPIPE: stdout was closed before the output was written (not by check or diff)."""
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -710,7 +713,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("policyengine: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        return 0
+        # Stdout's reader left before the output was written (``| head``), outside
+        # check and diff, whose verdict decides: what a shell reports for SIGPIPE, so
+        # that e.g. a failing ``policy test`` is not read as 0.
+        _reader_gone()
+        return EXIT_PIPE
     except Exception as exc:
         if os.environ.get("POLICYENGINE_DEBUG"):
             raise

@@ -363,3 +363,21 @@ def test_a_reader_that_leaves_early_does_not_turn_a_failure_into_a_pass(
     err = process.stderr.read().decode()
     assert process.wait(timeout=120) == 1, err
     assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_other_commands_whose_reader_leaves_early_exit_as_on_sigpipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    class Gone(io.TextIOWrapper):
+        """A stdout whose reader has left: every write fails as a closed pipe does."""
+
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    target = (tmp_path / "stdout").open("wb")  # a real descriptor for the redirect
+    monkeypatch.setattr("sys.stdout", Gone(target))
+    code = cli.main(["checks"])
+    assert code == cli.EXIT_PIPE == 141
+    assert capsys.readouterr().err == ""
