@@ -37,6 +37,13 @@ def render_table(verdict: Verdict, *, width: int = 120, color: bool = False) -> 
         f"{s.waived} waived, {s.info} info, {s.passed} pass",
         highlight=False,
     )
+    base = verdict.subject.base
+    if base is not None:
+        # A diff reports only what the change introduced: say what it was measured against.
+        console.print(
+            escape(f"changes from {', '.join(base.inputs)} to {', '.join(verdict.subject.inputs)}"),
+            highlight=False,
+        )
     rows = attention_rows(verdict.results, ORDER[:-1])
     if rows:
         table = Table(show_lines=True)
