@@ -13,6 +13,8 @@ import shutil
 import tempfile
 from typing import BinaryIO
 
+from policyengine.model.errors import UsageError
+
 SPOOL_MEMORY = 64 * 2**20
 """Bytes a spool keeps in memory before it moves to a temporary file (10,000 components
 with ``release-gate`` give ~75 MB of JSON results)."""
@@ -38,9 +40,16 @@ class Spool:
         self._file.close()
 
     def write(self, data: bytes) -> None:
-        """Append ``data``."""
+        """Append ``data``; UsageError when the temporary directory has no room."""
         if data:
-            self._file.write(data)
+            try:
+                self._file.write(data)
+            except OSError as exc:
+                raise UsageError(
+                    f"cannot spool the report in {tempfile.gettempdir()}: {exc.strerror}",
+                    hint="free space there or point TMPDIR at a filesystem with room "
+                    "(a 50,000-component verdict needs ~400 MB)",
+                ) from None
             self.empty = False
 
     def on_disk(self) -> bool:
