@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from typing import BinaryIO
+from typing import BinaryIO, Self
 
 from policyengine.model.errors import UsageError
 
@@ -61,3 +61,43 @@ class Spool:
         self._file.seek(0)
         shutil.copyfileobj(self._file, handle, 2**20)
         self._file.seek(0, 2)
+
+    def splice(self, handle: BinaryIO, head: bytes, indent: int) -> None:
+        """Write ``head`` with the spooled items as the elements of its empty results array.
+
+        ``head`` is a JSON document indented by two spaces (orjson's ``OPT_INDENT_2``)
+        with ``"results": []`` at ``indent`` spaces; the items were written one level
+        deeper, comma-separated. A trailing newline ends the document.
+        """
+        if self.empty:
+            handle.write(head + b"\n")
+            return
+        pad = b" " * indent
+        marker = b"\n" + pad + b'"results": [],\n'
+        at = head.find(marker)
+        if at < 0:  # cannot happen: newlines inside JSON strings are escaped
+            raise RuntimeError("the document head has no empty results array")
+        handle.write(head[:at] + b"\n" + pad + b'"results": [\n' + pad + b"  ")
+        self.copy_to(handle)
+        handle.write(b"\n" + pad + b"],\n" + head[at + len(marker) :] + b"\n")
+
+
+class SpooledWriter:
+    """Base of the report writers that own a :class:`Spool` (a context manager)."""
+
+    def __init__(self) -> None:
+        self._spool = Spool()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Delete the spool."""
+        self._spool.close()
+
+    def on_disk(self) -> bool:
+        """Whether the spooled results have moved to a temporary file."""
+        return self._spool.on_disk()
