@@ -23,11 +23,11 @@ from policyengine.engine import (
     restrict,
     summarise,
 )
-from policyengine.model import Component, FactKind, FactResult, Finding, Missing, Sbom, Status
+from policyengine.model import Component, Evidence, FactKind, Finding, Sbom, Status
 from policyengine.model.policy import OnMissingEvidence, Policy, Rule, Settings, Severity
 from policyengine.model.verdict import Subject, Verdict
 from policyengine.report.json import verdict_document
-from tests.engine.fakes import CHECKS, NOW, advisories, component, evidence, package, sbom
+from tests.engine.fakes import CHECKS, NOW, build, component, evidence, package, sbom
 
 
 class FakeSuppliers(Check):
@@ -194,19 +194,17 @@ items = st.lists(
 
 def _world(
     drawn: list[tuple[str, str, str | None, bool, bool]], timestamp: bool
-) -> tuple[Sbom, dict[str, dict[FactKind, FactResult]]]:
-    built = [
-        component(name, version, supplier="s" if supplied else None)
-        for name, version, _, supplied, _ in drawn
+) -> tuple[Sbom, Evidence]:
+    """HEAD or BASE from ``(name, version, status, has a supplier, facts present)``."""
+    built, facts = build(
+        (name, version, status, ("A-1",) if status else (), present)
+        for name, version, status, _, present in drawn
+    )
+    supplied = [
+        dataclasses.replace(c, supplier="s" if item[3] else None)
+        for c, item in zip(built, drawn, strict=True)
     ]
-    facts: dict[str, dict[FactKind, FactResult]] = {
-        c.key: {
-            FactKind.PACKAGE: package(status) if present else Missing("offline"),
-            FactKind.ADVISORIES: advisories("A-1") if status else advisories(),
-        }
-        for c, (_, _, status, _, present) in zip(built, drawn, strict=True)
-    }
-    return sbom(*built, timestamp="2026-03-24T00:00:00Z" if timestamp else None), facts
+    return sbom(*supplied, timestamp="2026-03-24T00:00:00Z" if timestamp else None), facts
 
 
 on_missing = st.sampled_from(list(OnMissingEvidence))
@@ -224,7 +222,7 @@ def test_a_diff_of_anything_against_itself_is_empty_and_passes(
     verdict = evaluate_diff(
         document,
         document,
-        evidence(facts),
+        facts,
         policy,
         NOW,
         checks=ALL_CHECKS,
@@ -253,9 +251,8 @@ def test_a_diff_keeps_a_part_of_what_check_says_and_counts_only_it(
     base, _ = _world(before, base_stamp)
     head, facts = _world(after, head_stamp)
     policy = Policy(name="p", rules=RULES, settings=Settings(on_missing_evidence=missing))
-    bundle = evidence(facts)
-    verdict = evaluate_diff(base, head, bundle, policy, NOW, checks=ALL_CHECKS)
-    full = evaluate(head, bundle, policy, NOW, checks=ALL_CHECKS)
+    verdict = evaluate_diff(base, head, facts, policy, NOW, checks=ALL_CHECKS)
+    full = evaluate(head, facts, policy, NOW, checks=ALL_CHECKS)
     everything = verdict_document(full)["results"]
     assert all(r in everything for r in verdict_document(verdict)["results"])
     assert verdict.outcome == overall_outcome(verdict.results, missing)
