@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from policyengine import cases, cli
 from policyengine.checks import registry
 from policyengine.model import Evidence, FactKind
-from tests.engine.fakes import CHECKS
+from tests.engine.fakes import CHECKS, component, sbom
 from tests.engine.test_cases import GOOD, make_case, read_test_input, status_evidence
 
 Run = Any
@@ -278,6 +279,74 @@ def test_diff_reports_only_new_components(run_cli: Run, tmp_path: Path) -> None:
     assert code == 1
     results = json.loads(out)["results"]
     assert [(r["component"]["name"], r["outcome"]) for r in results] == [("litellm", "fail")]
+
+
+DOC_POLICY = STATUS_POLICY + "  - id: timestamp\n    check: fake-doc\n"
+
+
+def _read_stamped(path: Path) -> Any:
+    """The test input, or ``{"timestamp": ..., "components": [[name, version], ...]}``."""
+    data = json.loads(path.read_text())
+    if isinstance(data, list):
+        return read_test_input(path)
+    pairs = [component(name, version) for name, version in data["components"]]
+    return dataclasses.replace(
+        sbom(*pairs, timestamp=data["timestamp"]), source=str(path), digest=f"sha256:{path.name}"
+    )
+
+
+def _diff_files(tmp_path: Path, base_stamp: str | None, head_stamp: str | None) -> list[str]:
+    _, evidence, policy = _files(tmp_path, DOC_POLICY)
+    (tmp_path / "evidence.json").write_text('{"requests@2.32.0": "active"}')
+    paths = []
+    for name, stamp in (("base.json", base_stamp), ("head.json", head_stamp)):
+        document = {"timestamp": stamp, "components": [["requests", "2.32.0"]]}
+        (tmp_path / name).write_text(json.dumps(document))
+        paths.append(str(tmp_path / name))
+    return _argv(*paths, policy=policy, evidence=evidence, command="diff")
+
+
+def test_diff_names_its_base_in_every_format(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "_read", lambda args, path: _read_stamped(Path(path)))
+    argv = _diff_files(tmp_path, "2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+    base, head = argv[1], argv[2]
+    code, out, err = run_cli(*argv, "--format", "json")
+    assert code == 0, err
+    subject = json.loads(out)["subject"]
+    assert subject["inputs"] == [head] and subject["digest"] == "sha256:head.json"
+    assert subject["base"] == {"inputs": [base], "digest": "sha256:base.json", "base": None}
+    code, out, _ = run_cli(*argv, "--format", "markdown")
+    assert f"changes from `{base}` to `{head}`" in out.splitlines()[2]
+    code, out, _ = run_cli(*argv, "--format", "sarif")
+    assert json.loads(out)["runs"][0]["properties"]["baseDigest"] == "sha256:base.json"
+    # check has no base
+    code, out, _ = run_cli(*_argv(head, policy=argv[4], evidence=argv[6]), "--format", "json")
+    assert json.loads(out)["subject"]["base"] is None
+
+
+def test_diff_fails_on_a_document_rule_the_change_breaks_only(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "_read", lambda args, path: _read_stamped(Path(path)))
+    broken = _diff_files(tmp_path, "2026-03-01T00:00:00Z", None)
+    code, out, err = run_cli(*broken, "--format", "json")
+    assert code == 1, err
+    document = json.loads(out)
+    assert [(r["rule"], r["component"], r["outcome"]) for r in document["results"]] == [
+        ("timestamp", None, "fail")
+    ]
+    assert document["summary"]["results"] == document["summary"]["failed"] == 1
+    both = _diff_files(tmp_path, None, None)
+    code, out, err = run_cli(*both, "--format", "json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["results"] == [] and document["outcome"] == "pass"
+    fixed = _diff_files(tmp_path, None, "2026-03-02T00:00:00Z")
+    code, out, err = run_cli(*fixed, "--format", "table")
+    assert code == 0, err
+    assert out.startswith("PASS") and "1 pass" in out
 
 
 def test_project_dir_facts_are_collected_and_recorded(run_cli: Run, tmp_path: Path) -> None:

@@ -64,6 +64,10 @@ def _log(
             "evidenceDigest": verdict.evidence_digest,
         },
     }
+    base = verdict.subject.base
+    if base is not None:  # a diff: its results are only what the change from base introduced
+        run["properties"]["baseDigest"] = base.digest
+        run["properties"]["baseInputs"] = list(base.inputs)
     if verdict.subject.inputs:
         run["artifacts"] = [{"location": {"uri": _uri(path)}} for path in verdict.subject.inputs]
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
