@@ -336,3 +336,48 @@ def test_inspect_help_lists_the_supported_inputs(capsys: pytest.CaptureFixture[s
     text = capsys.readouterr().out
     for name in ("CycloneDX", "SPDX 3.0", "poetry.lock", "pnpm-lock.yaml", "uv.lock"):
         assert name in text
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "table"])
+def test_a_reader_that_leaves_early_does_not_turn_a_failure_into_a_pass(
+    tmp_path: Path, fmt: str
+) -> None:
+    # `policyengine check ... | head`: the pipe closes long before the report is written.
+    import subprocess
+    import sys
+
+    from benchmarks.synth import make_evidence, make_sbom
+
+    sbom, bundle = tmp_path / "s.cdx.json", tmp_path / "e.json"
+    sbom.write_bytes(make_sbom(400))
+    bundle.write_bytes(make_evidence(400))  # its malicious advisories fail the verdict
+    process = subprocess.Popen(
+        [sys.executable, "-m", "policyengine", "check", str(sbom), "--evidence", str(bundle),
+         "--policy", "release-gate", "--now", "2026-11-28T00:00:00Z", "--format", fmt],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.read(10)
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 1, err
+    assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_other_commands_whose_reader_leaves_early_exit_as_on_sigpipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    class Gone(io.TextIOWrapper):
+        """A stdout whose reader has left: every write fails as a closed pipe does."""
+
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    target = (tmp_path / "stdout").open("wb")  # a real descriptor for the redirect
+    monkeypatch.setattr("sys.stdout", Gone(target))
+    code = cli.main(["checks"])
+    assert code == cli.EXIT_PIPE == 141
+    assert capsys.readouterr().err == ""

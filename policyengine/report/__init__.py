@@ -36,8 +36,9 @@ def render(verdict: Verdict, fmt: str, *, tool_version: str = "0.0.0") -> str:
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-STREAMED = ("json", "sarif", "junit")
-"""Formats that can be written from results arriving rule by rule (:func:`block_writer`)."""
+STREAMED = FORMATS
+"""Formats that can be written from results arriving rule by rule (:func:`block_writer`):
+all of them."""
 
 
 class BlockWriter(Protocol):
@@ -70,4 +71,12 @@ def block_writer(fmt: str, *, inputs: tuple[str, ...], tool_version: str) -> Blo
         from policyengine.report.junit import JunitSpool
 
         return JunitSpool()
+    if fmt == "markdown":
+        from policyengine.report.markdown import MarkdownWriter
+
+        return MarkdownWriter()
+    if fmt == "table":
+        from policyengine.report.table import TableWriter
+
+        return TableWriter()
     raise ValueError(f"{fmt!r} is not written block by block; choose one of {STREAMED}")

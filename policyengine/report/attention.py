@@ -62,30 +62,68 @@ def attention_rows(
     and says how many messages there were. The first result's position
     decides the order inside an outcome, so the engine's stable order is kept.
     """
-    groups: dict[tuple[str, str, str | None, str | None, str | None], list[RuleResult]] = {}
-    for result in results:
-        if result.outcome not in outcomes:
-            continue
-        reason = result.waiver.reason if result.waiver is not None else None
-        key: tuple[str, str, str | None, str | None, str | None]
-        if result.outcome == "unknown":
-            key = (result.outcome, result.rule, None, _shape(result.remediation), reason)
-        else:
-            key = (result.outcome, result.rule, result.message, result.remediation, reason)
-        groups.setdefault(key, []).append(result)
-    rows = [
-        AttentionRow(
-            outcome,
-            rule,
-            tuple(component_name(r) for r in members),
-            _message(members),
-            members[0].remediation,
-            reason,
-        )
-        for (outcome, rule, _, _, reason), members in groups.items()
-    ]
-    rows.sort(key=lambda row: ORDER.index(row.outcome))
-    return rows
+    attention = Attention(outcomes)
+    attention.add(results)
+    return attention.rows()
+
+
+_Key = tuple[str, str, str | None, str | None, str | None]
+
+
+class _Group:
+    """What a row needs of its results: the first one, every name, the distinct messages."""
+
+    __slots__ = ("first", "messages", "names")
+
+    def __init__(self, first: RuleResult) -> None:
+        self.first = first
+        self.names: list[str] = []
+        self.messages: set[str] = set()
+
+
+class Attention:
+    """:func:`attention_rows` fed a block of results at a time (see :mod:`.spool`).
+
+    Keeps one result per row plus the names and distinct messages of the rest, not the
+    results themselves.
+    """
+
+    def __init__(self, outcomes: Sequence[str] = ORDER[:4]) -> None:
+        self._outcomes = frozenset(outcomes)
+        self._groups: dict[_Key, _Group] = {}
+
+    def add(self, results: Iterable[RuleResult]) -> None:
+        """Fold the next results (in verdict order) into the rows."""
+        for result in results:
+            if result.outcome not in self._outcomes:
+                continue
+            reason = result.waiver.reason if result.waiver is not None else None
+            key: _Key
+            if result.outcome == "unknown":
+                key = (result.outcome, result.rule, None, _shape(result.remediation), reason)
+            else:
+                key = (result.outcome, result.rule, result.message, result.remediation, reason)
+            group = self._groups.get(key)
+            if group is None:
+                group = self._groups[key] = _Group(result)
+            group.names.append(component_name(result))
+            group.messages.add(result.message)
+
+    def rows(self) -> list[AttentionRow]:
+        """The rows so far, most urgent first."""
+        rows = [
+            AttentionRow(
+                outcome,
+                rule,
+                tuple(group.names),
+                _message(group.first.message, len(group.messages)),
+                group.first.remediation,
+                reason,
+            )
+            for (outcome, rule, _, _, reason), group in self._groups.items()
+        ]
+        rows.sort(key=lambda row: ORDER.index(row.outcome))
+        return rows
 
 
 _VARYING = re.compile(r"https?://\S+|\b\d+(?:\.[0-9A-Za-z]+)+\b")
@@ -96,9 +134,7 @@ def _shape(text: str | None) -> str | None:
     return _VARYING.sub("…", text) if text else text
 
 
-def _message(members: Sequence[RuleResult]) -> str:
-    distinct = len({r.message for r in members})
-    first = members[0].message
+def _message(first: str, distinct: int) -> str:
     if distinct == 1:
         return first
     return f"{first} (one of {distinct} similar messages; all are in the JSON report)"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import BinaryIO
 
 from policyengine.model.verdict import RuleResult, Verdict, WaiverStatus
-from policyengine.report.attention import ORDER, AttentionRow, attention_rows, component_name
+from policyengine.report.attention import ORDER, Attention, AttentionRow, component_name
 
 MAX_LISTED = 50
 """Most results listed in the open part of the comment; the rest sit in the details."""
@@ -21,44 +22,81 @@ _ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "incomplete": "❔"}
 
 def render_markdown(verdict: Verdict) -> str:
     """The verdict as GitHub-flavoured Markdown."""
-    s = verdict.summary
-    inputs = ", ".join(_code(i) for i in verdict.subject.inputs)
-    lines = [
-        f"## {_ICON[verdict.outcome]} policyengine: **{verdict.outcome}**",
-        "",
-        f"Policy {_code(verdict.policy.name)} · inputs {inputs}"
-        f" · evaluated {verdict.evaluated_at.isoformat().replace('+00:00', 'Z')}",
-        "",
-        "| fail | warn | unknown | error | waived | info | pass |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-        f"| {s.failed} | {s.warned} | {s.unknown} | {s.error} | {s.waived} | {s.info} "
-        f"| {s.passed} |",
-        "",
-        f"{_count(s.components, 'component')} ({verdict.coverage.identified} identified), "
-        f"{_count(s.rules, 'rule')}.",
-    ]
-    problems = attention_rows(verdict.results)
-    if problems:
-        lines += ["", "### Needs attention", ""]
-        lines += _attention_table(problems[:MAX_LISTED])
-        if len(problems) > MAX_LISTED:
-            lines += ["", f"… and {len(problems) - MAX_LISTED} more in the details below."]
-    lines += _waivers(verdict)
-    unidentified = _unidentified(verdict)
-    if verdict.results:
-        ordered = sorted(verdict.results, key=lambda r: ORDER.index(r.outcome))
-        rows = _table(ordered[:MAX_DETAILS])
-        # Pull-request comments are capped (GitHub: 65 536 characters): details give way.
-        budget = MAX_CHARS - _size(lines) - _size(unidentified) - 400
-        kept = _fit(rows, budget)
-        left = len(ordered) - (kept - 2)
-        lines += ["", f"<details><summary>All results ({len(verdict.results)})</summary>", ""]
-        lines += rows[:kept]
-        if left > 0:
-            lines += ["", f"… and {left} more: see the JSON or SARIF report."]
-        lines += ["", "</details>"]
-    lines += unidentified
-    return "\n".join(lines) + "\n"
+    writer = MarkdownWriter()
+    writer.add(verdict.results)
+    return writer.text(verdict)
+
+
+class MarkdownWriter:
+    """The comment for results that arrive in verdict order, a block at a time.
+
+    Keeps what the comment can show: the attention rows (:class:`Attention`) and the
+    first :data:`MAX_DETAILS` results of each outcome, not every result (750,000 at
+    50,000 components with ``release-gate``).
+    """
+
+    def __init__(self) -> None:
+        self._attention = Attention()
+        self._first: dict[str, list[RuleResult]] = {outcome: [] for outcome in ORDER}
+        self._count = 0
+
+    def add(self, block: Sequence[RuleResult]) -> None:
+        """Take the next results."""
+        self._attention.add(block)
+        self._count += len(block)
+        for result in block:
+            kept = self._first[result.outcome]
+            if len(kept) < MAX_DETAILS:
+                kept.append(result)
+
+    def write(self, verdict: Verdict, handle: BinaryIO) -> None:
+        """Write :meth:`text` as UTF-8."""
+        handle.write(self.text(verdict).encode())
+
+    def close(self) -> None:
+        """Nothing to delete: the writer holds no spool."""
+
+    def text(self, verdict: Verdict) -> str:
+        """The comment: ``verdict``'s fields, with the results added for its own."""
+        s = verdict.summary
+        inputs = ", ".join(_code(i) for i in verdict.subject.inputs)
+        lines = [
+            f"## {_ICON[verdict.outcome]} policyengine: **{verdict.outcome}**",
+            "",
+            f"Policy {_code(verdict.policy.name)} · inputs {inputs}"
+            f" · evaluated {verdict.evaluated_at.isoformat().replace('+00:00', 'Z')}",
+            "",
+            "| fail | warn | unknown | error | waived | info | pass |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            f"| {s.failed} | {s.warned} | {s.unknown} | {s.error} | {s.waived} | {s.info} "
+            f"| {s.passed} |",
+            "",
+            f"{_count(s.components, 'component')} ({verdict.coverage.identified} identified), "
+            f"{_count(s.rules, 'rule')}.",
+        ]
+        problems = self._attention.rows()
+        if problems:
+            lines += ["", "### Needs attention", ""]
+            lines += _attention_table(problems[:MAX_LISTED])
+            if len(problems) > MAX_LISTED:
+                lines += ["", f"… and {len(problems) - MAX_LISTED} more in the details below."]
+        lines += _waivers(verdict)
+        unidentified = _unidentified(verdict)
+        if self._count:
+            # The stable sort by outcome of every result, cut at MAX_DETAILS.
+            ordered = [r for outcome in ORDER for r in self._first[outcome]][:MAX_DETAILS]
+            rows = _table(ordered)
+            # Pull-request comments are capped (GitHub: 65 536 characters): details give way.
+            budget = MAX_CHARS - _size(lines) - _size(unidentified) - 400
+            kept = _fit(rows, budget)
+            left = self._count - (kept - 2)
+            lines += ["", f"<details><summary>All results ({self._count})</summary>", ""]
+            lines += rows[:kept]
+            if left > 0:
+                lines += ["", f"… and {left} more: see the JSON or SARIF report."]
+            lines += ["", "</details>"]
+        lines += unidentified
+        return "\n".join(lines) + "\n"
 
 
 def _unidentified(verdict: Verdict) -> list[str]:

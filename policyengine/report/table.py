@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from typing import BinaryIO
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from policyengine.model.verdict import Verdict
-from policyengine.report.attention import ORDER, attention_rows
+from policyengine.model.verdict import RuleResult, Verdict
+from policyengine.report.attention import ORDER, Attention, AttentionRow
 
 _STYLE = {
     "fail": "bold red",
@@ -25,6 +27,39 @@ _STYLE = {
 
 def render_table(verdict: Verdict, *, width: int = 120, color: bool = False) -> str:
     """Render as text; passes are counted, not listed."""
+    writer = TableWriter(width=width, color=color)
+    writer.add(verdict.results)
+    return writer.text(verdict)
+
+
+class TableWriter:
+    """The table for results that arrive in verdict order, a block at a time.
+
+    Keeps only the attention rows (:class:`Attention`): passes are counted, not listed.
+    """
+
+    def __init__(self, *, width: int = 120, color: bool = False) -> None:
+        self._attention = Attention(ORDER[:-1])
+        self._width = width
+        self._color = color
+
+    def add(self, block: Sequence[RuleResult]) -> None:
+        """Take the next results."""
+        self._attention.add(block)
+
+    def write(self, verdict: Verdict, handle: BinaryIO) -> None:
+        """Write :meth:`text` as UTF-8."""
+        handle.write(self.text(verdict).encode())
+
+    def close(self) -> None:
+        """Nothing to delete: the writer holds no spool."""
+
+    def text(self, verdict: Verdict) -> str:
+        """The table: ``verdict``'s fields, with the results added for its own."""
+        return _render(verdict, self._attention.rows(), self._width, self._color)
+
+
+def _render(verdict: Verdict, rows: list[AttentionRow], width: int, color: bool) -> str:
     buffer = io.StringIO()
     console = Console(
         file=buffer, width=width, force_terminal=color, color_system="standard" if color else None
@@ -37,7 +72,6 @@ def render_table(verdict: Verdict, *, width: int = 120, color: bool = False) -> 
         f"{s.waived} waived, {s.info} info, {s.passed} pass",
         highlight=False,
     )
-    rows = attention_rows(verdict.results, ORDER[:-1])
     if rows:
         table = Table(show_lines=True)
         table.add_column("outcome")

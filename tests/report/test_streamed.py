@@ -87,3 +87,69 @@ def test_spools_that_move_to_disk_write_the_same(monkeypatch: pytest.MonkeyPatch
     assert _spooled(JunitSpool, verdict, [7, 300]) == _junit_reference(verdict)
     made = _spooled(lambda: SarifSpool("9.9.9", verdict.subject.inputs), verdict, [7])
     assert made == _sarif_reference(verdict)
+
+
+def _written(writer, verdict: Verdict, cuts: list[int]) -> bytes:  # type: ignore[no-untyped-def]
+    out = io.BytesIO()
+    edges = [0, *sorted(c % (len(verdict.results) + 1) for c in cuts), len(verdict.results)]
+    for start, end in itertools.pairwise(edges):
+        writer.add(verdict.results[start:end])
+    writer.write(dataclasses.replace(verdict, results=()), out)
+    writer.close()
+    return out.getvalue()
+
+
+def _many() -> Verdict:
+    """More results than the comment lists, with outcomes interleaved."""
+    whole = build_verdict()
+    distinct = tuple(
+        dataclasses.replace(r, message=f"{r.message} #{i}")
+        for i in range(40)
+        for r in whole.results
+    )
+    return dataclasses.replace(whole, results=distinct)
+
+
+@settings(max_examples=15, deadline=None)
+@given(which=st.integers(0, 3), cuts=st.lists(st.integers(0, 10_000), max_size=6))
+def test_markdown_and_table_do_not_depend_on_the_blocks(which: int, cuts: list[int]) -> None:
+    from policyengine.report.markdown import MarkdownWriter, render_markdown
+    from policyengine.report.table import TableWriter, render_table
+
+    verdict = [*_verdicts(), _many()][which]
+    assert _written(MarkdownWriter(), verdict, cuts).decode() == render_markdown(verdict)
+    assert _written(TableWriter(), verdict, cuts).decode() == render_table(verdict)
+
+
+def test_markdown_details_are_the_first_results_by_outcome() -> None:
+    # What the comment lists: every result sorted (stably) by outcome, cut at MAX_DETAILS.
+    from policyengine.report.attention import ORDER, component_name
+    from policyengine.report.markdown import MAX_DETAILS, _code, render_markdown
+
+    verdict = _many()
+    assert len(verdict.results) > MAX_DETAILS
+    expected = sorted(verdict.results, key=lambda r: ORDER.index(r.outcome))[:MAX_DETAILS]
+    details = render_markdown(verdict).split("<summary>All results", 1)[1]
+    rows = [line for line in details.splitlines() if line.startswith("| ") and "---" not in line]
+    listed = [(row.split(" | ")[0][2:], row.split(" | ")[2]) for row in rows[1:]]
+    names = [(r.outcome, _code(component_name(r))) for r in expected]
+    assert listed == names[: len(listed)]
+    assert len(listed) > 50
+
+
+def test_a_full_temporary_directory_is_a_clean_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from policyengine.model.errors import UsageError
+
+    class Full(io.BytesIO):
+        _rolled = True
+
+        def write(self, data: bytes) -> int:  # type: ignore[override]
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    spool = spool_module.Spool()
+    monkeypatch.setattr(spool, "_file", Full())
+    with pytest.raises(UsageError, match="No space left on device") as caught:
+        spool.write(b"x")
+    assert caught.value.hint is not None and "TMPDIR" in caught.value.hint
