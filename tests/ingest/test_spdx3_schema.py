@@ -295,3 +295,17 @@ def test_ten_thousand_packages_validate_within_bounds() -> None:
     assert time.process_time() - start < 3.0
     sbom = parse_bytes(data, "synth.spdx3.json", validate=True)
     assert len(sbom.components) == 10_001
+
+
+def test_check_with_validate_refuses_a_broken_document(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    document = _synthetic()
+    pointer = _bad_relationship(document)
+    path = tmp_path / "broken.spdx3.json"
+    path.write_text(json.dumps(document))
+    policy = Path(__file__).resolve().parents[2] / "policyengine/data/policies/baseline.yaml"
+    code, out, err = run_cli("check", "--validate", "--offline", str(path), "--policy", str(policy))
+    assert (code, out) == (3, "")
+    assert err.strip().splitlines() == [err.strip()]
+    assert f"{path}#{pointer}: does not match the SPDX 3.0.1 JSON Schema" in err
+    code, _, err = run_cli("check", "--offline", str(path), "--policy", str(policy))
+    assert code != 3, err
