@@ -6,7 +6,8 @@ reference; licence ids and expressions; a supplier; a ``vcs`` reference; a depen
 graph of 0–3 edges per component under a root with 50 direct dependencies) is written as
 
 - CycloneDX 1.6 JSON (:func:`make_sbom`, byte-identical to what ingest_bench.py always
-  generated), CycloneDX 1.6 XML (:func:`make_cdx_xml`), SPDX 2.3 JSON (:func:`make_spdx`);
+  generated), CycloneDX 1.6 XML (:func:`make_cdx_xml`), SPDX 2.3 JSON (:func:`make_spdx`),
+  SPDX 3.0.1 JSON-LD (:func:`make_spdx3`);
 - an evidence bundle (:func:`make_evidence`) with every fact for every component:
   package metadata, a release history, artifacts whose digests equal the SBOM hashes,
   publishers, and advisories for a few per cent of them (FORMATS.md §1, written by the
@@ -15,7 +16,7 @@ graph of 0–3 edges per component under a root with 50 direct dependencies) is 
 
     python benchmarks/synth.py --sizes 1000 10000 50000 --out /tmp/synth
 
-writes ``synth-<n>.cdx.json``, ``.cdx.xml``, ``.spdx.json`` and ``.evidence.json``.
+writes ``synth-<n>.cdx.json``, ``.cdx.xml``, ``.spdx.json``, ``.spdx3.json`` and ``.evidence.json``.
 """
 
 from __future__ import annotations
@@ -262,6 +263,150 @@ def make_spdx(count: int, seed: int = 7) -> bytes:
     return json.dumps(doc).encode()
 
 
+SPDX3_BASE = "https://example.invalid/spdx3/app"
+"""The namespace of the synthetic SPDX 3 element ids."""
+
+
+def spdx3_document(specs: list[Spec]) -> dict[str, Any]:
+    """The same components as :func:`make_sbom`, as an SPDX 3.0.1 JSON-LD document.
+
+    Valid against the published SPDX 3.0.1 JSON Schema: one ``CreationInfo`` blank node,
+    a ``SpdxDocument`` whose root is an ``software_Sbom`` about the root package, and per
+    component a ``software_Package`` (purl, hash, supplier), a declared-licence
+    relationship to a ``simplelicensing_LicenseExpression`` and ``dependsOn`` edges.
+    """
+    info = "_:creationinfo"
+    ids = {s.ref: f"{SPDX3_BASE}/package/{s.index}" for s in specs}
+    root = f"{SPDX3_BASE}/package/root"
+    graph: list[dict[str, Any]] = [
+        {
+            "type": "CreationInfo",
+            "@id": info,
+            "specVersion": "3.0.1",
+            "created": "2026-01-01T00:00:00Z",
+            "createdBy": [f"{SPDX3_BASE}/agent/example"],
+            "createdUsing": [f"{SPDX3_BASE}/tool/bench"],
+        },
+        {
+            "type": "Organization",
+            "spdxId": f"{SPDX3_BASE}/agent/example",
+            "creationInfo": info,
+            "name": "Example",
+        },
+        {
+            "type": "Tool",
+            "spdxId": f"{SPDX3_BASE}/tool/bench",
+            "creationInfo": info,
+            "name": "bench-1",
+        },
+        {
+            "type": "SpdxDocument",
+            "spdxId": f"{SPDX3_BASE}/document",
+            "creationInfo": info,
+            "name": "app",
+            "profileConformance": ["core", "software", "simpleLicensing"],
+            "rootElement": [f"{SPDX3_BASE}/sbom"],
+        },
+        {
+            "type": "software_Sbom",
+            "spdxId": f"{SPDX3_BASE}/sbom",
+            "creationInfo": info,
+            "rootElement": [root],
+            "software_sbomType": ["build"],
+        },
+        {
+            "type": "software_Package",
+            "spdxId": root,
+            "creationInfo": info,
+            "name": "app",
+            "software_packageVersion": "1",
+            "software_primaryPurpose": "application",
+        },
+    ]
+    suppliers = sorted({s.index % 97 for s in specs})
+    graph += [
+        {
+            "type": "Organization",
+            "spdxId": f"{SPDX3_BASE}/agent/supplier-{n}",
+            "creationInfo": info,
+            "name": f"supplier-{n}",
+        }
+        for n in suppliers
+    ]
+    expressions = sorted(set(LICENSES))
+    license_ids = {e: f"{SPDX3_BASE}/license/{i}" for i, e in enumerate(expressions)}
+    graph += [
+        {
+            "type": "simplelicensing_LicenseExpression",
+            "spdxId": license_ids[e],
+            "creationInfo": info,
+            "simplelicensing_licenseExpression": e,
+        }
+        for e in expressions
+    ]
+    for s in specs:
+        lic = s.license
+        expression = lic["license"]["id"] if "license" in lic else lic["expression"]
+        graph.append(
+            {
+                "type": "software_Package",
+                "spdxId": ids[s.ref],
+                "creationInfo": info,
+                "name": s.name,
+                "software_packageVersion": s.version,
+                "software_packageUrl": s.purl,
+                "software_downloadLocation": (
+                    f"https://files.example.invalid/{s.name}-{s.version}.tar.gz"
+                ),
+                "suppliedBy": f"{SPDX3_BASE}/agent/supplier-{s.index % 97}",
+                "verifiedUsing": [
+                    {
+                        "type": "Hash",
+                        "algorithm": s.alg.replace("-", "").lower(),
+                        "hashValue": s.digest,
+                    }
+                ],
+            }
+        )
+        graph.append(
+            {
+                "type": "Relationship",
+                "spdxId": f"{ids[s.ref]}/license",
+                "creationInfo": info,
+                "from": ids[s.ref],
+                "relationshipType": "hasDeclaredLicense",
+                "to": [license_ids[expression]],
+            }
+        )
+        if s.depends_on:
+            graph.append(
+                {
+                    "type": "Relationship",
+                    "spdxId": f"{ids[s.ref]}/depends",
+                    "creationInfo": info,
+                    "from": ids[s.ref],
+                    "relationshipType": "dependsOn",
+                    "to": [ids[d] for d in s.depends_on],
+                }
+            )
+    graph.append(
+        {
+            "type": "Relationship",
+            "spdxId": f"{root}/depends",
+            "creationInfo": info,
+            "from": root,
+            "relationshipType": "dependsOn",
+            "to": [ids[s.ref] for s in specs[:50]],
+        }
+    )
+    return {"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld", "@graph": graph}
+
+
+def make_spdx3(count: int, seed: int = 7) -> bytes:
+    """The same components as :func:`make_sbom`, as SPDX 3.0.1 JSON-LD."""
+    return json.dumps(spdx3_document(make_specs(count, seed))).encode()
+
+
 def _history(s: Spec) -> list[tuple[str, datetime]]:
     """Eight evenly spaced releases ending with the component's own version.
 
@@ -468,6 +613,7 @@ WRITERS = {
     "cdx.json": make_sbom,
     "cdx.xml": make_cdx_xml,
     "spdx.json": make_spdx,
+    "spdx3.json": make_spdx3,
     "evidence.json": make_evidence,
 }
 

@@ -3,7 +3,8 @@
 Exit codes (DESIGN.md): 0 pass, 1 policy failed, 2 usage or policy error,
 3 unreadable or invalid input, 4 evidence incomplete where the policy requires it.
 An unexpected internal error prints one line and exits 70 (EX_SOFTWARE) unless
-``POLICYENGINE_DEBUG=1`` asks for the traceback.
+``POLICYENGINE_DEBUG=1`` asks for the traceback. A reader that closes stdout early
+gives 141 (as SIGPIPE would), except for check and diff, whose verdict decides.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from policyengine.model.verdict import Verdict
 
 EXIT_INTERNAL = 70
+EXIT_PIPE = 141
+"""128 + SIGPIPE: stdout was closed before the output was written (not by check or diff)."""
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -422,12 +425,26 @@ def _finish(args: argparse.Namespace, verdict: Verdict) -> int:
     from policyengine.report import render
     from policyengine.report.incomplete import incomplete_line
 
-    if args.format == "json":
-        # Streamed: the document of a 50k-component verdict is ~370 MB (benchmarks/README.md).
-        _write_json(args.output, verdict)
-    else:
-        _write(args.output, render(verdict, args.format, tool_version=__version__))
+    try:
+        if args.format == "json":
+            # Streamed: a 50k-component verdict is ~370 MB (benchmarks/README.md).
+            _write_json(args.output, verdict)
+        else:
+            _write(args.output, render(verdict, args.format, tool_version=__version__))
+    except BrokenPipeError:
+        _reader_gone()
     return _exit_code(args, verdict, lambda: incomplete_line(verdict))
+
+
+def _reader_gone() -> None:
+    """Stdout's reader left (``| head``): the verdict still decides the exit code.
+
+    A gate piping the report somewhere must not read 0 from a failed verdict because the
+    pipe closed early. Later writes to stdout (the interpreter's final flush) go nowhere.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _exit_code(args: argparse.Namespace, verdict: Verdict, incomplete: Callable[[], str]) -> int:
@@ -518,9 +535,12 @@ def _stream(args: argparse.Namespace, run: Evaluation) -> int:
             except OSError as exc:
                 raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
         elif (buffer := getattr(sys.stdout, "buffer", None)) is not None:
-            sys.stdout.flush()
-            writer.write(verdict, buffer)
-            buffer.flush()
+            try:
+                sys.stdout.flush()
+                writer.write(verdict, buffer)
+                buffer.flush()
+            except BrokenPipeError:
+                _reader_gone()
         else:  # a text-only stdout (embedding, some test harnesses)
             memory = io.BytesIO()
             writer.write(verdict, memory)
@@ -693,7 +713,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("policyengine: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        return 0
+        # Stdout's reader left before the output was written (``| head``), outside
+        # check and diff, whose verdict decides: what a shell reports for SIGPIPE, so
+        # that e.g. a failing ``policy test`` is not read as 0.
+        _reader_gone()
+        return EXIT_PIPE
     except Exception as exc:
         if os.environ.get("POLICYENGINE_DEBUG"):
             raise

@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from itertools import groupby
@@ -321,10 +322,30 @@ def changed_components(base: Sboms, head: Sboms) -> set[str]:
     return {key for key, shapes in after.items() if key not in before or shapes - before[key]}
 
 
-def restrict(verdict: Verdict, keys: set[str], policy: Policy) -> Verdict:
-    """The verdict with only the results about components whose key is in ``keys``."""
+def restrict(
+    verdict: Verdict,
+    keys: set[str],
+    policy: Policy,
+    *,
+    document_checks: AbstractSet[str] = frozenset(),
+    base_results: Iterable[RuleResult] = (),
+) -> Verdict:
+    """The verdict with only the results a change introduced; counts and outcome of those.
+
+    A result of a rule whose check (as the rule names it) is in ``document_checks`` is
+    kept when ``base_results`` has none like it (:func:`_likeness`); any other result is
+    kept when it is about a component whose ref is in ``keys``. The summary and the
+    outcome count exactly the kept results.
+    """
+    before = {_likeness(r) for r in base_results}
     kept = tuple(
-        r for r in verdict.results if r.component is not None and _ref_key(r.component) in keys
+        r
+        for r in verdict.results
+        if (
+            _likeness(r) not in before
+            if r.check in document_checks
+            else r.component is not None and _ref_key(r.component) in keys
+        )
     )
     summary = summarise(kept, 0, verdict.summary.rules, len(keys))
     return replace(
@@ -333,6 +354,19 @@ def restrict(verdict: Verdict, keys: set[str], policy: Policy) -> Verdict:
         summary=summary,
         outcome=overall_outcome(kept, policy.settings.on_missing_evidence),
     )
+
+
+def _likeness(result: RuleResult) -> tuple[object, ...]:
+    """What makes two document-level results of BASE and HEAD the same answer.
+
+    The rule, the component by purl, name and version (not by ref: bom-refs are often
+    generated anew with each SBOM), the subject (a manifest path) and the outcome. The
+    message and observed values are left out on purpose: a rule that failed before and
+    still fails is not what the change introduced, even if it now fails for more reasons.
+    """
+    c = result.component
+    component = None if c is None else (c.purl, c.name, c.version)
+    return result.rule, component, result.subject, result.outcome
 
 
 def _ref_key(ref: ComponentRef) -> str:
@@ -348,11 +382,35 @@ def evaluate_diff(
     *,
     checks: Sequence[type[Check]] | None = None,
 ) -> Verdict:
-    """Judge HEAD, keeping only results for components that HEAD adds or changes."""
+    """Judge HEAD, keeping only what the change from BASE to HEAD introduced.
+
+    Component-level rules: the results about components HEAD adds or changes
+    (:func:`changed_components`). Document-level rules (``sbom-quality``, ``lockfile``):
+    the results BASE does not have, BASE being judged by those rules alone with the same
+    evidence (its components are not enriched). The verdict's ``subject.base`` names BASE.
+    """
+    lookup = _lookup(registry.CHECKS if checks is None else checks)
     keys = changed_components(base, head)
     verdict = evaluate(head, evidence, policy, now, checks=checks)
     refs = {c.ref for d in _documents(head) for c in d.components if c.key in keys}
-    return restrict(verdict, refs, policy)
+    document_rules = tuple(
+        rule
+        for rule in policy.rules
+        if (check := lookup.get(rule.check)) is not None and check.level == "document"
+    )
+    before: tuple[RuleResult, ...] = ()
+    if document_rules:
+        only = policy.model_copy(update={"rules": document_rules})
+        before = evaluate(base, evidence, only, now, checks=checks).results
+    restricted = restrict(
+        verdict,
+        refs,
+        policy,
+        document_checks={rule.check for rule in document_rules},
+        base_results=before,
+    )
+    subject = replace(restricted.subject, base=_subject(_documents(base)))
+    return replace(restricted, subject=subject)
 
 
 def overall_outcome(results: Iterable[RuleResult], on_missing: OnMissingEvidence) -> Outcome:

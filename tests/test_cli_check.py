@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from policyengine import cases, cli
 from policyengine.checks import registry
 from policyengine.model import Evidence, FactKind
-from tests.engine.fakes import CHECKS
+from tests.engine.fakes import CHECKS, component, sbom
 from tests.engine.test_cases import GOOD, make_case, read_test_input, status_evidence
 
 Run = Any
@@ -280,6 +281,74 @@ def test_diff_reports_only_new_components(run_cli: Run, tmp_path: Path) -> None:
     assert [(r["component"]["name"], r["outcome"]) for r in results] == [("litellm", "fail")]
 
 
+DOC_POLICY = STATUS_POLICY + "  - id: timestamp\n    check: fake-doc\n"
+
+
+def _read_stamped(path: Path) -> Any:
+    """The test input, or ``{"timestamp": ..., "components": [[name, version], ...]}``."""
+    data = json.loads(path.read_text())
+    if isinstance(data, list):
+        return read_test_input(path)
+    pairs = [component(name, version) for name, version in data["components"]]
+    return dataclasses.replace(
+        sbom(*pairs, timestamp=data["timestamp"]), source=str(path), digest=f"sha256:{path.name}"
+    )
+
+
+def _diff_files(tmp_path: Path, base_stamp: str | None, head_stamp: str | None) -> list[str]:
+    _, evidence, policy = _files(tmp_path, DOC_POLICY)
+    (tmp_path / "evidence.json").write_text('{"requests@2.32.0": "active"}')
+    paths = []
+    for name, stamp in (("base.json", base_stamp), ("head.json", head_stamp)):
+        document = {"timestamp": stamp, "components": [["requests", "2.32.0"]]}
+        (tmp_path / name).write_text(json.dumps(document))
+        paths.append(str(tmp_path / name))
+    return _argv(*paths, policy=policy, evidence=evidence, command="diff")
+
+
+def test_diff_names_its_base_in_every_format(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "_read", lambda args, path: _read_stamped(Path(path)))
+    argv = _diff_files(tmp_path, "2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+    base, head = argv[1], argv[2]
+    code, out, err = run_cli(*argv, "--format", "json")
+    assert code == 0, err
+    subject = json.loads(out)["subject"]
+    assert subject["inputs"] == [head] and subject["digest"] == "sha256:head.json"
+    assert subject["base"] == {"inputs": [base], "digest": "sha256:base.json", "base": None}
+    code, out, _ = run_cli(*argv, "--format", "markdown")
+    assert f"changes from `{base}` to `{head}`" in out.splitlines()[2]
+    code, out, _ = run_cli(*argv, "--format", "sarif")
+    assert json.loads(out)["runs"][0]["properties"]["baseDigest"] == "sha256:base.json"
+    # check has no base
+    code, out, _ = run_cli(*_argv(head, policy=argv[4], evidence=argv[6]), "--format", "json")
+    assert json.loads(out)["subject"]["base"] is None
+
+
+def test_diff_fails_on_a_document_rule_the_change_breaks_only(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "_read", lambda args, path: _read_stamped(Path(path)))
+    broken = _diff_files(tmp_path, "2026-03-01T00:00:00Z", None)
+    code, out, err = run_cli(*broken, "--format", "json")
+    assert code == 1, err
+    document = json.loads(out)
+    assert [(r["rule"], r["component"], r["outcome"]) for r in document["results"]] == [
+        ("timestamp", None, "fail")
+    ]
+    assert document["summary"]["results"] == document["summary"]["failed"] == 1
+    both = _diff_files(tmp_path, None, None)
+    code, out, err = run_cli(*both, "--format", "json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["results"] == [] and document["outcome"] == "pass"
+    fixed = _diff_files(tmp_path, None, "2026-03-02T00:00:00Z")
+    code, out, err = run_cli(*fixed, "--format", "table")
+    assert code == 0, err
+    assert out.startswith("PASS") and "1 pass" in out
+
+
 def test_project_dir_facts_are_collected_and_recorded(run_cli: Run, tmp_path: Path) -> None:
     source, evidence, policy = _files(tmp_path)
     project = tmp_path / "project"
@@ -336,3 +405,48 @@ def test_inspect_help_lists_the_supported_inputs(capsys: pytest.CaptureFixture[s
     text = capsys.readouterr().out
     for name in ("CycloneDX", "SPDX 3.0", "poetry.lock", "pnpm-lock.yaml", "uv.lock"):
         assert name in text
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "table"])
+def test_a_reader_that_leaves_early_does_not_turn_a_failure_into_a_pass(
+    tmp_path: Path, fmt: str
+) -> None:
+    # `policyengine check ... | head`: the pipe closes long before the report is written.
+    import subprocess
+    import sys
+
+    from benchmarks.synth import make_evidence, make_sbom
+
+    sbom, bundle = tmp_path / "s.cdx.json", tmp_path / "e.json"
+    sbom.write_bytes(make_sbom(400))
+    bundle.write_bytes(make_evidence(400))  # its malicious advisories fail the verdict
+    process = subprocess.Popen(
+        [sys.executable, "-m", "policyengine", "check", str(sbom), "--evidence", str(bundle),
+         "--policy", "release-gate", "--now", "2026-11-28T00:00:00Z", "--format", fmt],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.read(10)
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 1, err
+    assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_other_commands_whose_reader_leaves_early_exit_as_on_sigpipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    class Gone(io.TextIOWrapper):
+        """A stdout whose reader has left: every write fails as a closed pipe does."""
+
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    target = (tmp_path / "stdout").open("wb")  # a real descriptor for the redirect
+    monkeypatch.setattr("sys.stdout", Gone(target))
+    code = cli.main(["checks"])
+    assert code == cli.EXIT_PIPE == 141
+    assert capsys.readouterr().err == ""

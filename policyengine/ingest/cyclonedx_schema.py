@@ -25,6 +25,7 @@ from jsonschema.exceptions import best_match
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
+from policyengine.ingest.schema_errors import json_pointer, short
 from policyengine.model import InputError, Position
 
 _SCHEMA_PREFIX = "http://cyclonedx.org/schema/"
@@ -42,9 +43,9 @@ def validate_json(document: Any, version: str, source: str) -> None:
     error = best_match(validator.iter_errors(document))
     if error is None:
         return
-    pointer = "".join(f"/{_escape(part)}" for part in error.absolute_path)
+    pointer = json_pointer(error.absolute_path)
     raise InputError(
-        f"does not match the CycloneDX {version} JSON Schema: {_short(error.message)}",
+        f"does not match the CycloneDX {version} JSON Schema: {short(error.message)}",
         position=Position(source, pointer=pointer),
         hint=_HINT,
     )
@@ -114,7 +115,7 @@ def validate_xml(data: bytes, version: str, source: str) -> None:
         return
     entry = error.data
     raise InputError(
-        f"does not match the CycloneDX {version} XML Schema: {_short(str(entry.message))}",
+        f"does not match the CycloneDX {version} XML Schema: {short(str(entry.message))}",
         position=Position(source, line=int(entry.line), column=int(entry.column)),
         hint=_HINT,
     )
@@ -130,12 +131,3 @@ def _xml_validator(version: str) -> Any:
     from cyclonedx.validation.xml import XmlValidator
 
     return XmlValidator(SchemaVersion.from_version(version))
-
-
-def _escape(part: object) -> str:
-    return str(part).replace("~", "~0").replace("/", "~1")
-
-
-def _short(message: str) -> str:
-    message = " ".join(message.split())
-    return message if len(message) <= 300 else message[:297] + "..."

@@ -8,6 +8,8 @@ components; purls come from ``software_packageUrl`` or an ``externalIdentifier``
 of type ``packageUrl``; hashes from ``verifiedUsing``; licenses from the
 ``hasDeclaredLicense`` / ``hasConcludedLicense`` relationships; the graph from
 ``dependsOn`` / ``contains`` relationships and the documents' ``rootElement``.
+``validate=True`` first checks the document against SPDX's 3.0.1 JSON Schema
+(``spdx3_schema``).
 """
 
 from __future__ import annotations
@@ -44,13 +46,14 @@ _HINT = "SPDX 3 support covers packages, purls, hashes, licenses and dependency 
 
 
 def read_spdx3(data: bytes, source: str, *, validate: bool = False) -> Sbom:
-    """Read an SPDX 3.0 JSON-LD document; ``validate`` is accepted but adds no checks yet."""
+    """Read an SPDX 3.0 JSON-LD document; ``validate`` adds the SPDX 3.0.1 JSON Schema."""
     with gc_paused():
-        return _read(data, source)
+        document = load_json(data, source)
+        if validate:
+            from policyengine.ingest.spdx3_schema import validate_document
 
-
-def _read(data: bytes, source: str) -> Sbom:
-    return build_sbom(raw_from_graph(load_json(data, source), source), data, source)
+            validate_document(document, source)
+        return build_sbom(raw_from_graph(document, source), data, source)
 
 
 def raw_from_graph(top: object, source: str) -> RawDocument:

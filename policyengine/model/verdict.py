@@ -103,10 +103,15 @@ class WaiverReport:
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    """What was judged: the input files and a digest over their contents."""
+    """What was judged: the input files and a digest over their contents.
+
+    ``base`` is what a ``diff`` compared the inputs with (its own inputs and digest); it
+    is null for ``check``, and inside a base.
+    """
 
     inputs: tuple[str, ...]
     digest: str
+    base: Subject | None = None
 
 
 @dataclass(frozen=True, slots=True)

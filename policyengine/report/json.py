@@ -11,7 +11,7 @@ import orjson
 from pydantic import TypeAdapter
 
 from policyengine.model.verdict import RuleResult, Verdict
-from policyengine.report.spool import Spool
+from policyengine.report.spool import SpooledWriter
 
 SCHEMA_ID = "https://policyengine.dev/schemas/verdict.schema.json"
 
@@ -74,30 +74,13 @@ def write_json(verdict: Verdict, handle: BinaryIO) -> None:
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_UTC_Z
 
 
-class JsonSpool:
+class JsonSpool(SpooledWriter):
     """The verdict JSON of results that arrive rule by rule (see :mod:`.spool`).
 
     Each block of results is written to a :class:`~policyengine.report.spool.Spool` and
     let go; :meth:`write` puts the document together. The bytes are those of
     :func:`write_json` for the whole verdict (tests/hardening/test_render_fast.py).
     """
-
-    def __init__(self) -> None:
-        self._spool = Spool()
-
-    def __enter__(self) -> JsonSpool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Delete the spool."""
-        self._spool.close()
-
-    def on_disk(self) -> bool:
-        """Whether the spooled results have moved to a temporary file."""
-        return self._spool.on_disk()
 
     def add(self, block: Sequence[RuleResult]) -> None:
         """Write the next results, in the order they appear in the verdict."""
@@ -107,17 +90,7 @@ class JsonSpool:
 
     def write(self, verdict: Verdict, handle: BinaryIO) -> None:
         """Write the document: ``verdict``'s fields, with the spooled results for its own."""
-        head = _head_bytes(verdict)
-        if self._spool.empty:
-            handle.write(head + b"\n")
-            return
-        marker = b'\n  "results": [],\n'
-        at = head.find(marker)
-        if at < 0:  # cannot happen: newlines inside JSON strings are escaped
-            raise RuntimeError("the verdict head has no top-level results key")
-        handle.write(head[:at] + b'\n  "results": [\n    ')
-        self._spool.copy_to(handle)
-        handle.write(b"\n  ],\n" + head[at + len(marker) :] + b"\n")
+        self._spool.splice(handle, _head_bytes(verdict), indent=2)
 
 
 def _head_bytes(verdict: Verdict) -> bytes:

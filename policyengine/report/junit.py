@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from policyengine.model.verdict import RuleResult, Verdict
 from policyengine.report.attention import component_name
-from policyengine.report.spool import Spool
+from policyengine.report.spool import SpooledWriter
 
 
 def render_junit(verdict: Verdict) -> str:
@@ -53,7 +53,7 @@ def _finish_root(root: ET.Element, totals: dict[str, int], verdict: Verdict) -> 
     root.set("timestamp", verdict.evaluated_at.isoformat().replace("+00:00", "Z"))
 
 
-class JunitSpool:
+class JunitSpool(SpooledWriter):
     """The JUnit XML of results that arrive rule by rule (see :mod:`.spool`).
 
     One test suite per rule, written indented as it would sit in the whole tree
@@ -62,19 +62,9 @@ class JunitSpool:
     """
 
     def __init__(self) -> None:
-        self._spool = Spool()
+        super().__init__()
         self._totals = dict.fromkeys(_TOTALS, 0)
         self._open: tuple[str, list[RuleResult]] | None = None
-
-    def __enter__(self) -> JunitSpool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Delete the spool."""
-        self._spool.close()
 
     def add(self, block: Sequence[RuleResult]) -> None:
         """Take the next results, in verdict order (a rule's results may span blocks)."""

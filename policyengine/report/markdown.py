@@ -60,10 +60,15 @@ class MarkdownWriter:
         """The comment: ``verdict``'s fields, with the results added for its own."""
         s = verdict.summary
         inputs = ", ".join(_code(i) for i in verdict.subject.inputs)
+        base = verdict.subject.base
+        if base is None:
+            judged = f"inputs {inputs}"
+        else:  # a diff: only what the change from base to head introduced is reported
+            judged = f"changes from {', '.join(_code(i) for i in base.inputs)} to {inputs}"
         lines = [
             f"## {_ICON[verdict.outcome]} policyengine: **{verdict.outcome}**",
             "",
-            f"Policy {_code(verdict.policy.name)} · inputs {inputs}"
+            f"Policy {_code(verdict.policy.name)} · {judged}"
             f" · evaluated {verdict.evaluated_at.isoformat().replace('+00:00', 'Z')}",
             "",
             "| fail | warn | unknown | error | waived | info | pass |",

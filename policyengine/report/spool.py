@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from typing import BinaryIO
+from typing import BinaryIO, Self
+
+from policyengine.model.errors import UsageError
 
 SPOOL_MEMORY = 64 * 2**20
 """Bytes a spool keeps in memory before it moves to a temporary file (10,000 components
@@ -38,9 +40,16 @@ class Spool:
         self._file.close()
 
     def write(self, data: bytes) -> None:
-        """Append ``data``."""
+        """Append ``data``; UsageError when the temporary directory has no room."""
         if data:
-            self._file.write(data)
+            try:
+                self._file.write(data)
+            except OSError as exc:
+                raise UsageError(
+                    f"cannot spool the report in {tempfile.gettempdir()}: {exc.strerror}",
+                    hint="free space there or point TMPDIR at a filesystem with room "
+                    "(a 50,000-component verdict needs ~400 MB)",
+                ) from None
             self.empty = False
 
     def on_disk(self) -> bool:
@@ -52,3 +61,43 @@ class Spool:
         self._file.seek(0)
         shutil.copyfileobj(self._file, handle, 2**20)
         self._file.seek(0, 2)
+
+    def splice(self, handle: BinaryIO, head: bytes, indent: int) -> None:
+        """Write ``head`` with the spooled items as the elements of its empty results array.
+
+        ``head`` is a JSON document indented by two spaces (orjson's ``OPT_INDENT_2``)
+        with ``"results": []`` at ``indent`` spaces; the items were written one level
+        deeper, comma-separated. A trailing newline ends the document.
+        """
+        if self.empty:
+            handle.write(head + b"\n")
+            return
+        pad = b" " * indent
+        marker = b"\n" + pad + b'"results": [],\n'
+        at = head.find(marker)
+        if at < 0:  # cannot happen: newlines inside JSON strings are escaped
+            raise RuntimeError("the document head has no empty results array")
+        handle.write(head[:at] + b"\n" + pad + b'"results": [\n' + pad + b"  ")
+        self.copy_to(handle)
+        handle.write(b"\n" + pad + b"],\n" + head[at + len(marker) :] + b"\n")
+
+
+class SpooledWriter:
+    """Base of the report writers that own a :class:`Spool` (a context manager)."""
+
+    def __init__(self) -> None:
+        self._spool = Spool()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Delete the spool."""
+        self._spool.close()
+
+    def on_disk(self) -> bool:
+        """Whether the spooled results have moved to a temporary file."""
+        return self._spool.on_disk()

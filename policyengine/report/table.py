@@ -72,6 +72,13 @@ def _render(verdict: Verdict, rows: list[AttentionRow], width: int, color: bool)
         f"{s.waived} waived, {s.info} info, {s.passed} pass",
         highlight=False,
     )
+    base = verdict.subject.base
+    if base is not None:
+        # A diff reports only what the change introduced: say what it was measured against.
+        console.print(
+            escape(f"changes from {', '.join(base.inputs)} to {', '.join(verdict.subject.inputs)}"),
+            highlight=False,
+        )
     if rows:
         table = Table(show_lines=True)
         table.add_column("outcome")

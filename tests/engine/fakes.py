@@ -272,3 +272,24 @@ class Lying(Check):
 
 
 CHECKS = (*CHECKS, Lying)
+
+
+def build(
+    items: Iterable[tuple[str, str, str | None, Iterable[str], bool]],
+) -> tuple[list[Component], Evidence]:
+    """Components and their evidence from ``(name, version, status, advisory ids, present)``.
+
+    ``present`` False gives a Missing package fact (the registry could not be asked).
+    """
+    listed = list(items)
+    built = [component(name, version) for name, version, _, _, _ in listed]
+    facts = evidence(
+        {
+            c.key: {
+                FactKind.PACKAGE: package(status) if present else Missing("offline"),
+                FactKind.ADVISORIES: advisories(*ids),
+            }
+            for c, (_, _, status, ids, present) in zip(built, listed, strict=True)
+        }
+    )
+    return built, facts

@@ -11,24 +11,15 @@ from hypothesis import strategies as st
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.engine import Evaluation, evaluate
-from policyengine.model import Component, ComponentEvidence, FactKind, Finding, Missing, Status
+from policyengine.model import Component, ComponentEvidence, FactKind, Finding, Status
 from policyengine.model.policy import Policy, PolicyWaiver, Rule
 from policyengine.report.json import render_json_bytes
-from tests.engine.fakes import CHECKS, NOW, advisories, component, evidence, package, sbom
+from tests.engine.fakes import CHECKS, NOW, build, sbom
 from tests.engine.test_properties import RULES, components
 
 
 def _inputs(items: list[tuple[str, str, str | None, list[str], bool]]):  # type: ignore[no-untyped-def]
-    built = [component(name, version) for name, version, _, _, _ in items]
-    facts = evidence(
-        {
-            c.key: {
-                FactKind.PACKAGE: package(status) if present else Missing("offline"),
-                FactKind.ADVISORIES: advisories(*ids),
-            }
-            for c, (_, _, status, ids, present) in zip(built, items, strict=True)
-        }
-    )
+    built, facts = build(items)
     return sbom(*built), facts
 
 

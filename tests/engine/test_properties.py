@@ -6,10 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policyengine.engine import evaluate
-from policyengine.model import FactKind, Missing
 from policyengine.model.policy import Policy, PolicyWaiver, Rule, Severity, Waiver
 from policyengine.report.json import verdict_document
-from tests.engine.fakes import CHECKS, NOW, advisories, component, evidence, package, sbom
+from tests.engine.fakes import CHECKS, NOW, build, sbom
 
 NAMES = ["alpha", "beta", "gamma", "delta", "eps", "zeta"]
 STATUSES = [None, "quarantined", "archived", "active"]
@@ -40,16 +39,7 @@ components = st.lists(
 @settings(max_examples=40, deadline=None)
 @given(items=components, rules=st.permutations(RULES), data=st.data())
 def test_reordering_components_and_rules_keeps_the_verdict(items, rules, data) -> None:  # type: ignore[no-untyped-def]
-    built = [component(name, version) for name, version, _, _, _ in items]
-    facts = evidence(
-        {
-            c.key: {
-                FactKind.PACKAGE: package(status) if present else Missing("offline"),
-                FactKind.ADVISORIES: advisories(*ids),
-            }
-            for c, (_, _, status, ids, present) in zip(built, items, strict=True)
-        }
-    )
+    built, facts = build(items)
     waivers = (
         PolicyWaiver(rule="adv", component="pkg:pypi/alpha", reason="r", advisory="A-1"),
         PolicyWaiver(rule="adv", component="pkg:pypi/alpha", reason="r2"),

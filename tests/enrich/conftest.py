@@ -238,5 +238,17 @@ def sbom_of(*parts: tuple[str, str, str]) -> Sbom:
     )
 
 
+def import_litellm_advisories(cache_dir: Path) -> None:
+    """Import the corpus' OSV records of the LiteLLM compromise into the db in ``cache_dir``."""
+    from policyengine.enrich.osv_db import AdvisoryDb
+    from tests.conftest import corpus_path
+
+    db = AdvisoryDb(cache_dir)
+    try:
+        db.import_path(corpus_path("osv", "litellm-2026-03"))
+    finally:
+        db.close()
+
+
 def offline(settings: EnrichSettings) -> EnrichSettings:
     return replace(settings, offline=True)

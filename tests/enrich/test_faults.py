@@ -9,7 +9,7 @@ import pytest
 from policyengine.enrich import enrich
 from policyengine.enrich.settings import EnrichSettings
 from policyengine.model import Evidence, FactKind, Failed, Missing, Ok
-from tests.enrich.conftest import Replay, sbom_of
+from tests.enrich.conftest import Replay, import_litellm_advisories, sbom_of
 
 PROJECT = "/pypi/pypi/litellm/json"
 REGISTRY = {FactKind.PACKAGE, FactKind.RELEASES, FactKind.ARTIFACTS, FactKind.PUBLISHERS}
@@ -128,15 +128,9 @@ def test_an_unreachable_osv_api_falls_back_to_the_imported_db_in_auto_mode(
 ) -> None:
     from dataclasses import replace
 
-    from policyengine.enrich.osv_db import AdvisoryDb
     from policyengine.model import Advisories
-    from tests.conftest import corpus_path
 
-    db = AdvisoryDb(settings.cache_dir)
-    try:
-        db.import_path(corpus_path("osv", "litellm-2026-03"))
-    finally:
-        db.close()
+    import_litellm_advisories(settings.cache_dir)
     replay.faults["/osv/v1/querybatch"] = ["500", "500"]
     evidence = enrich(
         sbom_of(("pypi", "litellm", "1.82.8")), replace(settings, advisories=mode), None

@@ -30,7 +30,7 @@ from policyengine.enrich.hosts import classify
 from policyengine.enrich.http import Answer, Fetcher, HostDown, make_client
 from policyengine.enrich.settings import EnrichSettings
 from policyengine.model import Advisories, FactKind, Failed, Ok
-from tests.enrich.conftest import RECORDINGS, Replay, sbom_of
+from tests.enrich.conftest import RECORDINGS, Replay, import_litellm_advisories, sbom_of
 
 CERT = Path(__file__).resolve().parent.parent / "fixtures" / "tls" / "selfsigned-keycert.pem"
 MANY = 40
@@ -264,14 +264,7 @@ def test_fresh_cached_answers_and_other_hosts_still_serve(
 def test_an_unresolvable_osv_api_falls_back_to_the_imported_db(
     replay: Replay, settings: EnrichSettings
 ) -> None:
-    from policyengine.enrich.osv_db import AdvisoryDb
-    from tests.conftest import corpus_path
-
-    db = AdvisoryDb(settings.cache_dir)
-    try:
-        db.import_path(corpus_path("osv", "litellm-2026-03"))
-    finally:
-        db.close()
+    import_litellm_advisories(settings.cache_dir)
     sbom = sbom_of(("pypi", "litellm", "1.82.8"), ("pypi", "litellm", "1.82.6"))
     run = enrich_run(sbom, replace(settings, osv_url="http://osv.invalid", advisories="auto"), None)
     assert run.requests["osv"] == 1

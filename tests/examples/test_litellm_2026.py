@@ -9,6 +9,7 @@ vulnerabilities only with the fixed versions named, the current release passes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shlex
@@ -135,6 +136,77 @@ def test_release_before_fails_on_vulnerabilities_only(run_cli: Any, policy: str)
             if r["outcome"] == "fail"
         }
         assert failed == {("critical-vulnerabilities", "litellm")}
+
+
+def _diff(base: str, head: str, evidence: str) -> list[str]:
+    return [
+        "diff",
+        base,
+        head,
+        "--policy",
+        "baseline",
+        "--policy",
+        "sbom-quality",
+        "--evidence",
+        evidence,
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]
+
+
+def _digest(path: Path) -> str:
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_diff_from_1_82_6_to_1_82_8_fails_on_litellm_alone(run_cli: Any) -> None:
+    base, head = (f"{EXAMPLE}/sbom-litellm-{v}.cdx.json" for v in ("1.82.6", "1.82.8"))
+    code, out, err = run_cli(*_diff(base, head, f"{EXAMPLE}/evidence-1.82.8.json"))
+    assert code == 1, err
+    verdict = json.loads(out)
+    assert verdict["outcome"] == "fail"
+    assert verdict["subject"]["inputs"] == [head]
+    assert verdict["subject"]["base"] == {
+        "inputs": [base],
+        "digest": _digest(ROOT / base),
+        "base": None,
+    }
+    # Only litellm changed; both SBOMs lack the same NTIA elements, so sbom-quality (which
+    # fails on each alone) is not what the change introduced.
+    assert {r["component"]["name"] for r in verdict["results"]} == {"litellm"}
+    assert _outcomes(verdict, "removed-or-yanked") == {"fail"}
+    assert "fail" in _outcomes(verdict, "malicious-packages")
+    assert verdict["summary"]["results"] == len(verdict["results"])
+    assert verdict["summary"]["failed"] == sum(r["outcome"] == "fail" for r in verdict["results"])
+
+
+def test_diff_fails_when_the_change_drops_ntia_elements(run_cli: Any, tmp_path: Path) -> None:
+    # BASE: the 1.82.6 SBOM with a supplier on every component and an author, so it has the
+    # NTIA minimum elements; HEAD: the same components as shipped, without them.
+    head = f"{EXAMPLE}/sbom-litellm-1.82.6.cdx.json"
+    document = json.loads((ROOT / head).read_text(encoding="utf-8"))
+    for component in document["components"]:
+        component["supplier"] = {"name": "Example Supplier"}
+    document["metadata"]["authors"] = [{"name": "Release Team"}]
+    base = tmp_path / "complete.cdx.json"
+    base.write_text(json.dumps(document), encoding="utf-8")
+    code, out, err = run_cli(*_diff(str(base), head, f"{EXAMPLE}/evidence-1.82.6.json"))
+    assert code == 1, err
+    verdict = json.loads(out)
+    # The CISA additions are missing from both (a warning before and after): not reported.
+    assert [(r["rule"], r["component"], r["outcome"]) for r in verdict["results"]] == [
+        ("ntia-minimum-elements", None, "fail")
+    ]
+    assert "supplier, author" in verdict["results"][0]["message"]
+    assert verdict["summary"]["failed"] == verdict["summary"]["results"] == 1
+    # The other way round the change adds them: a pass, and the diff passes.
+    code, out, err = run_cli(*_diff(head, str(base), f"{EXAMPLE}/evidence-1.82.6.json"))
+    assert code == 0, err
+    verdict = json.loads(out)
+    assert [(r["rule"], r["outcome"]) for r in verdict["results"]] == [
+        ("ntia-minimum-elements", "pass")
+    ]
 
 
 def test_current_release_passes_baseline(run_cli: Any) -> None:

@@ -152,7 +152,9 @@ def test_mutated_bundles_agree(edits: list[tuple[tuple[Any, ...], Any]], canonic
             if value == "<delete>":
                 del parent[path[-1]]
             else:
-                parent[path[-1]] = value
+                # A copy: hypothesis hands out the same dict object for each draw, and a
+                # later edit inside it would otherwise make the document circular.
+                parent[path[-1]] = copy.deepcopy(value)
         except (KeyError, IndexError, TypeError):
             continue
     # Compact JSON takes the whole-document path, dump_bundle's layout the per-entry one.

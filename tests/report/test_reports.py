@@ -47,7 +47,8 @@ def test_json_has_the_contract_keys(verdict: Verdict) -> None:
         "waivers",
     }
     assert document["evaluated_at"] == "2026-03-24T18:00:00Z"
-    assert set(document["subject"]) == {"inputs", "digest"}
+    assert set(document["subject"]) == {"inputs", "digest", "base"}
+    assert document["subject"]["base"] is None  # only a diff names a base
     assert set(document["policy"]) == {"name", "digest"}
     assert set(document["waivers"]) == {"applied", "expired", "unused"}
     result = document["results"][0]

@@ -135,3 +135,21 @@ def test_markdown_details_are_the_first_results_by_outcome() -> None:
     names = [(r.outcome, _code(component_name(r))) for r in expected]
     assert listed == names[: len(listed)]
     assert len(listed) > 50
+
+
+def test_a_full_temporary_directory_is_a_clean_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from policyengine.model.errors import UsageError
+
+    class Full(io.BytesIO):
+        _rolled = True
+
+        def write(self, data: bytes) -> int:  # type: ignore[override]
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    spool = spool_module.Spool()
+    monkeypatch.setattr(spool, "_file", Full())
+    with pytest.raises(UsageError, match="No space left on device") as caught:
+        spool.write(b"x")
+    assert caught.value.hint is not None and "TMPDIR" in caught.value.hint
