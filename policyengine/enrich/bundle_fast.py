@@ -198,7 +198,7 @@ def fast_document(data: bytes) -> Parts | None:
 
 
 def fast_canonical(data: bytes) -> Parts | None:
-    """The parts of a bundle in ``dump_bundle``'s layout, decoded one entry at a time.
+    """The parts of a bundle in ``dump_bundle``'s layout, decoded a batch of entries at a time.
 
     ``None`` when the layout or anything in it is unusual: the caller then tries
     :func:`fast_document`, then pydantic.
