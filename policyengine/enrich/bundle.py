@@ -24,7 +24,7 @@ import orjson
 from pydantic import ConfigDict, Discriminator, Tag, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
 
-from policyengine.enrich.bundle_fast import fast_components, fast_parts, split_canonical
+from policyengine.enrich.bundle_fast import Parts, fast_canonical, fast_document
 from policyengine.enrich.http import VERSION
 from policyengine.model import (
     Advisories,
@@ -33,7 +33,6 @@ from policyengine.model import (
     ComponentEvidence,
     Evidence,
     FactKind,
-    FactResult,
     Failed,
     InputError,
     Missing,
@@ -175,12 +174,13 @@ def parse_bundle(data: bytes, source: str) -> Evidence:
 
 def _parse(data: bytes, source: str) -> Evidence:
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    split = split_canonical(data)
-    if split is not None:
-        # The layout dump_bundle writes: parsed one component at a time (bundle_fast.py).
-        fast = fast_parts(*split)
-        if fast is not None:
-            return _evidence(fast, split[0]["created_at"], digest)
+    # The layout dump_bundle writes is decoded one component at a time, any other layout
+    # whole, by msgspec (bundle_fast.py); anything unusual is left to pydantic.
+    fast = fast_canonical(data)
+    if fast is None:
+        fast = fast_document(data)
+    if fast is not None:
+        return _evidence(fast, source, digest)
     try:
         raw = orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -191,24 +191,31 @@ def _parse(data: bytes, source: str) -> Evidence:
             position=Position(source, pointer="/schema_version"),
             hint=f"this version reads schema_version {SCHEMA_VERSION!r}",
         )
-    fast = fast_components(raw)
-    if fast is not None:
-        # The plain shape dump_bundle writes, built without pydantic (bundle_fast.py).
-        return _evidence(fast, raw["created_at"], digest)
     return _validated(data, source, digest)
 
 
-def _evidence(
-    fast: tuple[dict[str, ComponentEvidence], FactResult | None],
-    created: str | None,
-    digest: str,
-) -> Evidence:
+def _evidence(fast: Parts, source: str, digest: str) -> Evidence:
+    components, project, created = fast
     return Evidence(
-        components=fast[0],
-        project=fast[1],
-        created_at=datetime.fromisoformat(created).astimezone(UTC) if created else None,
+        components=components,
+        project=project,
+        created_at=_in_utc(created, source),
         digest=digest,
     )
+
+
+def _in_utc(created: datetime | None, source: str) -> datetime | None:
+    if created is None:
+        return None
+    try:
+        return created.astimezone(UTC)
+    except OverflowError:
+        # e.g. 0001-01-01T00:00:00+01:00: a valid time whose UTC falls before year 1.
+        raise InputError(
+            "invalid evidence bundle: created_at is out of range in UTC",
+            position=Position(source, pointer="/created_at"),
+            hint="regenerate it with `policyengine enrich`",
+        ) from None
 
 
 def _stdlib_loads(data: bytes, source: str) -> Any:
@@ -248,11 +255,10 @@ def _validated(data: bytes, source: str, digest: str) -> Evidence:
         )
         for key, facts in bundle["components"].items()
     }
-    created = bundle["created_at"]
     return Evidence(
         components=components,
         project=bundle["project"],
-        created_at=created.astimezone(UTC) if created else None,
+        created_at=_in_utc(bundle["created_at"], source),
         digest=digest,
     )
 
