@@ -338,7 +338,22 @@ def _now(args: argparse.Namespace) -> datetime:
         raise UsageError(
             f"--now {args.now!r} is not an RFC 3339 time", hint="e.g. 2026-03-24T18:00:00Z"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        in_utc = moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+        in_utc = None
+    # Checks compute windows around it (release ages, cadences, waiver expiry): a time
+    # outside these years is a typo, and near year 1 or 9999 that arithmetic overflows.
+    if in_utc is None or not _EARLIEST <= in_utc.year <= _LATEST:
+        raise UsageError(
+            f"--now {args.now!r} is outside the years {_EARLIEST} to {_LATEST}",
+            hint="e.g. 2026-03-24T18:00:00Z",
+        )
+    return moment
+
+
+_EARLIEST, _LATEST = 1970, 9000
 
 
 def _load_policy(args: argparse.Namespace) -> Policy:

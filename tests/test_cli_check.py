@@ -227,6 +227,24 @@ def test_bad_now(run_cli: Run, tmp_path: Path) -> None:
     assert code == 2 and "RFC 3339" in err
 
 
+@pytest.mark.parametrize(
+    "now",
+    [
+        "0001-01-01T00:00:00+01:00",  # year 0 in UTC: converting it overflowed (exit 70)
+        "9999-12-31T23:59:59-05:00",  # year 10000 in UTC
+        "1969-12-31T23:59:59Z",
+        "9001-01-01T00:00:00Z",
+    ],
+)
+def test_a_now_outside_the_supported_years_is_a_usage_error(
+    run_cli: Run, tmp_path: Path, now: str
+) -> None:
+    source, _, policy = _files(tmp_path)
+    code, _, err = run_cli(*_argv(source, policy=policy, now=now))
+    assert code == 2 and "outside the years 1970 to 9000" in err
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_policy_validate_ok(run_cli: Run, tmp_path: Path) -> None:
     _, _, policy = _files(tmp_path)
     code, out, _ = run_cli("policy", "validate", policy)
