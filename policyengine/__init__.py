@@ -9,6 +9,16 @@ public API over it::
     verdict = evaluate([sbom], evidence, policy, now)
     print(render(verdict, "markdown"))
 
+For large inputs, write the report as the policy is evaluated (one rule's results in
+memory at a time; the bytes :func:`render` would give)::
+
+    run = Evaluation([sbom], evidence, policy, now)
+    with block_writer("sarif", inputs=run.subject.inputs, tool_version=__version__) as out:
+        for block in run.blocks():
+            out.add(block)
+        with open("verdict.sarif", "wb") as handle:
+            out.write(run.verdict(), handle)
+
 ``enrich`` is the subpackage :mod:`policyengine.enrich` (``from policyengine import
 enrich``); its function of the same name does the work. A function here of that name
 would be shadowed by the subpackage as soon as any of its modules is imported.
@@ -21,10 +31,10 @@ __version__ = "0.1.0"
 from collections.abc import Sequence
 from pathlib import Path
 
-from policyengine.engine import evaluate, required_facts
+from policyengine.engine import Evaluation, evaluate, required_facts
 from policyengine.ingest import read_input as read_sbom
 from policyengine.model.policy import Policy
-from policyengine.report import render
+from policyengine.report import block_writer, render
 
 
 def load_policy(paths: str | Path | Sequence[str | Path]) -> Policy:
@@ -36,7 +46,9 @@ def load_policy(paths: str | Path | Sequence[str | Path]) -> Policy:
 
 
 __all__ = [
+    "Evaluation",
     "__version__",
+    "block_writer",
     "evaluate",
     "load_policy",
     "read_sbom",

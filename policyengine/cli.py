@@ -535,8 +535,7 @@ def _stream(args: argparse.Namespace, run: Evaluation) -> int:
     from policyengine.report.incomplete import Lacking
 
     lacking = Lacking()
-    writer = block_writer(args.format, inputs=run.subject.inputs, tool_version=__version__)
-    try:
+    with block_writer(args.format, inputs=run.subject.inputs, tool_version=__version__) as writer:
         for block in run.blocks():
             for result in block:
                 lacking.add(result)
@@ -560,8 +559,6 @@ def _stream(args: argparse.Namespace, run: Evaluation) -> int:
             memory = io.BytesIO()
             writer.write(verdict, memory)
             _write(None, memory.getvalue().decode())
-    finally:
-        writer.close()
     return _exit_code(args, verdict, lambda: lacking.line(verdict.summary.components))
 
 

@@ -40,3 +40,28 @@ def test_required_facts_follow_the_policy() -> None:
     sbom = policyengine.read_sbom(SBOM)
     needed = policyengine.required_facts(policyengine.load_policy("baseline"), [sbom])
     assert {FactKind.RELEASES, FactKind.ADVISORIES} <= needed
+
+
+def test_a_report_written_as_evaluated_is_the_rendered_report(tmp_path: Path) -> None:
+    # The module docstring's example for large inputs, for every format.
+    import pytest
+
+    from policyengine.report import FORMATS
+
+    sbom = policyengine.read_sbom(SBOM)
+    policy = policyengine.load_policy("release-gate")
+    evidence = load_bundle(EVIDENCE)
+    whole = policyengine.evaluate([sbom], evidence, policy, NOW)
+    for fmt in FORMATS:
+        run = policyengine.Evaluation([sbom], evidence, policy, NOW)
+        target = tmp_path / f"verdict.{fmt}"
+        version = policyengine.__version__
+        with policyengine.block_writer(fmt, inputs=run.subject.inputs, tool_version=version) as out:
+            for block in run.blocks():
+                out.add(block)
+            with target.open("wb") as handle:
+                out.write(run.verdict(), handle)
+        rendered = policyengine.render(whole, fmt, tool_version=version)
+        assert target.read_text(encoding="utf-8") == rendered, fmt
+    with pytest.raises(ValueError, match="pdf"):
+        policyengine.block_writer("pdf", inputs=(), tool_version="0")

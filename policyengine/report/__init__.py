@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, Self
 
 from policyengine.model.verdict import RuleResult, Verdict
 
@@ -52,6 +52,12 @@ class BlockWriter(Protocol):
 
     def close(self) -> None:
         """Delete what was spooled."""
+
+    def __enter__(self) -> Self:
+        """The writer itself; leaving the ``with`` block closes it."""
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the writer."""
 
 
 def block_writer(fmt: str, *, inputs: tuple[str, ...], tool_version: str) -> BlockWriter:

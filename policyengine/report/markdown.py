@@ -7,6 +7,7 @@ from typing import BinaryIO
 
 from policyengine.model.verdict import RuleResult, Verdict, WaiverStatus
 from policyengine.report.attention import ORDER, Attention, AttentionRow, component_name
+from policyengine.report.spool import ReportWriter
 
 MAX_LISTED = 50
 """Most results listed in the open part of the comment; the rest sit in the details."""
@@ -27,7 +28,7 @@ def render_markdown(verdict: Verdict) -> str:
     return writer.text(verdict)
 
 
-class MarkdownWriter:
+class MarkdownWriter(ReportWriter):
     """The comment for results that arrive in verdict order, a block at a time.
 
     Keeps what the comment can show: the attention rows (:class:`Attention`) and the
@@ -52,9 +53,6 @@ class MarkdownWriter:
     def write(self, verdict: Verdict, handle: BinaryIO) -> None:
         """Write :meth:`text` as UTF-8."""
         handle.write(self.text(verdict).encode())
-
-    def close(self) -> None:
-        """Nothing to delete: the writer holds no spool."""
 
     def text(self, verdict: Verdict) -> str:
         """The comment: ``verdict``'s fields, with the results added for its own."""

@@ -82,17 +82,24 @@ class Spool:
         handle.write(b"\n" + pad + b"],\n" + head[at + len(marker) :] + b"\n")
 
 
-class SpooledWriter:
-    """Base of the report writers that own a :class:`Spool` (a context manager)."""
-
-    def __init__(self) -> None:
-        self._spool = Spool()
+class ReportWriter:
+    """Base of the report writers: a context manager whose exit calls :meth:`close`."""
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def close(self) -> None:
+        """Release what the writer holds (nothing here)."""
+
+
+class SpooledWriter(ReportWriter):
+    """Base of the report writers that own a :class:`Spool`."""
+
+    def __init__(self) -> None:
+        self._spool = Spool()
 
     def close(self) -> None:
         """Delete the spool."""

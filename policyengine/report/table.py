@@ -13,6 +13,7 @@ from rich.text import Text
 
 from policyengine.model.verdict import RuleResult, Verdict
 from policyengine.report.attention import ORDER, Attention, AttentionRow
+from policyengine.report.spool import ReportWriter
 
 _STYLE = {
     "fail": "bold red",
@@ -32,7 +33,7 @@ def render_table(verdict: Verdict, *, width: int = 120, color: bool = False) -> 
     return writer.text(verdict)
 
 
-class TableWriter:
+class TableWriter(ReportWriter):
     """The table for results that arrive in verdict order, a block at a time.
 
     Keeps only the attention rows (:class:`Attention`): passes are counted, not listed.
@@ -50,9 +51,6 @@ class TableWriter:
     def write(self, verdict: Verdict, handle: BinaryIO) -> None:
         """Write :meth:`text` as UTF-8."""
         handle.write(self.text(verdict).encode())
-
-    def close(self) -> None:
-        """Nothing to delete: the writer holds no spool."""
 
     def text(self, verdict: Verdict) -> str:
         """The table: ``verdict``'s fields, with the results added for its own."""
