@@ -162,6 +162,7 @@ def read_licenses(licenses: Any) -> tuple[str | None, tuple[str, ...]]:
     if not isinstance(licenses, list):
         return None, ()
     spdx: list[str] = []
+    expressions: list[str] = []
     names: list[str] = []
     for choice in licenses:
         if not isinstance(choice, dict):
@@ -169,6 +170,7 @@ def read_licenses(licenses: Any) -> tuple[str | None, tuple[str, ...]]:
         expression = choice.get("expression")
         if isinstance(expression, str):
             spdx.append(expression)
+            expressions.append(expression)
             continue
         lic = choice.get("license")
         if isinstance(lic, dict):
@@ -177,7 +179,7 @@ def read_licenses(licenses: Any) -> tuple[str | None, tuple[str, ...]]:
                 spdx.append(spdx_id)
             elif name:
                 names.append(name)
-    return declared_licenses(spdx, names)
+    return declared_licenses(spdx, names, expressions=expressions)
 
 
 def _purl_from_references(raw: dict[str, Any]) -> str | None:

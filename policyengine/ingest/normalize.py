@@ -8,6 +8,7 @@ PyPI names per PEP 503, npm names as ``@scope/name``, hash algorithms as
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -15,7 +16,7 @@ from license_expression import ExpressionError, Licensing, get_spdx_licensing
 from packageurl import PackageURL
 from packaging.utils import canonicalize_name
 
-from policyengine.ingest.trove import is_classifier, read_classifiers
+from policyengine.ingest.trove import is_classifier, read_classifiers, restates
 
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 # PEP 508 names, and npm's (validate-npm-package-name, legacy upper case allowed).
@@ -183,21 +184,30 @@ def combine_licenses(expressions: list[str]) -> str | None:
     return " AND ".join(f"({p})" if " " in p else p for p in parts)
 
 
-def declared_licenses(spdx: list[str], names: list[str]) -> tuple[str | None, tuple[str, ...]]:
+def declared_licenses(
+    spdx: list[str], names: list[str], *, expressions: Sequence[str] = ()
+) -> tuple[str | None, tuple[str, ...]]:
     """A component's licence entries as one expression, and its unmapped trove classifiers.
 
-    ``spdx`` are SPDX ids and expressions, ``names`` free-text licence names, trove
-    classifiers (``License :: ...``) among them. Classifiers count only when no SPDX
-    entry is given: cyclonedx-py writes a classifier beside the ``License-Expression``
-    it restates, and PEP 639 makes the expression the authority. Several entries are
-    joined with AND (:func:`combine_licenses`); PEP 639 says the relation of several
-    classifiers is unknown, and AND is the reading under which a pass holds whichever
-    the project meant. A classifier that names no single SPDX id is written as its
-    ``LicenseRef-PyPI-Trove-...`` and listed in the second value, never guessed.
+    ``spdx`` are the SPDX ids and expressions in input order, ``expressions`` those of them
+    that were given as expressions, ``names`` free-text licence names, trove classifiers
+    (``License :: ...``) among them. An ``expression`` is the authority (PEP 639: it is what
+    ``License-Expression`` carries, and cyclonedx-py writes the classifiers it restates
+    beside it): classifiers are then dropped. Beside SPDX ids, a classifier counts as a
+    licence of its own unless it only restates one of them (:func:`restates`: the ambiguous
+    ``Apache Software License`` beside ``Apache-2.0``), so an unmapped ``Other/Proprietary
+    License`` beside ``MIT`` keeps the component unknown. Several entries are joined with
+    AND (:func:`combine_licenses`); PEP 639 says the relation of several classifiers is
+    unknown, and AND is the reading under which a pass holds whichever the project meant. A
+    classifier that names no single SPDX id is written as its ``LicenseRef-PyPI-Trove-...``
+    and listed in the second value, never guessed.
     """
     classifiers = [n for n in names if is_classifier(n)]
     others = [n for n in names if not is_classifier(n)]
-    if spdx:
+    if expressions:
         classifiers = []
+    elif spdx:
+        ids = [i for s in spdx for i in s.replace("(", " ").replace(")", " ").split()]
+        classifiers = [c for c in classifiers if not restates(c, ids)]
     found = read_classifiers(classifiers)
     return combine_licenses([*spdx, *others, *found.keys]), found.unmapped

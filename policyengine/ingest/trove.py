@@ -125,6 +125,62 @@ _EXACT: dict[str, str] = {
 }
 
 
+# For each classifier that names a licence family but no single version, the SPDX ids
+# of that family (by prefix). Beside an SPDX id of its family the classifier only
+# restates it (cyclonedx-py writes ``{"id": "Apache-2.0"}`` from the License field and
+# the classifier ``Apache Software License`` it cannot map beside it); beside any other
+# id it names a licence of its own, which stays unknown. Classifiers missing here
+# (``Public Domain``, ``Other/Proprietary License``, the ``Free ...`` ones) name no
+# family and are never taken as restating anything.
+_FAMILY: dict[str, tuple[str, ...]] = {
+    "License :: Eiffel Forum License (EFL)": ("EFL-",),
+    "License :: Netscape Public License (NPL)": ("NPL-",),
+    "License :: OSI Approved :: Academic Free License (AFL)": ("AFL-",),
+    "License :: OSI Approved :: Apache Software License": ("Apache-",),
+    "License :: OSI Approved :: Apple Public Source License": ("APSL-",),
+    "License :: OSI Approved :: Artistic License": ("Artistic-",),
+    "License :: OSI Approved :: BSD License": ("BSD-", "0BSD"),
+    "License :: OSI Approved :: Eiffel Forum License": ("EFL-",),
+    "License :: OSI Approved :: GNU Affero General Public License v3": ("AGPL-3.0",),
+    "License :: OSI Approved :: GNU Free Documentation License (FDL)": ("GFDL-",),
+    "License :: OSI Approved :: GNU General Public License (GPL)": ("GPL-",),
+    "License :: OSI Approved :: GNU General Public License v2 (GPLv2)": ("GPL-2.0",),
+    "License :: OSI Approved :: GNU General Public License v3 (GPLv3)": ("GPL-3.0",),
+    "License :: OSI Approved :: GNU Lesser General Public License v2 (LGPLv2)": ("LGPL-2.",),
+    "License :: OSI Approved :: GNU Lesser General Public License v2 or later (LGPLv2+)": (
+        "LGPL-2.0-or-later",
+        "LGPL-2.1-or-later",
+    ),
+    "License :: OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)": ("LGPL-3.0",),
+    "License :: OSI Approved :: GNU Library or Lesser General Public License (LGPL)": ("LGPL-",),
+    "License :: OSI Approved :: Zope Public License": ("ZPL-",),
+}
+
+
+def restates(classifier: str, spdx_ids: Iterable[str]) -> bool:
+    """Whether ``classifier`` only restates what ``spdx_ids`` (the SPDX entries' ids) say.
+
+    It does when it maps exactly to one of them, when it is ambiguous within a family
+    one of them belongs to (``_FAMILY``), or when it names no licence at all (``License
+    :: OSI Approved``) and there are ids. Otherwise it names a licence of its own.
+    """
+    ids = list(spdx_ids)
+    if not ids:
+        return False
+    key = " ".join(classifier.split())
+    if key in _CATEGORIES:
+        return True
+    exact = _EXACT.get(key)
+    if exact is not None:
+        return exact in ids
+    prefixes = _FAMILY.get(key)
+    return prefixes is not None and any(i.startswith(prefixes) for i in ids)
+
+
+# Classifiers that name a category, not a licence: beside an SPDX id they add nothing.
+_CATEGORIES = frozenset({"License ::", "License :: OSI Approved", "License :: DFSG approved"})
+
+
 def is_classifier(text: str) -> bool:
     """Whether a licence name is a trove licence classifier (``License :: ...``)."""
     return text.strip().startswith(CLASSIFIER_PREFIX)

@@ -13,7 +13,7 @@ from license_expression import get_spdx_licensing
 from policyengine.ingest import parse_bytes, read_input
 from policyengine.ingest.cyclonedx_map import read_licenses
 from policyengine.ingest.normalize import declared_licenses
-from policyengine.ingest.trove import _EXACT, is_classifier, read_classifiers, spdx_id_of
+from policyengine.ingest.trove import _EXACT, is_classifier, read_classifiers, restates, spdx_id_of
 from policyengine.model import TROVE_LICENSE_REF_PREFIX, trove_license_ref
 from tests.conftest import ROOT
 
@@ -169,11 +169,40 @@ def test_several_classifiers_combine_with_and() -> None:
     assert unmapped == (BSD,)
 
 
-def test_an_spdx_entry_beside_classifiers_wins() -> None:
+def test_an_spdx_entry_beside_classifiers_that_restate_it_wins() -> None:
+    # cyclonedx-py writes the License field's id beside the classifiers restating it.
     assert declared_licenses(["BSD-3-Clause"], [BSD]) == ("BSD-3-Clause", ())
     assert declared_licenses(["MIT OR Apache-2.0"], [APACHE, MIT]) == ("MIT OR Apache-2.0", ())
+    assert declared_licenses(["MIT"], ["License :: OSI Approved"]) == ("MIT", ())
     # Free-text names are not classifiers and stay as before.
     assert declared_licenses(["MIT"], ["Custom"]) == ("MIT AND Custom", ())
+
+
+@pytest.mark.parametrize(
+    "classifier",
+    [
+        "License :: Other/Proprietary License",
+        "License :: OSI Approved :: GNU Affero General Public License v3",
+        "License :: OSI Approved :: BSD License",  # not the family of MIT
+        "License :: OSI Approved :: GNU General Public License v3 or later (GPLv3+)",
+    ],
+)
+def test_a_classifier_naming_another_licence_beside_an_spdx_id_is_kept(classifier: str) -> None:
+    # An unmapped second licence must not vanish because an id is present: fail closed.
+    expression, unmapped = declared_licenses(["MIT"], [classifier])
+    assert expression is not None and expression.startswith("MIT AND ")
+    mapped = spdx_id_of(classifier)
+    if mapped is None:
+        assert unmapped == (classifier,)
+        assert trove_license_ref(classifier) in expression
+    else:
+        assert unmapped == () and expression == f"MIT AND {mapped}"
+
+
+def test_an_spdx_expression_is_the_authority_over_classifiers() -> None:
+    # PEP 639's License-Expression: what cyclonedx-py writes as {"expression": ...}.
+    given = _cdx_licenses({"expression": "MIT"}, {"name": "License :: Other/Proprietary License"})
+    assert read_licenses(given) == ("MIT", ())
 
 
 def _cdx_licenses(*entries: dict[str, Any]) -> list[dict[str, Any]]:
@@ -260,11 +289,21 @@ def test_spdx_declared_license_given_as_a_classifier() -> None:
 )
 def test_any_classifier_string_never_crashes(names: list[str], spdx: list[str]) -> None:
     expression, unmapped = declared_licenses(spdx, names)
-    if spdx:
-        assert unmapped == ()
+    ids = [t for entry in spdx for t in entry.replace("(", " ").replace(")", " ").split()]
+    assert not any(restates(c, ids) for c in unmapped)
     for classifier in unmapped:
         assert is_classifier(classifier)
         assert expression is not None and trove_license_ref(classifier) in expression
     if not spdx and expression is not None and all(is_classifier(n) for n in names):
         # Classifiers alone always make an expression license-expression can read.
         get_spdx_licensing().parse(expression)
+
+
+def test_every_family_entry_is_an_unmapped_classifier() -> None:
+    from policyengine.ingest.trove import _FAMILY
+
+    for classifier, prefixes in _FAMILY.items():
+        assert is_classifier(classifier) and spdx_id_of(classifier) is None, classifier
+        assert prefixes and all(p for p in prefixes)
+    trove = pytest.importorskip("trove_classifiers")
+    assert set(_FAMILY) <= {c for c in trove.classifiers if is_classifier(c)}
