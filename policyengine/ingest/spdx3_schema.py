@@ -94,9 +94,15 @@ def _problems(document: Any) -> Iterator[tuple[str, str]]:
 def _described(
     validator: Draft202012Validator, instance: Any, prefix: tuple[str | int, ...]
 ) -> Iterator[tuple[str, str]]:
-    if validator.is_valid(instance):
+    try:
+        if validator.is_valid(instance):
+            return
+        errors = list(validator.iter_errors(instance))
+    except ValueError as exc:
+        # jsonschema-rs stops at 256 levels of nesting ("Recursion limit reached"), where
+        # orjson reads up to 1,024: no SPDX 3 element nests anywhere near that deep.
+        yield json_pointer(prefix), f"nests too deeply to validate ({exc})"
         return
-    errors = list(validator.iter_errors(instance))
     # "Unevaluated properties" follows from any other failure (a failed subschema evaluates
     # nothing): it is the problem only when it is the only one.
     causes = [e for e in errors if not isinstance(e.kind, _UNEVALUATED)] or errors

@@ -315,3 +315,16 @@ def test_check_with_validate_refuses_a_broken_document(tmp_path: Path, run_cli) 
     assert f"{path}#{pointer}: does not match the SPDX 3.0.1 JSON Schema" in err
     code, _, err = run_cli("check", "--offline", str(path), "--policy", str(policy))
     assert code != 3, err
+
+
+@pytest.mark.parametrize("key", ["comment", "unknownProperty"])
+def test_nesting_too_deep_for_the_validator_is_an_input_error(key: str) -> None:
+    # orjson reads 1,024 levels; jsonschema-rs stops at 256 (it was exit 70).
+    from policyengine.ingest.spdx3_schema import CONTEXT
+
+    deep = orjson.loads(b"[" * 300 + b"]" * 300)
+    package = {"type": "software_Package", "spdxId": "urn:x", "name": "n", "creationInfo": "_:c"}
+    document = {"@context": CONTEXT, "@graph": [{**package, key: deep}]}
+    with pytest.raises(InputError, match="nests too deeply") as caught:
+        validate_document(document, "deep.json")
+    assert caught.value.position is not None and caught.value.position.pointer == "/@graph/0"
