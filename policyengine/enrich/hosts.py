@@ -151,6 +151,11 @@ class Hosts:
         the request has an attempt left; ``retried``: this was not its first.
         """
         key = origin(url)
+        if asker.probing is not None and asker.probing != key:
+            # The trouble is with another host (a redirect led there), so the host this
+            # request probes did answer: its probe is over. Waiting for another host's
+            # probe while holding our own could wait forever (each waiting on the other).
+            self.reached(asker)
         known = self._down.get(key)
         if known is not None:
             return known

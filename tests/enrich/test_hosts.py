@@ -315,3 +315,48 @@ def test_passing_faults_are_not_classified() -> None:
     assert classify(httpx.RemoteProtocolError("cut", request=request)) is None
     assert classify(_raised(httpx.ConnectError("x"), ConnectionResetError())) is None
     assert classify(_raised(httpx.ConnectError("x"), ssl.SSLEOFError())) is None
+
+
+def test_probes_of_two_hosts_linked_by_a_redirect_do_not_wait_on_each_other(
+    tmp_path: Path,
+) -> None:
+    # A probes h1 (refused once), then h1 redirects it to h2; B was redirected to h2
+    # first and probes h2. A waiting on B's probe while holding h1's, and B waiting on
+    # A's at h1, hung enrichment forever (found in review). Both must end, with h2 down.
+    from policyengine.enrich.http import FetchError
+
+    h1_calls = 0
+
+    def refused(request: httpx.Request) -> httpx.ConnectError:
+        return httpx.ConnectError("All connection attempts failed", request=request)
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal h1_calls
+        if request.url.host == "h1.test":
+            if request.url.path == "/a":
+                h1_calls += 1
+                if h1_calls == 1:
+                    await asyncio.sleep(0.01)
+                    raise refused(request) from ConnectionRefusedError(111, "refused")
+            return httpx.Response(302, headers={"location": f"http://h2.test{request.url.path}"})
+        raise refused(request) from ConnectionRefusedError(111, "refused")
+
+    async def run() -> list[str]:
+        settings = EnrichSettings(
+            cache_dir=tmp_path, retries=3, backoff=0.01, concurrency=4, progress=False
+        )
+        transport = httpx.MockTransport(handler)
+        async with httpx.AsyncClient(transport=transport, follow_redirects=True) as client:
+            fetcher = Fetcher(settings, client, Cache(tmp_path / "c.sqlite"))
+
+            async def one(path: str) -> str:
+                try:
+                    await fetcher.get("pypi", f"http://h1.test{path}", 60)
+                except FetchError as exc:
+                    return str(exc)
+                return "ok"
+
+            return list(await asyncio.wait_for(asyncio.gather(one("/a"), one("/b")), 20))
+
+    outcomes = asyncio.run(run())
+    assert all(o.startswith("h2.test: connection refused") for o in outcomes), outcomes
