@@ -70,8 +70,9 @@ class _Values:
     many repeat their ``observed`` (every clean component of ``registry-status`` observes the
     same five fields): one copy for all took ~150 MB off 50,000 components
     (benchmarks/README.md). Two values are the same when orjson writes them as the same
-    bytes, so ``1``, ``1.0`` and ``true`` stay apart; anything orjson does not write as
-    plain JSON (datetimes, dataclasses, sets) is never shared. The verdict's values are
+    bytes and they compare equal, so ``1``, ``1.0`` and ``true`` stay apart, and so do
+    ``None`` and ``inf`` (both written as null); anything orjson does not write as plain
+    JSON (datetimes, dataclasses, sets) is never shared. The verdict's values are
     not mutated after evaluation, which is what makes sharing them safe.
     """
 
@@ -92,7 +93,9 @@ class _Values:
         except TypeError:
             return value
         found = self._seen.get(key)
-        if found is not None:
+        # Equal bytes and equal values: orjson writes None, inf and nan all as null, and
+        # tuples like lists, which other reports (JUnit's text, Markdown) tell apart.
+        if found is not None and found == value:
             return found
         if len(self._seen) < self.LIMIT:
             self._seen[key] = value

@@ -115,3 +115,32 @@ def test_a_checks_memo_is_dropped_after_its_last_rule() -> None:
     # The second rule still sees the first rule's entries; the third sees none left.
     assert _Memoising.seen == [0, 1, 2, 3]
     assert [r.observed for r in verdict.results if r.rule == "c-peek"] == [0, 0]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ({"ratio": float("inf")}, {"ratio": None}),  # both written as null
+        ({"ratio": float("nan")}, {"ratio": float("nan")}),  # nan equals nothing
+        ({"v": 1}, {"v": 1.0}),
+        ({"v": 1}, {"v": True}),
+        ([[1, 2]], [(1, 2)]),  # a tuple is written like a list
+    ],
+)
+def test_values_that_only_write_alike_are_not_shared(first: object, second: object) -> None:
+    from policyengine.engine import _Values
+
+    values = _Values()
+    assert values.share(first) is first  # type: ignore[arg-type]
+    assert values.share(second) is second  # type: ignore[arg-type]
+
+
+def test_equal_values_are_shared_per_rule() -> None:
+    from policyengine.engine import _Values
+
+    values = _Values()
+    first = {"fail_on": ["removed", "yanked"], "conditions": []}
+    again = {"fail_on": ["removed", "yanked"], "conditions": []}
+    assert values.share(first) is first
+    assert values.share(again) is first
+    assert values.share("text") == "text"
