@@ -10,7 +10,9 @@ gives 141 (as SIGPIPE would), except for check and diff, whose verdict decides.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import errno
 import functools
 import gc
 import inspect
@@ -18,7 +20,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -235,8 +237,41 @@ def _write(output: str | None, text: str) -> None:
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror}") from None
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        with _stdout_errors():
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _output_failed(exc: BaseException) -> bool:
+    """Whether ``exc`` is a write to stdout that failed (a full disk, say), not a bug.
+
+    An OSError from opening or reading a file names that file; one from writing the
+    already open stdout names none.
+    """
+    return (
+        isinstance(exc, OSError)
+        and not isinstance(exc, BrokenPipeError)
+        and exc.filename is None
+        and exc.errno in _OUTPUT_ERRNOS
+    )
+
+
+@contextlib.contextmanager
+def _stdout_errors() -> Iterator[None]:
+    """A failed write to stdout (a full disk, say) is a usage error; broken pipes pass."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _reader_gone()  # nothing more reaches it, not even the interpreter's final flush
+        raise UsageError(
+            f"cannot write the output to standard output: {exc.strerror}",
+            hint="write it to a file with -o FILE",
+        ) from None
 
 
 def _write_json(output: str | None, verdict: Verdict) -> None:
@@ -253,9 +288,10 @@ def _write_json(output: str | None, verdict: Verdict) -> None:
     if buffer is None:  # a text-only stdout (embedding, some test harnesses)
         _write(None, render_json_bytes(verdict).decode())
         return
-    sys.stdout.flush()
-    write_json(verdict, buffer)
-    buffer.flush()
+    with _stdout_errors():
+        sys.stdout.flush()
+        write_json(verdict, buffer)
+        buffer.flush()
 
 
 # --- check, diff, policy, checks (issue 5) -------------------------------------------------
@@ -550,9 +586,10 @@ def _stream(args: argparse.Namespace, run: Evaluation) -> int:
                 raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
         elif (buffer := getattr(sys.stdout, "buffer", None)) is not None:
             try:
-                sys.stdout.flush()
-                writer.write(verdict, buffer)
-                buffer.flush()
+                with _stdout_errors():
+                    sys.stdout.flush()
+                    writer.write(verdict, buffer)
+                    buffer.flush()
             except BrokenPipeError:
                 _reader_gone()
         else:  # a text-only stdout (embedding, some test harnesses)
@@ -733,6 +770,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("POLICYENGINE_DEBUG"):
             raise
+        if _output_failed(exc):  # e.g. `policyengine checks > /dev/full`
+            _reader_gone()
+            print(
+                f"policyengine: error: cannot write the output: {exc.strerror} "
+                "(free some space, or write it elsewhere)",
+                file=sys.stderr,
+            )
+            return UsageError.exit_code
         print(
             f"policyengine: internal error: {type(exc).__name__}: {exc} "
             "(a bug: please report it; set POLICYENGINE_DEBUG=1 for the traceback)",

@@ -468,3 +468,37 @@ def test_other_commands_whose_reader_leaves_early_exit_as_on_sigpipe(
     code = cli.main(["checks"])
     assert code == cli.EXIT_PIPE == 141
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "examples/litellm-2026/sbom-litellm-1.82.8.cdx.json", "--policy", "baseline",
+         "--evidence", "examples/litellm-2026/evidence-1.82.8.json",
+         "--now", "2026-11-28T12:00:00Z", "--format", "json"],
+        ["check", "examples/litellm-2026/sbom-litellm-1.82.8.cdx.json", "--policy", "baseline",
+         "--evidence", "examples/litellm-2026/evidence-1.82.8.json",
+         "--now", "2026-11-28T12:00:00Z", "--format", "table"],
+        ["checks"],
+    ],
+)  # fmt: skip
+def test_a_full_disk_under_stdout_is_a_one_line_error(argv: list[str]) -> None:
+    # `> /dev/full`: every write fails with ENOSPC; that is the machine's state, not a bug.
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "policyengine", *argv],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            check=False,
+            text=True,
+        )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "No space left on device" in lines[0], done.stderr

@@ -20,8 +20,14 @@ from policyengine.report.spool import SpooledWriter
 def render_junit(verdict: Verdict) -> str:
     """The verdict as a JUnit XML document (UTF-8 declaration, trailing newline)."""
     out = io.BytesIO()
+    # One suite per rule even when a hand-built verdict does not keep a rule's results
+    # together (the engine always does): by rule, in order of first appearance.
+    by_rule: dict[str, list[RuleResult]] = {}
+    for result in verdict.results:
+        by_rule.setdefault(result.rule, []).append(result)
     with JunitSpool() as spool:
-        spool.add(verdict.results)
+        for results in by_rule.values():
+            spool.add(results)
         spool.write(verdict, out)
     return out.getvalue().decode()
 

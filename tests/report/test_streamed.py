@@ -153,3 +153,12 @@ def test_a_full_temporary_directory_is_a_clean_error(monkeypatch: pytest.MonkeyP
     with pytest.raises(UsageError, match="No space left on device") as caught:
         spool.write(b"x")
     assert caught.value.hint is not None and "TMPDIR" in caught.value.hint
+
+
+def test_junit_of_a_verdict_whose_rules_interleave_has_one_suite_per_rule() -> None:
+    verdict = build_verdict()
+    interleaved = dataclasses.replace(verdict, results=verdict.results[::-1])
+    rules = {r.rule for r in verdict.results}
+    text = render_junit(interleaved)
+    assert text.count("<testsuite ") == len(rules)
+    assert text.encode() == _junit_reference(interleaved)
