@@ -245,15 +245,14 @@ def _write(output: str | None, text: str) -> None:
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
-def _output_failed(exc: BaseException) -> bool:
+def _output_failed(exc: OSError) -> bool:
     """Whether ``exc`` is a write to stdout that failed (a full disk, say), not a bug.
 
     An OSError from opening or reading a file names that file; one from writing the
     already open stdout names none.
     """
     return (
-        isinstance(exc, OSError)
-        and not isinstance(exc, BrokenPipeError)
+        not isinstance(exc, BrokenPipeError)
         and exc.filename is None
         and exc.errno in _OUTPUT_ERRNOS
     )
@@ -770,7 +769,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("POLICYENGINE_DEBUG"):
             raise
-        if _output_failed(exc):  # e.g. `policyengine checks > /dev/full`
+        if isinstance(exc, OSError) and _output_failed(exc):  # `policyengine checks > /dev/full`
             _reader_gone()
             print(
                 f"policyengine: error: cannot write the output: {exc.strerror} "
