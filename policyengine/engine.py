@@ -259,7 +259,7 @@ class Evaluation:
             schema_version=SCHEMA_VERSION,
             outcome=_outcome_of(set(self._outcomes), policy.settings.on_missing_evidence),
             evaluated_at=self._moment,
-            subject=_subject(self._documents),
+            subject=self.subject,
             policy=PolicyRef(policy.name, policy.digest),
             evidence_digest=self._evidence.digest,
             summary=_summary_of(
@@ -482,7 +482,7 @@ def _run_rule(
     documents: tuple[Sbom, ...],
     evidence: Evidence,
     now: datetime,
-    contexts: dict[int, CheckContext] | None = None,
+    contexts: dict[int, CheckContext],
 ) -> Iterable[_Raw]:
     check_type = lookup.get(rule.check)
     if check_type is None:
@@ -496,11 +496,9 @@ def _run_rule(
     check = check_type()
     for document in documents:
         # One context per document for all rules, so checks can share work through its memo.
-        context = (contexts if contexts is not None else {}).get(id(document))
+        context = contexts.get(id(document))
         if context is None:
-            context = CheckContext(document, evidence, now)
-            if contexts is not None:
-                contexts[id(document)] = context
+            context = contexts[id(document)] = CheckContext(document, evidence, now)
         if check_type.level == "document":
             yield from _document_findings(rule, check, params, context)
             continue
@@ -579,18 +577,14 @@ def _result(
     raw: _Raw,
     waivers: Sequence[PolicyWaiver],
     now: datetime,
-    refs: dict[int, ComponentRef | None] | None = None,
-    shared: dict[tuple[int, ...], tuple[tuple[Source, ...], tuple[ResultSource, ...]]]
-    | None = None,
-    values: _Values | None = None,
+    refs: dict[int, ComponentRef | None],
+    shared: dict[tuple[int, ...], tuple[tuple[Source, ...], tuple[ResultSource, ...]]],
+    values: _Values,
 ) -> tuple[RuleResult, int | None]:
     rule, finding, component = raw.rule, raw.finding, raw.component
-    if refs is None:
-        ref = _component_ref(component)
-    else:
-        ref = refs.get(id(component))
-        if ref is None:
-            ref = refs[id(component)] = _component_ref(component)
+    ref = refs.get(id(component))
+    if ref is None:
+        ref = refs[id(component)] = _component_ref(component)
     outcome: ResultOutcome
     waiver: WaiverRef | None = None
     index: int | None = None
@@ -615,8 +609,8 @@ def _result(
         outcome=outcome,
         component=ref,
         message=message,
-        observed=finding.observed if values is None else values.share(finding.observed),
-        expected=finding.expected if values is None else values.share(finding.expected),
+        observed=values.share(finding.observed),
+        expected=values.share(finding.expected),
         sources=_sources_of(finding.sources, shared),
         remediation=finding.remediation,
         waiver=waiver,
@@ -637,12 +631,10 @@ def _fail_outcome(rule: Rule, now: datetime) -> ResultOutcome:
 
 def _sources_of(
     sources: tuple[Source, ...],
-    shared: dict[tuple[int, ...], tuple[tuple[Source, ...], tuple[ResultSource, ...]]] | None,
+    shared: dict[tuple[int, ...], tuple[tuple[Source, ...], tuple[ResultSource, ...]]],
 ) -> tuple[ResultSource, ...]:
     # The results of one component cite the same Source objects: one copy for all. The
     # dict keeps the cited objects alive, so an id in a key cannot be reused meanwhile.
-    if shared is None:
-        return tuple(ResultSource(s.name, s.url, s.fetched_at) for s in sources)
     key = tuple(map(id, sources))
     found = shared.get(key)
     if found is None:
