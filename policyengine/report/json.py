@@ -11,7 +11,7 @@ import orjson
 from pydantic import TypeAdapter
 
 from policyengine.model.verdict import RuleResult, Verdict
-from policyengine.report.spool import SpooledWriter
+from policyengine.report.spool import SpooledWriter, write_spliced
 
 SCHEMA_ID = "https://policyengine.dev/schemas/verdict.schema.json"
 
@@ -54,21 +54,13 @@ def write_json(verdict: Verdict, handle: BinaryIO) -> None:
     The same bytes (tests/hardening/test_render_fast.py), but the whole document is never
     in memory at once: at 50,000 components it is ~370 MB (benchmarks/README.md).
     """
-    try:
-        head = orjson.dumps(dataclasses.replace(verdict, results=()), option=_OPTIONS)
-    except TypeError:
-        handle.write(render_json_bytes(verdict))
-        return
-    marker = b'\n  "results": [],\n'
-    at = head.find(marker)
-    if not verdict.results or at < 0 or head.find(marker, at + 1) >= 0:
-        handle.write(render_json_bytes(verdict))
-        return
-    handle.write(head[:at] + b'\n  "results": [\n    ')
     results = verdict.results
-    for start in range(0, len(results), 1000):
-        handle.write((b",\n    " if start else b"") + _batch_bytes(results[start : start + 1000]))
-    handle.write(b"\n  ],\n" + head[at + len(marker) :] + b"\n")
+
+    def items(out: BinaryIO) -> None:
+        for start in range(0, len(results), 1000):
+            out.write((b",\n    " if start else b"") + _batch_bytes(results[start : start + 1000]))
+
+    write_spliced(handle, _head_bytes(verdict), 2, items if results else None)
 
 
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_UTC_Z

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from typing import BinaryIO, Self
 
 from policyengine.model.errors import UsageError
@@ -63,23 +64,31 @@ class Spool:
         self._file.seek(0, 2)
 
     def splice(self, handle: BinaryIO, head: bytes, indent: int) -> None:
-        """Write ``head`` with the spooled items as the elements of its empty results array.
+        """Write ``head`` with the spooled items as the elements of its results array."""
+        write_spliced(handle, head, indent, None if self.empty else self.copy_to)
 
-        ``head`` is a JSON document indented by two spaces (orjson's ``OPT_INDENT_2``)
-        with ``"results": []`` at ``indent`` spaces; the items were written one level
-        deeper, comma-separated. A trailing newline ends the document.
-        """
-        if self.empty:
-            handle.write(head + b"\n")
-            return
-        pad = b" " * indent
-        marker = b"\n" + pad + b'"results": [],\n'
-        at = head.find(marker)
-        if at < 0:  # cannot happen: newlines inside JSON strings are escaped
-            raise RuntimeError("the document head has no empty results array")
-        handle.write(head[:at] + b"\n" + pad + b'"results": [\n' + pad + b"  ")
-        self.copy_to(handle)
-        handle.write(b"\n" + pad + b"],\n" + head[at + len(marker) :] + b"\n")
+
+def write_spliced(
+    handle: BinaryIO, head: bytes, indent: int, items: Callable[[BinaryIO], None] | None
+) -> None:
+    """Write ``head`` with what ``items`` writes as the elements of its empty results array.
+
+    ``head`` is a JSON document indented by two spaces (orjson's ``OPT_INDENT_2``)
+    with ``"results": []`` at ``indent`` spaces; ``items`` writes the elements one level
+    deeper, comma-separated (``None``: there are none). A trailing newline ends the
+    document.
+    """
+    if items is None:
+        handle.write(head + b"\n")
+        return
+    pad = b" " * indent
+    marker = b"\n" + pad + b'"results": [],\n'
+    at = head.find(marker)
+    if at < 0:  # cannot happen: newlines inside JSON strings are escaped
+        raise RuntimeError("the document head has no empty results array")
+    handle.write(head[:at] + b"\n" + pad + b'"results": [\n' + pad + b"  ")
+    items(handle)
+    handle.write(b"\n" + pad + b"],\n" + head[at + len(marker) :] + b"\n")
 
 
 class ReportWriter:
