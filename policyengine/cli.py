@@ -10,7 +10,6 @@ gives 141 (as SIGPIPE would), except for check and diff, whose verdict decides.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import errno
 import functools
@@ -20,7 +19,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
     from policyengine.model import Evidence, Sbom
     from policyengine.model.policy import Policy
     from policyengine.model.verdict import Verdict
+    from policyengine.report import BlockWriter
 
 EXIT_INTERNAL = 70
 EXIT_PIPE = 141
@@ -237,9 +237,8 @@ def _write(output: str | None, text: str) -> None:
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror}") from None
     else:
-        with _stdout_errors():
-            sys.stdout.write(text)
-            sys.stdout.flush()
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
 
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
@@ -256,41 +255,6 @@ def _output_failed(exc: OSError) -> bool:
         and exc.filename is None
         and exc.errno in _OUTPUT_ERRNOS
     )
-
-
-@contextlib.contextmanager
-def _stdout_errors() -> Iterator[None]:
-    """A failed write to stdout (a full disk, say) is a usage error; broken pipes pass."""
-    try:
-        yield
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        _reader_gone()  # nothing more reaches it, not even the interpreter's final flush
-        raise UsageError(
-            f"cannot write the output to standard output: {exc.strerror}",
-            hint="write it to a file with -o FILE",
-        ) from None
-
-
-def _write_json(output: str | None, verdict: Verdict) -> None:
-    from policyengine.report.json import render_json_bytes, write_json
-
-    if output:
-        try:
-            with open(output, "wb") as handle:
-                write_json(verdict, handle)
-        except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
-        return
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:  # a text-only stdout (embedding, some test harnesses)
-        _write(None, render_json_bytes(verdict).decode())
-        return
-    with _stdout_errors():
-        sys.stdout.flush()
-        write_json(verdict, buffer)
-        buffer.flush()
 
 
 # --- check, diff, policy, checks (issue 5) -------------------------------------------------
@@ -472,18 +436,35 @@ def _record(args: argparse.Namespace, evidence: Evidence) -> Evidence:
 
 
 def _finish(args: argparse.Namespace, verdict: Verdict) -> int:
-    from policyengine.report import render
+    from policyengine.report import block_writer
     from policyengine.report.incomplete import incomplete_line
 
-    try:
-        if args.format == "json":
-            # Streamed: a 50k-component verdict is ~370 MB (benchmarks/README.md).
-            _write_json(args.output, verdict)
-        else:
-            _write(args.output, render(verdict, args.format, tool_version=__version__))
-    except BrokenPipeError:
-        _reader_gone()
+    inputs = verdict.subject.inputs
+    with block_writer(args.format, inputs=inputs, tool_version=__version__) as writer:
+        writer.add(verdict.results)
+        _deliver(args, writer, verdict)
     return _exit_code(args, verdict, lambda: incomplete_line(verdict))
+
+
+def _deliver(args: argparse.Namespace, writer: BlockWriter, verdict: Verdict) -> None:
+    """Write the report to ``-o FILE`` or stdout; a reader gone early changes nothing."""
+    if args.output:
+        try:
+            with open(args.output, "wb") as handle:
+                writer.write(verdict, handle)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+    elif (buffer := getattr(sys.stdout, "buffer", None)) is not None:
+        try:
+            sys.stdout.flush()
+            writer.write(verdict, buffer)
+            buffer.flush()
+        except BrokenPipeError:
+            _reader_gone()
+    else:  # a text-only stdout (embedding, some test harnesses)
+        memory = io.BytesIO()
+        writer.write(verdict, memory)
+        _write(None, memory.getvalue().decode())
 
 
 def _reader_gone() -> None:
@@ -577,24 +558,7 @@ def _stream(args: argparse.Namespace, run: Evaluation) -> int:
             writer.add(block)
         verdict = run.verdict()
         # The output is opened only now: a failed evaluation leaves no half-written file.
-        if args.output:
-            try:
-                with open(args.output, "wb") as handle:
-                    writer.write(verdict, handle)
-            except OSError as exc:
-                raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
-        elif (buffer := getattr(sys.stdout, "buffer", None)) is not None:
-            try:
-                with _stdout_errors():
-                    sys.stdout.flush()
-                    writer.write(verdict, buffer)
-                    buffer.flush()
-            except BrokenPipeError:
-                _reader_gone()
-        else:  # a text-only stdout (embedding, some test harnesses)
-            memory = io.BytesIO()
-            writer.write(verdict, memory)
-            _write(None, memory.getvalue().decode())
+        _deliver(args, writer, verdict)
     return _exit_code(args, verdict, lambda: lacking.line(verdict.summary.components))
 
 
