@@ -195,8 +195,7 @@ class RiskScoreCheck(Check):
     def needs_for(cls, params: CheckParams) -> tuple[FactKind, ...]:
         """The fact kinds of every signal with a non-zero weight."""
         assert isinstance(params, RiskScoreParams)
-        weights = {**DEFAULT_WEIGHTS, **params.weights}
-        kinds = {k for name, w in weights.items() if w for k in _SIGNAL_NEEDS[name]}
+        kinds = {k for name, w in _weights(params) if w for k in _SIGNAL_NEEDS[name]}
         return tuple(sorted(kinds))
 
     def check_component(
