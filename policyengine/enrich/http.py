@@ -78,7 +78,9 @@ def make_client(settings: EnrichSettings) -> httpx.AsyncClient:
         limits=limits,
         headers={"User-Agent": user_agent(), "Accept": "application/json"},
         follow_redirects=True,
-        trust_env=False,
+        # Proxy variables and SSL_CERT_FILE / SSL_CERT_DIR, as pip honours them: behind a
+        # company proxy that re-signs TLS, nothing is reachable otherwise.
+        trust_env=True,
     )
 
 
