@@ -25,6 +25,7 @@ from policyengine.model import (
     JsonValue,
     Missing,
     Ok,
+    Release,
     ReleaseHistory,
     Source,
     Status,
@@ -130,7 +131,7 @@ def published_release(
     if isinstance(found, Finding):
         return found
     history, source = found
-    current = history.current
+    current = current_release(history, key_ecosystem(evidence.key))
     if current is None or current.published_at is None:
         return undecided(
             FactKind.RELEASES,
@@ -268,6 +269,39 @@ class _NpmKey:
 
     def __hash__(self) -> int:
         return hash(self.version)
+
+
+def same_version(ecosystem: str | None, left: str, right: str) -> bool:
+    """Whether two spellings name one version in the ecosystem's own rules.
+
+    ``1.3``, ``1.3.0`` and ``01.3.0`` are one PEP 440 version; ``v1.3.0`` and
+    ``1.3.0`` one semver version. Elsewhere (or unparseable) only equal text is equal.
+    """
+    if left == right:
+        return True
+    a, b = version_key(ecosystem, left), version_key(ecosystem, right)
+    return a[0] == 0 and b[0] == 0 and a[1] == b[1]
+
+
+def key_ecosystem(key: str) -> str | None:
+    """The ecosystem of an evidence key (``pypi/name@1.0`` -> ``pypi``)."""
+    ecosystem = key.partition("/")[0]
+    return ecosystem if ecosystem and ecosystem != "unknown" else None
+
+
+def current_release(history: ReleaseHistory, ecosystem: str | None) -> Release | None:
+    """The component's own release in ``history``, matched by version equality, not text.
+
+    A purl spelling the version differently from the registry (``1.3`` for ``1.3.0``)
+    must still find the release, or its yank and upload time would go unseen.
+    """
+    exact = history.current
+    if exact is not None:
+        return exact
+    for release in history.releases:
+        if same_version(ecosystem, release.version, history.version):
+            return release
+    return None
 
 
 def version_greater(ecosystem: str | None, left: str, right: str) -> bool | None:
