@@ -16,6 +16,7 @@ from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 from policyengine.checks.base import CheckContext
 from policyengine.model import (
+    Advisory,
     Component,
     ComponentEvidence,
     FactKind,
@@ -281,6 +282,25 @@ def same_version(ecosystem: str | None, left: str, right: str) -> bool:
         return True
     a, b = version_key(ecosystem, left), version_key(ecosystem, right)
     return a[0] == 0 and b[0] == 0 and a[1] == b[1]
+
+
+def is_malicious(advisory: Advisory) -> bool:
+    """Whether an advisory reports a malicious package: its flag, or its own identity.
+
+    A MAL- id or alias (OpenSSF malicious-packages) or CWE-506 (embedded malicious code)
+    says so whatever the flag: an evidence bundle edited to drop the flag cannot hide it.
+    """
+    return (
+        advisory.malicious
+        or advisory.id.startswith("MAL-")
+        or any(alias.startswith("MAL-") for alias in advisory.aliases)
+        or "CWE-506" in advisory.cwes
+    )
+
+
+def withdrawn_by(advisory: Advisory, now: datetime) -> bool:
+    """Whether the advisory's withdrawal is in force at ``now``."""
+    return advisory.withdrawn is not None and advisory.withdrawn <= now
 
 
 def key_ecosystem(key: str) -> str | None:
