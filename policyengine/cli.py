@@ -10,6 +10,7 @@ gives 141 (as SIGPIPE would), except for check and diff, whose verdict decides.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import errno
 import functools
@@ -19,7 +20,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,6 +81,14 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
         "--validate",
         action="store_true",
         help="also validate the document against its JSON Schema (slower on large inputs)",
+    )
+    p.add_argument(
+        "--include-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder that -r/-c lines of requirements files may read from, besides the "
+        "input's own folder (repeatable)",
     )
 
 
@@ -712,12 +721,30 @@ def _run_checks(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _include_dirs(folders: list[str] | None) -> Iterator[None]:
+    """Let nested requirement files come from ``--include-dir`` folders (checked first)."""
+    if not folders:
+        yield
+        return
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise UsageError(
+                f"--include-dir {folder}: no such folder", hint="name an existing folder"
+            )
+    from policyengine.ingest.lockfiles.requirements import include_dirs
+
+    with include_dirs(folders):
+        yield
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of exiting."""
     try:
         args = build_parser().parse_args(argv)
         handler: Handler = args.handler
-        return handler(args)
+        with _include_dirs(getattr(args, "include_dir", None)):
+            return handler(args)
     except PolicyEngineError as exc:
         print(f"policyengine: error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code

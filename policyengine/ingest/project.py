@@ -35,6 +35,7 @@ from policyengine.model import (
     PolicyEngineError,
     ProjectFacts,
 )
+from policyengine.safeio import read_capped
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
@@ -96,9 +97,8 @@ def project_facts(directory: Path) -> ProjectFacts:
 
 
 def _read(path: Path) -> bytes:
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise OSError(f"larger than {MAX_FILE_BYTES} bytes")
-    return path.read_bytes()
+    # A project file is found, not named: a FIFO or device under that name is refused.
+    return read_capped(path, max_bytes=MAX_FILE_BYTES, regular_only=True)
 
 
 def _manifest(kind: str, path: Path) -> ManifestFacts:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from policyengine.model import PolicyError, Position
+from policyengine.model import InputError, PolicyError, Position
 from policyengine.model.policy import (
     Policy,
     PolicyDocument,
@@ -31,8 +31,12 @@ from policyengine.model.policy import (
 )
 from policyengine.policy.selectors import purl_key
 from policyengine.policy.waivers import range_problem
+from policyengine.policy.yamlsafe import MAX_BYTES as MAX_YAML_BYTES
 from policyengine.policy.yamlsafe import Located, load_yaml
+from policyengine.safeio import OverCap, read_capped
 
+MAX_POLICY_BYTES = MAX_YAML_BYTES
+"""Largest policy file read (the shipped ones are a few kilobytes)."""
 MAX_EXTENDS_DEPTH = 16
 """Deepest chain of ``extends`` followed."""
 
@@ -334,7 +338,16 @@ def _source(position: Position) -> str:
 def read_located(path: Path) -> Located:
     """Read a policy file as YAML with positions; PolicyError when unreadable."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_capped(path, max_bytes=MAX_POLICY_BYTES, regular_only=True)
+        text = raw.decode("utf-8")
+    except OverCap:
+        raise PolicyError(
+            f"the policy file is over {MAX_POLICY_BYTES} bytes",
+            position=Position(str(path)),
+            hint="split it",
+        ) from None
+    except InputError as exc:
+        raise PolicyError(exc.message, position=exc.position, hint=exc.hint) from None
     except FileNotFoundError:
         shipped = ", ".join(sorted(shipped_policies())) or "none"
         raise PolicyError(
