@@ -517,6 +517,7 @@ def _warn_about_gaps(evidence: Evidence) -> None:
     lines: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for name, errors in sorted(failed.items()):
         first_key, first_error = errors[0]
+        group: tuple[str, tuple[str, ...]]
         if len(errors) == 1:
             group = (f"{first_key}: {first_error}", (first_key,))
         elif all(error == first_error for _, error in errors):
