@@ -75,7 +75,9 @@ def _proxy(value: str, variable: str) -> Proxy:
             f"{variable}: a SOCKS proxy needs the socksio package",
             hint="pip install 'httpx[socks]', or name an HTTP proxy",
         )
-    if url.scheme not in _HTTP_SCHEMES | _SOCKS_SCHEMES or not url.host:
+    if not url.host:
+        raise UsageError(f"{variable}: {value} names no proxy host", hint=PROXY_HINT)
+    if url.scheme not in _HTTP_SCHEMES | _SOCKS_SCHEMES:
         raise UsageError(
             f"{variable}: {url.scheme}://{url.host} is not an http://, https:// or socks5:// proxy",
             hint=PROXY_HINT,

@@ -82,6 +82,10 @@ class ConnectProxy:
                 back.join(timeout=10)
 
     def close(self) -> None:
+        # close() alone leaves a thread blocked in accept() holding the socket open (and
+        # accepting); shutdown() wakes it, and the port then refuses connections.
+        with suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
         self._thread.join(timeout=5)
 
