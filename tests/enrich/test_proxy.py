@@ -18,8 +18,8 @@ from policyengine.enrich import enrich_run
 from policyengine.enrich.proxies import PROXY_HINT, proxy_routes
 from policyengine.enrich.settings import EnrichSettings
 from policyengine.model import FactKind, Failed, Ok, UsageError
-from tests.enrich.connect_proxy import connect_proxy
 from tests.enrich.conftest import Replay, sbom_of
+from tests.enrich.connect_proxy import connect_proxy
 
 LITELLM = ("pypi", "litellm", "1.82.8")
 
