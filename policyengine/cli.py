@@ -355,7 +355,7 @@ def _check_judge_options(args: argparse.Namespace) -> EnrichSettings:
         raise UsageError(
             f"--project-dir {project_dir}: not a directory", hint="name the project's folder"
         )
-    return _checked_settings(args, online=not args.evidence)
+    return _checked_settings(args, enriching=not args.evidence)
 
 
 def _check_input_options(args: argparse.Namespace) -> None:
@@ -380,13 +380,14 @@ def _check_output(path: str | None, option: str) -> None:
         raise UsageError(f"{option} {path}: cannot write in {folder}", hint="permission denied")
 
 
-def _checked_settings(args: argparse.Namespace, *, online: bool = True) -> EnrichSettings:
+def _checked_settings(args: argparse.Namespace, *, enriching: bool = True) -> EnrichSettings:
     """The enrichment settings, each checked; with the run's one TLS context when online.
 
     Registry URLs must be http(s) URLs, the cache folder must be usable, and the
     ``--ca-bundle`` file must hold PEM certificates, whether or not the run ends up
     asking anything. The environment's proxies and ``SSL_CERT_FILE``/``SSL_CERT_DIR`` are
-    checked only when the run may go online (``online``: not judging a recorded bundle).
+    checked only when the run may go online (``enriching``: not judging a recorded bundle,
+    and not ``--offline``).
     """
     from policyengine.enrich import settings as names
     from policyengine.enrich.proxies import proxy_routes
@@ -404,19 +405,20 @@ def _checked_settings(args: argparse.Namespace, *, online: bool = True) -> Enric
                 f"{given} {value!r}: not an http:// or https:// URL",
                 hint="e.g. https://pypi.org or a mirror's base URL",
             )
-    if online:
+    if enriching:
         if args.cache_dir:
             setting = "--cache-dir"
         else:
             setting = names.ENV_CACHE_DIR if os.environ.get(names.ENV_CACHE_DIR) else "the cache"
         _check_cache_dir(settings.cache_dir, setting)
-    if settings.ca_bundle is None and (not online or settings.offline):
+    if not enriching or settings.offline:
+        if settings.ca_bundle is not None:
+            tls_context(settings.ca_bundle, {})  # unused in this run, but named: checked
         return settings
     # Built once for the whole run: loading a CA file costs ~30 ms, and each transport
     # (one per proxy) would otherwise load its own.
     context = tls_context(settings.ca_bundle, os.environ)
-    if online and not settings.offline:
-        proxy_routes()
+    proxy_routes()
     return dataclasses.replace(settings, ssl_context=context)
 
 
