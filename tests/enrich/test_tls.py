@@ -9,6 +9,7 @@ that the tests mean the same here and in CI.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -211,3 +212,28 @@ def test_a_bad_ca_bundle_stops_check_before_any_request(
     assert err.startswith(f"policyengine: error: --ca-bundle {bundle}: ")
     assert len(err.splitlines()) == 1
     assert https_replay.total() == 0
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="OpenSSL's defaults: Linux, BSD")
+def test_without_openssl_defaults_the_distributions_bundle_is_found(
+    https_replay: Replay,
+    settings: EnrichSettings,
+    ca_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A Python whose OpenSSL looks in a folder that does not exist (pyenv, manylinux):
+    # the first distribution bundle path that exists is the store.
+    import ssl
+
+    from policyengine.enrich import trust
+
+    nowhere = str(tmp_path / "nowhere")
+    empty = ssl.DefaultVerifyPaths(None, None, "SSL_CERT_FILE", nowhere, "SSL_CERT_DIR", nowhere)
+    monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: empty)
+    monkeypatch.setenv("SSL_CERT_FILE", nowhere)  # what create_default_context loads: nothing
+    monkeypatch.setenv("SSL_CERT_DIR", nowhere)
+    monkeypatch.setattr(trust, "_CA_FILE_CANDIDATES", (str(tmp_path / "absent.pem"), str(ca_file)))
+    context = trust.system_context()
+    fact, _ = _releases(_on(https_replay, replace(settings, ssl_context=context)))
+    assert isinstance(fact, Ok), fact
