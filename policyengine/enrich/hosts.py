@@ -116,8 +116,10 @@ def _proxy_trouble(exc: ProxyFailed) -> Trouble:
             final=True,
             fix=f"put them in the proxy URL (http://user:password@host:port); {PROXY_HINT}",
         )
-    # 403: the proxy's policy forbids the host; 502/503/504: it could not reach it.
-    return Trouble(f"{name} refused the tunnel (HTTP {exc.status})", final=True, fix=PROXY_HINT)
+    # 403: the proxy's policy forbids the host, for good; 502/503/504: it could not reach
+    # it, which may pass (retried once, as a refused connection is).
+    final = exc.status < 500
+    return Trouble(f"{name} refused the tunnel (HTTP {exc.status})", final=final, fix=PROXY_HINT)
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
