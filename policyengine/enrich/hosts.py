@@ -107,8 +107,12 @@ def _proxy_trouble(exc: ProxyFailed) -> Trouble:
     if exc.status is None:
         reached = exc.__cause__
         trouble = classify(reached) if reached is not None else None
-        detail = trouble.what if trouble is not None else str(reached or "no connection")
-        final = trouble.final if trouble is not None else False
+        if trouble is not None:
+            detail, final = trouble.what, trouble.final
+        elif isinstance(reached, httpx.TimeoutException):
+            detail, final = "timed out", False
+        else:
+            detail, final = str(reached or "no connection"), False
         return Trouble(f"cannot connect to {name}: {detail}", final=final, fix=PROXY_HINT)
     if exc.status == 407:
         return Trouble(

@@ -129,6 +129,8 @@ class ThroughProxy(httpx.AsyncBaseTransport):
             if _tls_failure(exc):
                 raise  # the tunnel stands: the target's certificate is the trouble
             raise ProxyFailed(self.proxy, None, request=request) from exc
+        except httpx.ConnectTimeout as exc:  # a proxy host that drops packets (a firewall)
+            raise ProxyFailed(self.proxy, None, request=request) from exc
         if response.status_code == 407:  # a plain http:// URL, forwarded (no CONNECT)
             await response.aclose()
             raise ProxyFailed(self.proxy, 407, request=request)

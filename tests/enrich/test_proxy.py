@@ -8,14 +8,17 @@ The root conftest clears the machine's proxy variables; each test sets what it n
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from policyengine.enrich import enrich_run
-from policyengine.enrich.proxies import PROXY_HINT, proxy_routes
+from policyengine.enrich.hosts import classify
+from policyengine.enrich.proxies import PROXY_HINT, Proxy, ProxyFailed, ThroughProxy, proxy_routes
 from policyengine.enrich.settings import EnrichSettings
 from policyengine.model import FactKind, Failed, Ok, UsageError
 from tests.enrich.conftest import Replay, sbom_of
@@ -200,3 +203,35 @@ def test_routes_follow_curls_no_proxy_reading(monkeypatch: pytest.MonkeyPatch) -
         "all://[::1]",
         "all://localhost",
     }
+
+
+class _Failing(httpx.AsyncBaseTransport):
+    """What the transport to a proxy raises, for the faults a loopback proxy cannot make."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "detail"),
+    [
+        (httpx.ConnectTimeout("timed out"), "timed out"),
+        (httpx.ConnectError("[Errno -2] Name or service not known"), "[Errno -2] Name or"),
+    ],
+)
+def test_a_proxy_that_times_out_or_has_no_address_is_named(error: Exception, detail: str) -> None:
+    proxy = Proxy(httpx.URL("http://user:pw@proxy.corp.example:3128"), "HTTPS_PROXY")
+    transport = ThroughProxy(proxy, lambda _: _Failing(error))
+    request = httpx.Request("GET", "https://pypi.org/pypi/x/json")
+    with pytest.raises(ProxyFailed) as caught:
+        asyncio.run(transport.handle_async_request(request))
+    trouble = classify(caught.value)
+    assert trouble is not None and not trouble.final
+    assert trouble.what.startswith(
+        "cannot connect to the proxy http://proxy.corp.example:3128 (HTTPS_PROXY): "
+    )
+    assert detail in trouble.what and "pw" not in trouble.what
+    assert trouble.fix == PROXY_HINT
