@@ -383,11 +383,12 @@ def _check_output(path: str | None, option: str) -> None:
 def _checked_settings(args: argparse.Namespace, *, enriching: bool = True) -> EnrichSettings:
     """The enrichment settings, each checked; with the run's one TLS context when online.
 
-    Registry URLs must be http(s) URLs, the cache folder must be usable, and the
-    ``--ca-bundle`` file must hold PEM certificates, whether or not the run ends up
-    asking anything. The environment's proxies and ``SSL_CERT_FILE``/``SSL_CERT_DIR`` are
-    checked only when the run may go online (``enriching``: not judging a recorded bundle,
-    and not ``--offline``).
+    Registry URLs must be http(s) URLs and the ``--ca-bundle`` file must hold PEM
+    certificates, whether or not the run ends up asking anything; a cache folder named by
+    ``--cache-dir`` or the environment must be usable when the run may enrich
+    (``enriching``: not judging a recorded bundle). The environment's proxies and
+    ``SSL_CERT_FILE``/``SSL_CERT_DIR`` are checked only when it may go online (also not
+    ``--offline``).
     """
     from policyengine.enrich import settings as names
     from policyengine.enrich.proxies import proxy_routes
@@ -405,12 +406,12 @@ def _checked_settings(args: argparse.Namespace, *, enriching: bool = True) -> En
                 f"{given} {value!r}: not an http:// or https:// URL",
                 hint="e.g. https://pypi.org or a mirror's base URL",
             )
-    if enriching:
-        if args.cache_dir:
-            setting = "--cache-dir"
-        else:
-            setting = names.ENV_CACHE_DIR if os.environ.get(names.ENV_CACHE_DIR) else "the cache"
-        _check_cache_dir(settings.cache_dir, setting)
+    # A cache folder someone named is checked; the default one is not: a policy that needs
+    # no facts must still run where the home folder is read-only.
+    named = "--cache-dir" if args.cache_dir else None
+    named = named or (names.ENV_CACHE_DIR if os.environ.get(names.ENV_CACHE_DIR) else None)
+    if enriching and named:
+        _check_cache_dir(settings.cache_dir, named)
     if not enriching or settings.offline:
         if settings.ca_bundle is not None:
             tls_context(settings.ca_bundle, {})  # unused in this run, but named: checked

@@ -220,3 +220,18 @@ def test_a_recorded_bundle_needs_no_network_settings(
         "--now", "2026-03-25T00:00:00Z", "--ca-bundle", files["missing"],
     )  # fmt: skip
     assert code == 2 and "--ca-bundle" in err
+
+
+def test_the_cache_folder_from_the_environment_is_checked(
+    run_cli: Run,
+    registry: Replay,
+    files: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("POLICYENGINE_CACHE_DIR", files["file"])
+    argv = _check(registry, files, "--now", "2026-03-25T00:00:00Z")
+    at = argv.index("--cache-dir")
+    del argv[at : at + 2]
+    code, out, err = run_cli(*argv)
+    expected = f"POLICYENGINE_CACHE_DIR {files['file']}: {files['file']} is not a directory"
+    _assert_usage_error(code, out, err, expected, registry)
