@@ -180,11 +180,17 @@ def policy_digest(policy: Policy) -> str:
     document = {
         "name": policy.name,
         "settings": policy.settings.model_dump(mode="json"),
-        "rules": [r.model_dump(mode="json", exclude={"source"}) for r in policy.rules],
+        "rules": [r.model_dump(mode="json", exclude=_undecided(r)) for r in policy.rules],
         "waivers": [w.model_dump(mode="json", exclude={"source"}) for w in policy.waivers],
     }
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _undecided(rule: Rule) -> set[str]:
+    # Where a rule is defined does not change what it decides; an absent per-rule override
+    # is left out so that the digests of policies without one stay what they were.
+    return {"source"} | ({"on_missing_evidence"} if rule.on_missing_evidence is None else set())
 
 
 class _Loader:
