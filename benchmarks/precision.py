@@ -356,6 +356,11 @@ def main(argv: list[str] | None = None) -> int:
         help="first re-record every bundle offline from this copy of the recording's cache",
     )
     args = parser.parse_args(argv)
+    foreign = args.code.resolve() != ROOT
+    if foreign and (args.update or args.rerecord):
+        # The data and the expected tallies live next to this script: writing them from
+        # another checkout's code would change this one behind its back.
+        parser.error("--update and --rerecord write this checkout's files: run them without --code")
     sys.path.insert(0, str(args.code.resolve()))
     if args.rerecord:
         rerecord(args.rerecord)
@@ -364,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     print(section)
     if args.findings:
         print_findings(runs)
-    if not args.no_readme:
+    if not args.no_readme and not foreign:
         write_readme(section)
     if args.update:
         EXPECTED.write_text(json.dumps(expected(runs), indent=2, sort_keys=True) + "\n")
