@@ -233,7 +233,8 @@ def _governs(
     A Python environment holds one version of a name, so a declaration governs
     every component of that name. npm installs several versions side by side:
     the declaration resolves to the lockfile's top-level entry (the direct
-    dependency); a copy nested under another package answers to that
+    dependency, also when the SBOM's direct component has another version); a
+    copy nested under another package answers to that
     package's range, not to this one. Without a usable lockfile the SBOM's
     direct components whose version fits the range stand in for it.
     """
@@ -241,7 +242,9 @@ def _governs(
         return True
     resolved = _resolved(dependency, lock)
     if resolved:
-        return component.version in resolved
+        # The SBOM's own direct dependency is governed too: a version the lock does
+        # not pin there means the declaration did not hold it.
+        return component.version in resolved or component.direct is True
     return component.direct is not False and (
         _satisfies(dependency, component.version) is not False
     )
