@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from policyengine.ingest.lockfiles.requirements import declared
+from policyengine.ingest.lockfiles.requirements import declared, read
 from policyengine.ingest.lockfiles.requirements_lock import compiled_from, is_lock
 
 GENERATED = Path(__file__).resolve().parents[2] / "fixtures" / "lockfiles-generated"
@@ -78,3 +78,14 @@ def test_only_the_header_is_read() -> None:
     text = "six==1.16.0\n#    pip-compile pyproject.toml\n"
     assert compiled_from(text) == ()
     assert compiled_from("#    uv pip compile 'unbalanced\n") == ("'unbalanced",)
+
+
+@pytest.mark.parametrize("folder", ["pip-compile-pyproject", "uv-pip-compile"])
+def test_compiled_from_pyproject_marks_direct_requirements(folder: str) -> None:
+    path = GENERATED / folder / "requirements.txt"
+    sbom = read(path.read_bytes(), str(path))
+    assert {c.name: c.direct for c in sbom.components} == {
+        "click": True,
+        "markdown-it-py": True,
+        "mdurl": False,
+    }
