@@ -233,10 +233,10 @@ def _governs(
     A Python environment holds one version of a name, so a declaration governs
     every component of that name. npm installs several versions side by side:
     the declaration resolves to the lockfile's top-level entry (the direct
-    dependency, also when the SBOM's direct component has another version); a
-    copy nested under another package answers to that
-    package's range, not to this one. Without a usable lockfile the SBOM's
-    direct components whose version fits the range stand in for it.
+    dependency; also the SBOM's direct component when its version differs), and
+    a copy nested under another package answers to that package's range, not to
+    this one. Without a usable lockfile the SBOM's direct components whose
+    version fits the declaration stand in for it.
     """
     if component.ecosystem != "npm":
         return True
@@ -270,8 +270,8 @@ def _satisfies(dependency: DeclaredDependency, version: str | None) -> bool | No
     spec = dependency.specifier.strip()
     if dependency.pin == "unpinned":
         return True
-    if dependency.pin != "range":
-        return None
+    if dependency.pin not in ("range", "exact"):
+        return None  # URLs, paths and VCS references name no version to compare
     if dependency.ecosystem != "npm":
         return _python_contains(spec, version)
     try:

@@ -240,3 +240,20 @@ def test_python_declarations_govern_every_component_of_the_name() -> None:
     other = _declared(run(CHECK, component("click", "8.4.0"), ctx=ctx))
     assert [f.status for f in other] == [Status.FAIL, Status.FAIL]
     assert "uv.lock pins 8.5.1, not 8.4.0" in other[0].message
+
+
+def test_an_exact_declaration_governs_only_its_own_version_without_a_tree() -> None:
+    yarn = LockfileFacts(
+        "yarn.lock",
+        "yarn.lock",
+        "npm",
+        True,
+        entries=(LockEntry("npm", "chalk", "4.1.2"), LockEntry("npm", "chalk", "5.6.2")),
+        locks=("package.json",),
+    )
+    exact = DeclaredDependency("npm", "chalk", "5.6.2", "exact", "package.json", version="5.6.2")
+    ctx = context(
+        project=Ok(ProjectFacts(".", declared=(exact,), lockfiles=(yarn,)), Source("project", "."))
+    )
+    assert len(_declared(run(CHECK, component("chalk", "5.6.2", "npm"), ctx=ctx))) == 1
+    assert _declared(run(CHECK, component("chalk", "4.1.2", "npm"), ctx=ctx)) == []
