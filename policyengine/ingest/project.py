@@ -220,8 +220,15 @@ def _coverage(
     entries: tuple[LockEntry, ...], manifests: list[ManifestFacts], environment_specific: bool
 ) -> tuple[tuple[str, ...], tuple[Disagreement, ...]]:
     locked: dict[str, list[str]] = {}
+    direct: dict[str, list[str]] = {}
     for entry in entries:
         locked.setdefault(entry.name, []).append(entry.version or "")
+        if entry.direct:
+            direct.setdefault(entry.name, []).append(entry.version or "")
+    # A declaration resolves to the lock's direct (top-level) entry where the lock
+    # marks one: a copy nested under another package satisfies that package's range,
+    # not the manifest's (npm installs both).
+    locked.update(direct)
     missing: list[str] = []
     disagreeing: list[Disagreement] = []
     for manifest in manifests:

@@ -240,3 +240,15 @@ def test_poetry_constraints_are_judged_not_skipped(tmp_path: Path) -> None:
     (tmp_path / "poetry.lock").write_bytes((GENERATED / "poetry" / "poetry.lock").read_bytes())
     (lock,) = project_facts(tmp_path).lockfiles
     assert [(d.name, d.declared) for d in lock.disagreeing] == [("click", "^9.0")]
+
+
+def test_a_nested_copy_does_not_satisfy_the_manifest(tmp_path: Path) -> None:
+    for name in ("package.json", "package-lock.json"):
+        (tmp_path / name).write_bytes((GENERATED / "npm-nested" / name).read_bytes())
+    package = tmp_path / "package.json"
+    package.write_text(package.read_text().replace('"^5.6.2"', '"^4.1.0"'))
+    (lock,) = project_facts(tmp_path).lockfiles
+    # chalk 4.1.2 sits under log-symbols; the top-level chalk package.json gets is 5.6.2.
+    assert [(d.name, d.declared, d.locked) for d in lock.disagreeing] == [
+        ("chalk", "^4.1.0", "5.6.2")
+    ]
