@@ -56,6 +56,7 @@ _GLOBAL_OPTIONS_WITH_VALUE = {
     "--use-feature",
 }
 _GLOBAL_FLAGS = {"--no-index", "--prefer-binary", "--require-hashes", "--pre"}
+_PROJECT_SOURCE = re.compile(r"\((?:[^()]*/)?(?:pyproject\.toml|setup\.cfg|setup\.py)\)$")
 _PER_REQ_WITH_VALUE = {"--global-option", "--install-option", "--config-settings", "-C"}
 
 
@@ -504,6 +505,8 @@ def _name_from_location(location: str) -> tuple[str | None, str | None]:
 def _via_annotations(text: str) -> dict[int, bool]:
     # pip-compile writes "# via -r requirements.in" under direct requirements and
     # "# via <package>" under transitive ones; without such comments nothing is known.
+    # Compiled from project metadata, a direct requirement is "# via myproj (pyproject.toml)"
+    # (uv pip compile writes the same).
     if "# via" not in text:
         return {}
     result: dict[int, bool] = {}
@@ -522,6 +525,6 @@ def _via_annotations(text: str) -> dict[int, bool]:
         if comment.startswith("via"):
             in_via = True
             comment = comment[3:].strip()
-        if in_via and comment.startswith(("-r ", "-c ")):
+        if in_via and (comment.startswith(("-r ", "-c ")) or _PROJECT_SOURCE.search(comment)):
             result[current] = True
     return result
