@@ -155,7 +155,7 @@ def _failure(artifact: str, pth: PthFile, found: Recognition, source: Source) ->
         # Named like a known shim of this package, but other bytes: say so, it is the
         # one thing a reviewer needs to know first.
         message += (
-            f"; it is named like {found.lookalike.package}'s known shim but its content "
+            f"; it is named like the known {found.lookalike.package} shim but its content "
             f"matches none of the {len(found.lookalike.digests)} known digests"
         )
     return Finding(
