@@ -117,7 +117,9 @@ class StartupCodeCheck(ContentsCheck):
     ) -> list[Finding]:
         """Fail once per executable ``.pth`` file that is not a known shim; else pass."""
         assert isinstance(params, StartupCodeParams)
-        findings: list[Finding] = []
+        # The same file in several wheels of one release (one per Python version or
+        # platform) is one finding naming every artifact, not one per wheel.
+        failing: dict[tuple[str, str | None], tuple[PthFile, Recognition, list[str]]] = {}
         recognised: list[JsonValue] = []
         for report in contents.artifacts:
             for pth in report.pth_files:
@@ -131,7 +133,9 @@ class StartupCodeCheck(ContentsCheck):
                         {"artifact": report.filename, "file": pth.path, "shim": found.shim.what}
                     )
                     continue
-                findings.append(_failure(report.filename, pth, found, source))
+                key = (pth.path, pth.sha256 or pth.excerpt)
+                failing.setdefault(key, (pth, found, []))[2].append(report.filename)
+        findings = [_failure(names, pth, found, source) for pth, found, names in failing.values()]
         count = sum(len(r.pth_files) for r in contents.artifacts)
         message = f"no .pth file runs code ({count} .pth file(s) seen)"
         if recognised:
@@ -145,11 +149,12 @@ class StartupCodeCheck(ContentsCheck):
         )
 
 
-def _failure(artifact: str, pth: PthFile, found: Recognition, source: Source) -> Finding:
+def _failure(artifacts: list[str], pth: PthFile, found: Recognition, source: Source) -> Finding:
     line = pth.executable_lines[0]
+    artifact = artifacts[0]
+    where = artifact if len(artifacts) == 1 else f"{artifact} and {len(artifacts) - 1} more"
     message = (
-        f"{pth.path} in {artifact} runs code at every interpreter start "
-        f"(line {line}: {pth.excerpt})"
+        f"{pth.path} in {where} runs code at every interpreter start (line {line}: {pth.excerpt})"
     )
     if found.lookalike is not None:
         # Named like a known shim of this package, but other bytes: say so, it is the
@@ -163,6 +168,7 @@ def _failure(artifact: str, pth: PthFile, found: Recognition, source: Source) ->
         message=message,
         observed={
             "artifact": artifact,
+            "artifacts": list(artifacts),
             "file": pth.path,
             "lines": list(pth.executable_lines),
             "excerpt": pth.excerpt,
