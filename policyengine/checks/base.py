@@ -86,7 +86,7 @@ class Check(ABC):
         Called once per document with the components the rule selects (never empty),
         before any ``check_component``. A finding replaces every per-component answer
         with one result about the document (``component`` null), for a cause that lies
-        in the input itself (``hashes``: a format that records no digest at all); the
+        in the input itself (``hashes``: an input that records no digest at all); the
         default ``None`` judges each component.
         """
         return None

@@ -75,15 +75,15 @@ class HashesCheck(Check):
         gives no digest of a common algorithm: ``registry_absent`` decides),
         **unknown** (the artifact facts are missing).
 
-        When the input records no digest for any of its components (``pip
-        freeze`` output, a requirements file without ``--hash``, an SBOM of an
-        installed environment or an ``npm sbom`` without hashes), the cause is
-        the input's format, not each package: the rule answers once, for the
-        document (``component`` null), naming the format and how to get a
-        hashed input, instead of failing every component. As soon as one
-        component carries a digest, every component without one fails on its
-        own again, and a digest that matches none of the registry's files
-        fails exactly as before.
+        When none of the components the rule selects carries any digest in the
+        input (``pip freeze`` output, a requirements file without ``--hash``,
+        an SBOM of an installed environment or an ``npm sbom`` without
+        hashes), the cause is the input's format, not each package: the rule
+        fails once, for the document (``component`` null), naming the format
+        and how to get a hashed input, instead of failing every component. As
+        soon as one selected component carries a digest, every component
+        without one fails on its own again, and a digest that matches none of
+        the registry's files fails exactly as before.
 
     Why:
         A digest pins the exact bytes that were reviewed. A digest that matches
@@ -128,24 +128,25 @@ class HashesCheck(Check):
     def check_selection(
         self, components: Sequence[Component], params: CheckParams, context: CheckContext
     ) -> Finding | None:
-        """One failure for the document when no component of it carries any digest."""
+        """One failure for the document when none of the selected components has a digest."""
         assert isinstance(params, HashesParams)
-        document = context.sbom
-        if any(c.hashes for c in document.components):
+        if any(c.hashes for c in components):
             return None
+        document = context.sbom
+        total = len(document.components)
+        scope = "" if len(components) == total else f" ({total} in the input)"
         return Finding(
             status=Status.FAIL,
             message=(
-                f"the input ({_format_name(document.format)}) records no digest for any of its "
-                f"{len(document.components)} components, so none carries "
-                f"{', '.join(params.algorithms)} and none can be compared with the registry "
-                f"({len(components)} selected by this rule)"
+                f"the input ({_format_name(document.format)}) records no digest for any of "
+                f"the {len(components)} components this rule selects{scope}, so none carries "
+                f"{', '.join(params.algorithms)} and none can be compared with the registry"
             ),
             observed={
                 "format": document.format,
-                "components": len(document.components),
+                "components": total,
                 "selected": len(components),
-                "with_digests": 0,
+                "with_digests": sum(1 for c in document.components if c.hashes),
             },
             expected={"algorithms": json_list(params.algorithms)},
             sources=(input_source(context),),

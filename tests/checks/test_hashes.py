@@ -144,3 +144,17 @@ def test_with_some_digests_each_component_without_one_fails_alone() -> None:
         ("b", "fail"),
         ("c", "fail"),
     ]
+
+
+def test_the_selection_decides_not_the_rest_of_the_document() -> None:
+    # A mixed SBOM: npm components carry integrity, the Python side records nothing.
+    document = _sbom(
+        "cyclonedx",
+        component(name="left-pad", ecosystem="npm", hashes=(Hash("sha512", "0" * 128),)),
+        component(name="requests"),
+        component(name="idna"),
+    )
+    rule = Rule(id="h", check="hashes", selector=Selector(ecosystems=("pypi",)))
+    [(subject, outcome, message)] = _evaluate(document, rule)
+    assert (subject, outcome) == (None, "fail")
+    assert "the 2 components this rule selects (3 in the input)" in message
