@@ -67,6 +67,18 @@ class StartupCodeCheck(ContentsCheck):
         creates an environment) and ``__editable__.*.pth`` (written by an
         editable install, naming local paths).
 
+        Links in an sdist or npm tarball (``docs/CONTRIBUTING.md ->
+        ../CONTRIBUTING.md`` in pyparsing's sdist) are resolved inside the
+        archive, never on disk: one that ends at a file is judged as that file
+        under the link's name (a link named ``x.pth`` is read as what it points
+        to). A link whose target leaves the archive (absolute, climbing out
+        with ``..``, a hard link to no member) cannot be judged: this and the
+        other contents checks then answer ``unknown`` instead of passing, while
+        a failure found in the rest of the artifacts still fails. An entry
+        placed under a symbolic link, or a second entry under one name, makes
+        the archive refused (the file inspected would not be the file
+        installed).
+
     Why:
         LiteLLM 1.82.8 (PyPI, 2026-03-24, uploaded with a stolen API token)
         shipped ``litellm_init.pth``; PYSEC-2026-2 points its evidence at line
