@@ -324,12 +324,6 @@ def _open_tar(raw: bytes | bytearray, limits: ArchiveLimits) -> Archive:
     members = [Member(name, info.size) for name, info in by_name.items()]
     readable = dict(by_name)
     links: list[ArchiveLink] = []
-    for name, target in symlinks.items():
-        resolved = resolve_link(name, target, symlinks)
-        links.append(ArchiveLink(name, "symlink", target, resolved))
-        if resolved is not None and resolved in by_name:
-            readable[name] = by_name[resolved]
-            members.append(Member(name, by_name[resolved].size))
     for name, target in hardlinks.items():
         # A hard link's target is an archive path (not relative to the link); extracted,
         # it is a copy of that member, so it is inspected as one under its own name.
@@ -339,6 +333,13 @@ def _open_tar(raw: bytes | bytearray, limits: ArchiveLimits) -> Archive:
         if copied is not None:
             readable[name] = copied
             members.append(Member(name, copied.size))
+    for name, target in symlinks.items():
+        # After the hard links, so that a symbolic link to a hard link is read too.
+        resolved = resolve_link(name, target, symlinks)
+        links.append(ArchiveLink(name, "symlink", target, resolved))
+        if resolved is not None and resolved in readable:
+            readable[name] = readable[resolved]
+            members.append(Member(name, readable[resolved].size))
 
     def opener(name: str, limit: int) -> bytes:
         handle = tar.extractfile(readable[name])

@@ -244,6 +244,19 @@ def test_hard_link_inside_is_read_under_its_own_name() -> None:
     assert "demo/y.pth" not in by_name
 
 
+def test_a_symlink_to_a_hard_link_is_read_as_the_hard_link_s_target() -> None:
+    data = _tar(
+        [
+            _file("demo/payload.txt", b"import os\n"),
+            _info("demo/copy", tarfile.LNKTYPE, linkname="demo/payload.txt"),
+            _symlink("demo/x.pth", "copy"),
+        ]
+    )
+    archive = open_archive(data, "demo-1.tar.gz", LIMITS)
+    by_name = {m.name: m for m in archive.members}
+    assert archive.read(by_name["demo/x.pth"], 100) == b"import os\n"
+
+
 def test_entry_under_a_symlinked_directory_is_refused() -> None:
     data = _tar([_symlink("demo/sub", "other"), _file("demo/sub/a.py", b"x = 1\n")])
     refused(data, "demo-1.tar.gz", "under the symbolic link")
