@@ -51,8 +51,8 @@ class StartupCodeCheck(ContentsCheck):
         ``a1_coverage.pth`` (7.13.0–7.18.0), pytest-cov's ``pytest-cov.pth``
         (2.0.0–6.3.0), coloredlogs' ``coloredlogs.pth`` (5.2–15.0.1),
         pywin32's ``pywin32.pth`` (223–312), and the setuptools
-        namespace-package loaders ``*-nspkg.pth`` of protobuf (3.x),
-        matplotlib (2.0–3.4) and zope.interface. Each digest was computed from
+        namespace-package loaders ``*-nspkg.pth`` of protobuf (3.0–4.21),
+        matplotlib (2.0–3.7) and zope.interface (4.2–7.2). Each digest was computed from
         the wheels on PyPI, whose own sha256 was verified; the data file says
         which releases and wheels each one came from.
 
