@@ -9,7 +9,9 @@ endpoint is not served (404/403) the publishers of that release stay unknown.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping, Sequence
+from email.utils import getaddresses
 from typing import Any
 from urllib.parse import quote, urljoin
 
@@ -40,7 +42,9 @@ REGISTRY_KINDS = frozenset(
     {FactKind.PACKAGE, FactKind.RELEASES, FactKind.ARTIFACTS, FactKind.PUBLISHERS}
 )
 _DIGESTS = {"sha256": "sha256", "blake2b_256": "blake2b_256", "md5": "md5"}
-_REPO_KEYS = ("source", "source code", "repository", "code", "github", "git")
+# Project URL labels that name the source repository, compared as PEP 753 normalises them
+# (lower case, punctuation and whitespace removed): "Source Code", "Sources", "GitHub"...
+_REPO_LABELS = ("source", "sources", "sourcecode", "repository", "repo", "code", "github", "git")
 
 
 def removed(version: str) -> Missing:
@@ -196,9 +200,20 @@ def _files(files: Sequence[Mapping[str, Any]], base: str) -> tuple[Artifact, ...
     return tuple(sorted(out, key=lambda a: a.filename))
 
 
+def _label(key: object) -> str:
+    """A project URL label as PEP 753 compares it: lower case, no punctuation or spaces."""
+    return "".join(c for c in str(key).lower() if c not in string.punctuation and not c.isspace())
+
+
 def _person(name: object, email: object) -> Person | None:
     if not name and not email:
         return None
+    if not name and isinstance(email, str) and "<" in email:
+        # Core metadata 2.1+ writes "Name <address>" (pyproject ``authors`` with both keys)
+        # into Author-email alone: the first entry names the person.
+        found = getaddresses([email])
+        if found and any(found[0]):
+            return Person(found[0][0] or None, found[0][1] or None)
     return Person(str(name) if name else None, str(email) if email else None)
 
 
@@ -228,9 +243,9 @@ def _package(name: str, data: Mapping[str, Any], version: str | None = None) -> 
         latest is None or not same_version("pypi", latest, version)
     )
     urls: Mapping[str, Any] = info.get("project_urls") or {}
-    lowered = {str(k).lower(): str(v) for k, v in urls.items() if v}
-    repository = next((lowered[k] for k in _REPO_KEYS if k in lowered), None)
-    homepage = lowered.get("homepage") or info.get("home_page") or None
+    labels = {_label(k): str(v) for k, v in urls.items() if v}
+    repository = next((labels[k] for k in _REPO_LABELS if k in labels), None)
+    homepage = labels.get("homepage") or info.get("home_page") or None
     author = _person(info.get("author"), info.get("author_email"))
     maintainer = _person(info.get("maintainer"), info.get("maintainer_email"))
     values = {

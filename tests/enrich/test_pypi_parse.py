@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from policyengine.enrich.pypi import _find, _package, _releases
+from policyengine.model import Person
 
 
 @pytest.mark.parametrize(
@@ -85,3 +86,18 @@ def test_ownership_roles_are_kept() -> None:
 
 def test_no_development_status() -> None:
     assert _package("x", {"info": {**INFO, "classifiers": []}}).development_status is None
+
+
+def test_project_url_labels_are_compared_as_pep_753_normalises_them() -> None:
+    urls = {"Changelog": "https://x.test/c", "Sources": "https://github.com/pytest-dev/pytest-cov"}
+    package = _package("pytest-cov", {"info": {**INFO, "project_urls": urls}}, "2.0")
+    assert package.repository == "https://github.com/pytest-dev/pytest-cov"
+    urls = {"Source-Code": "https://github.com/a/b", "Home Page": "https://a.test"}
+    package = _package("x", {"info": {**INFO, "project_urls": urls}}, "2.0")
+    assert (package.repository, package.homepage) == ("https://github.com/a/b", "https://a.test")
+
+
+def test_author_email_with_a_name_names_the_person() -> None:
+    info = {**INFO, "author": None, "author_email": "Marc Schlaich <marc.schlaich@gmail.com>"}
+    author = _package("pytest-cov", {"info": info}, "2.0").author
+    assert author == Person("Marc Schlaich", "marc.schlaich@gmail.com")
