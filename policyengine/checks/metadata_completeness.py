@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
-from policyengine.checks.common import describe, require
+from policyengine.checks.common import describe, require, version_greater
 from policyengine.model import (
     Component,
     ComponentEvidence,
@@ -150,7 +150,7 @@ class MetadataCompletenessCheck(Check):
             answers["author or maintainer"] = _answer(given, ("author", "maintainers"), metadata)
         missing = [label for label, answer in answers.items() if answer == "not given"]
         unknown = [label for label, answer in answers.items() if answer == "unknown"]
-        observed = _observed(component, metadata)
+        observed = _observed(metadata)
         expected = list[JsonValue](answers)
         if missing:
             yield Finding(
@@ -174,10 +174,9 @@ class MetadataCompletenessCheck(Check):
         if unknown:
             wanted = [f for label in unknown for f in _FIELDS_OF[label]]
             unanswered = [f for f in dict.fromkeys(wanted) if f in metadata.unknown_fields]
-            described = metadata.described_version
             why = (
-                f"the registry describes only release {described}, which names no "
-                if described is not None and described != component.version
+                f"the registry describes only release {metadata.described_version}, which names no "
+                if _other_release(component, metadata)
                 else "the registry's answer does not carry "
             )
             yield Finding(
@@ -209,22 +208,32 @@ _FIELDS_OF: dict[str, tuple[str, ...]] = {
 }
 
 
+def _other_release(component: Component, metadata: PackageMetadata) -> bool:
+    """Whether the metadata read is another release's than the component's (PyPI's latest)."""
+    described, version = metadata.described_version, component.version
+    if described is None or version is None or described == version:
+        return False
+    # Another spelling of the same version ("1.0" and "1.0.0" on PyPI) is the same release.
+    above = version_greater(component.ecosystem, described, version)
+    below = version_greater(component.ecosystem, version, described)
+    return above is None or below is None or above or below
+
+
 def _of(component: Component, metadata: PackageMetadata) -> str:
     """`` (of release X, ...)`` when another release's metadata than the component's was read."""
-    described = metadata.described_version
-    if described is None or described == component.version:
+    if not _other_release(component, metadata):
         return ""
-    return f" (of release {described}, the only one the registry describes)"
+    return f" (of release {metadata.described_version}, the only one the registry describes)"
 
 
-def _observed(component: Component, metadata: PackageMetadata) -> dict[str, JsonValue]:
+def _observed(metadata: PackageMetadata) -> dict[str, JsonValue]:
     observed: dict[str, JsonValue] = {
         "repository": metadata.repository,
         "homepage": metadata.homepage,
         "author": _person_text(metadata.author),
         "maintainers": [_person_text(p) for p in metadata.maintainers],
     }
-    # Only what newer evidence records: older bundles keep their observed values as they were.
+    # Each shown only when the evidence names it, so a result says only what was read.
     if metadata.roles:
         observed["owners"] = [f"{account} ({role})" for account, role in metadata.roles]
     if metadata.organization:

@@ -112,3 +112,14 @@ def test_older_release_judged_on_the_latest_says_which_release_was_read() -> Non
     assert f.status is Status.UNKNOWN
     assert "describes only release 1.83.0" in f.message
     assert isinstance(f.observed, dict) and f.observed["described_version"] == "1.83.0"
+
+
+def test_another_spelling_of_the_same_release_is_the_same_release() -> None:
+    comp = component("x", "1.0", "pypi")
+    facts = meta(described_version="1.0.0", unknown_fields=("repository", "homepage"))
+    [f] = run(CHECK, comp, {**facts})
+    assert f.status is Status.FAIL  # no author, and the source is unknown
+    assert "of release" not in f.message
+    facts = meta(described_version="1.0.0", author=Person("a"), unknown_fields=("homepage",))
+    [g] = run(CHECK, comp, facts)
+    assert g.status is Status.UNKNOWN and "does not carry homepage" in g.message
