@@ -148,11 +148,16 @@ class ApprovedPublishersCheck(Check):
         lists = _unconfigured(params)
         if not lists:
             return
+        which = (
+            f"the allow-list {lists[0]} approves"
+            if len(lists) == 1
+            else f"the allow-lists {', '.join(lists)} approve"
+        )
         yield Finding(
             status=Status.INFO,
-            message="approved publishers are not configured: the allow-list "
-            f'{", ".join(lists)} approves anyone ("*"), so the components it covers '
-            "were not judged",
+            message=f'approved publishers are not configured: {which} anyone ("*"), so no '
+            "component they cover was judged; to configure it, list in this rule's params the "
+            "accounts, 'org:<organization>' or attestation identities that may publish",
             observed={"approves_anyone": list[JsonValue](lists)},
             expected={"allowlist": "the identities that may publish"},
             remediation=(
