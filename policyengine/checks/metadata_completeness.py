@@ -67,7 +67,11 @@ class MetadataCompletenessCheck(Check):
         API describes the latest release only: for an older version what the
         latest release names still counts (it names the project's source and
         people), and the observed values say which release was read
-        (``described_version``).
+        (``described_version``). A PyPI repository is a project URL labelled
+        as one (Source, Sources, Source Code, Repository, GitHub ..., compared
+        as PEP 753 normalises labels), else any project URL into a repository
+        on a code forge (``https://github.com/o/r/issues`` names
+        ``https://github.com/o/r``).
 
         What it ignores, and why: a field the registry's answer does not carry
         at all is missing evidence, not an empty value: a mirror that strips

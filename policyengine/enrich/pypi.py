@@ -13,7 +13,7 @@ import string
 from collections.abc import Mapping, Sequence
 from email.utils import getaddresses
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 import orjson
 
@@ -44,6 +44,9 @@ REGISTRY_KINDS = frozenset(
 _DIGESTS = {"sha256": "sha256", "blake2b_256": "blake2b_256", "md5": "md5"}
 # Project URL labels that name the source repository, compared as PEP 753 normalises them
 # (lower case, punctuation and whitespace removed): "Source Code", "Sources", "GitHub"...
+_FORGES = frozenset({"github.com", "gitlab.com", "codeberg.org", "bitbucket.org"})
+_FORGE_PAGES = frozenset({"sponsors", "orgs", "apps", "marketplace", "features", "topics"})
+"""First path segments of forge pages that are not a repository (GitHub Sponsors ...)."""
 _REPO_LABELS = ("source", "sources", "sourcecode", "repository", "repo", "code", "github", "git")
 
 
@@ -200,6 +203,24 @@ def _files(files: Sequence[Mapping[str, Any]], base: str) -> tuple[Artifact, ...
     return tuple(sorted(out, key=lambda a: a.filename))
 
 
+def _forge_repository(urls: Sequence[str]) -> str | None:
+    """The repository a code-forge URL of the project points into (its issues, its docs).
+
+    A project that links ``https://github.com/owner/repo/issues`` but labels no "Source"
+    still names its repository: ``https://github.com/owner/repo``.
+    """
+    for url in urls:
+        parts = urlsplit(url)
+        segments = [s for s in parts.path.split("/") if s]
+        if (
+            (parts.hostname or "").lower() in _FORGES
+            and len(segments) >= 2
+            and segments[0].lower() not in _FORGE_PAGES
+        ):
+            return f"https://{parts.hostname}/{segments[0]}/{segments[1].removesuffix('.git')}"
+    return None
+
+
 def _label(key: object) -> str:
     """A project URL label as PEP 753 compares it: lower case, no punctuation or spaces."""
     return "".join(c for c in str(key).lower() if c not in string.punctuation and not c.isspace())
@@ -245,6 +266,8 @@ def _package(name: str, data: Mapping[str, Any], version: str | None = None) -> 
     urls: Mapping[str, Any] = info.get("project_urls") or {}
     labels = {_label(k): str(v) for k, v in urls.items() if v}
     repository = next((labels[k] for k in _REPO_LABELS if k in labels), None)
+    if repository is None:
+        repository = _forge_repository([*labels.values(), str(info.get("home_page") or "")])
     homepage = labels.get("homepage") or info.get("home_page") or None
     author = _person(info.get("author"), info.get("author_email"))
     maintainer = _person(info.get("maintainer"), info.get("maintainer_email"))

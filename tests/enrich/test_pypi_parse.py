@@ -101,3 +101,11 @@ def test_author_email_with_a_name_names_the_person() -> None:
     info = {**INFO, "author": None, "author_email": "Marc Schlaich <marc.schlaich@gmail.com>"}
     author = _package("pytest-cov", {"info": info}, "2.0").author
     assert author == Person("Marc Schlaich", "marc.schlaich@gmail.com")
+
+
+def test_a_forge_url_names_the_repository_when_no_label_does() -> None:
+    urls = {"Docs": "https://x.readthedocs.io", "Issues": "https://github.com/jane/x.git/issues"}
+    package = _package("x", {"info": {**INFO, "project_urls": urls}}, "2.0")
+    assert package.repository == "https://github.com/jane/x"
+    urls = {"Docs": "https://x.readthedocs.io", "Funding": "https://github.com/sponsors/jane"}
+    assert _package("x", {"info": {**INFO, "project_urls": urls}}, "2.0").repository is None
