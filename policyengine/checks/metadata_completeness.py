@@ -183,10 +183,17 @@ class MetadataCompletenessCheck(Check):
                 if _other_release(component, metadata)
                 else "the registry's answer does not carry "
             )
+            # npm: package.json names no author, and the maintainers were not served.
+            no_author = (
+                "author or maintainer" in unknown
+                and "author" not in metadata.unknown_fields
+                and not _named(metadata.author)
+            )
             yield Finding(
                 status=Status.UNKNOWN,
-                message=f"{describe(component)}: {why}{', '.join(unanswered)}, so it is "
-                f"unknown whether this version names its {' and its '.join(unknown)}",
+                message=f"{describe(component)}: {why}{', '.join(unanswered)}"
+                f"{' and it names no author' if no_author else ''}, so it is unknown whether "
+                f"this version names its {' and its '.join(unknown)}",
                 observed={**observed, "unknown": list[JsonValue](unknown)},
                 expected=expected,
                 sources=(source,),
