@@ -531,6 +531,12 @@ def _run_rule(
         yield _Raw(rule, None, Finding(Status.ERROR, f"invalid params: {exc.errors()[0]['msg']}"))
         return
     check = check_type()
+    try:
+        notes = list(check.check_rule(params))
+    except Exception as exc:  # a broken check must not hide the other results
+        notes = [Finding(Status.ERROR, f"the check raised {type(exc).__name__}: {exc}")]
+    for note in notes:
+        yield _Raw(rule, None, note)
     for document in documents:
         # One context per document for all rules, so checks can share work through its memo.
         context = contexts.get(id(document))
@@ -653,6 +659,8 @@ def _result(
                 break
     elif finding.status is Status.UNKNOWN:
         outcome = "unknown"
+    elif finding.status is Status.INFO:
+        outcome = "info"
     else:
         outcome = "error"
     result = RuleResult(

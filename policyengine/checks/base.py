@@ -72,6 +72,14 @@ class Check(ABC):
         """Judge one component; yield at least one finding."""
         raise NotImplementedError(f"{self.slug} is not a component-level check")
 
+    def check_rule(self, params: CheckParams) -> Iterable[Finding]:
+        """Findings about the rule's own configuration, reported once, with no component.
+
+        For what a rule says whatever the input (e.g. "this allow-list approves
+        everything, so it is not configured"); none by default.
+        """
+        return ()
+
     def check_document(
         self, params: CheckParams, context: CheckContext
     ) -> Iterable[tuple[Component | None, Finding]]:

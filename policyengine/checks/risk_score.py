@@ -141,7 +141,9 @@ class RiskScoreCheck(Check):
         weight: ``malicious`` (a live malicious-package advisory),
         ``vulnerability`` (the worst live advisory: critical 1, high 0.7,
         medium 0.4, low or unrated 0.1), ``removed`` (registry-status fails:
-        removed, yanked, quarantined, archived, deprecated), ``hash_mismatch``
+        removed, yanked, quarantined; an archived or deprecated project is a
+        maintenance concern that ``registry-status`` reports on its own, not
+        a sign of a compromised release), ``hash_mismatch``
         (hashes fails against the registry), ``publisher_change``
         (publisher-change fails), ``fresh`` (younger than ``fresh_within``),
         ``cadence`` (release-cadence fails), ``metadata``
@@ -410,7 +412,7 @@ def _signals(
     return {
         "malicious": malicious,
         "vulnerability": vulnerability,
-        "removed": run(RegistryStatusCheck(), _default(RegistryStatusParams)),
+        "removed": run(RegistryStatusCheck(), _removed()),
         "hash_mismatch": lambda: _hash_mismatch(component, evidence, context),
         "publisher_change": run(PublisherChangeCheck(), _default(PublisherChangeParams)),
         "fresh": run(ReleaseAgeCheck(), _release_age(params.fresh_within)),
@@ -427,6 +429,11 @@ def _default(params_type: type[CheckParams]) -> CheckParams:
     # Built once: constructing seven pydantic models per component and rule was ~3 % of
     # a release-gate run (benchmarks/README.md). Checks never mutate their params.
     return params_type()
+
+
+@cache
+def _removed() -> CheckParams:
+    return RegistryStatusParams(fail_on=("removed", "yanked", "quarantined"))
 
 
 @cache
