@@ -565,7 +565,7 @@ def _record(args: argparse.Namespace, evidence: Evidence) -> Evidence:
     return dataclasses.replace(evidence, digest="sha256:" + hashlib.sha256(data).hexdigest())
 
 
-def _finish(args: argparse.Namespace, verdict: Verdict) -> int:
+def _finish(args: argparse.Namespace, verdict: Verdict, policy: Policy) -> int:
     from policyengine.report import block_writer
     from policyengine.report.incomplete import incomplete_line
 
@@ -573,7 +573,20 @@ def _finish(args: argparse.Namespace, verdict: Verdict) -> int:
     with block_writer(args.format, inputs=inputs, tool_version=__version__) as writer:
         writer.add(verdict.results)
         _deliver(args, writer, verdict)
-    return _exit_code(args, verdict, lambda: incomplete_line(verdict))
+    blocking = _blocking_rules(policy)
+    return _exit_code(args, verdict, lambda: incomplete_line(verdict, blocking=blocking))
+
+
+def _blocking_rules(policy: Policy) -> frozenset[str]:
+    """The rules whose unknown results make the verdict incomplete (fail-closed)."""
+    from policyengine.model.policy import OnMissingEvidence
+
+    fallback = policy.settings.on_missing_evidence
+    return frozenset(
+        rule.id
+        for rule in policy.rules
+        if (rule.on_missing_evidence or fallback) is OnMissingEvidence.FAIL
+    )
 
 
 def _deliver(args: argparse.Namespace, writer: BlockWriter, verdict: Verdict) -> None:
@@ -669,19 +682,19 @@ def _run_check(args: argparse.Namespace) -> int:
     if args.format in STREAMED:
         # Written rule by rule as evaluated: 50,000 components give 750,000 results and a
         # 370 MB verdict with release-gate (benchmarks/README.md).
-        return _stream(args, Evaluation(sboms, evidence, policy, _now(args)))
+        return _stream(args, Evaluation(sboms, evidence, policy, _now(args)), policy)
     verdict = evaluate(sboms, evidence, policy, _now(args))
     # The verdict holds its own copies; freeing the inputs before rendering lowers the
     # peak at 50k components by the size of the evidence (benchmarks/README.md).
     del sboms, evidence
-    return _finish(args, verdict)
+    return _finish(args, verdict, policy)
 
 
-def _stream(args: argparse.Namespace, run: Evaluation) -> int:
+def _stream(args: argparse.Namespace, run: Evaluation, policy: Policy) -> int:
     from policyengine.report import block_writer
     from policyengine.report.incomplete import Lacking
 
-    lacking = Lacking()
+    lacking = Lacking(_blocking_rules(policy))
     with block_writer(args.format, inputs=run.subject.inputs, tool_version=__version__) as writer:
         for block in run.blocks():
             for result in block:
@@ -748,7 +761,7 @@ def _run_diff(args: argparse.Namespace) -> int:
         first_input=args.head,
     )
     evidence = _record(args, evidence)
-    return _finish(args, evaluate_diff(base, head, evidence, policy, _now(args)))
+    return _finish(args, evaluate_diff(base, head, evidence, policy, _now(args)), policy)
 
 
 def _read_sbom(args: argparse.Namespace, path: str) -> Sbom:
