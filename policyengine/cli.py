@@ -65,7 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_checks(sub)
     _add_enrich(sub)
     _add_db(sub)
+    _add_inventory(sub)
     return parser
+
+
+def _add_inventory(sub: argparse._SubParsersAction[_Parser]) -> None:
+    from policyengine import cli_store
+
+    cli_store.add_commands(sub, _Parser)
 
 
 def _add_input_options(p: argparse.ArgumentParser) -> None:
@@ -294,6 +301,9 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument(
         "--project-dir", metavar="DIR", help="project folder for manifest and lockfile facts"
     )
+    from policyengine import cli_store
+
+    cli_store.add_release_options(p)
     p.set_defaults(handler=_run_check)
 
 
@@ -514,9 +524,11 @@ def _gc_paused(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
 
 @_gc_paused
 def _run_check(args: argparse.Namespace) -> int:
+    from policyengine import cli_store
     from policyengine.engine import Evaluation, evaluate
     from policyengine.report import STREAMED
 
+    cli_store.check_release(args)
     policy = _load_policy(args)
     sboms = [_read_sbom(args, path) for path in args.inputs]
     for sbom in sboms:
@@ -535,6 +547,12 @@ def _run_check(args: argparse.Namespace) -> int:
         first_input=args.inputs[0],
     )
     evidence = _record(args, evidence)
+    if args.release:
+        # The inventory keeps the whole verdict: judged in memory, written as usual, kept.
+        verdict = evaluate(sboms, evidence, policy, _now(args))
+        code = _finish(args, verdict)
+        cli_store.keep_release(args, sboms, evidence, policy, verdict)
+        return code
     if args.format in STREAMED:
         # Written rule by rule as evaluated: 50,000 components give 750,000 results and a
         # 370 MB verdict with release-gate (benchmarks/README.md).
