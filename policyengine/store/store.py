@@ -498,13 +498,13 @@ class Store:
                     q = q.where(m.component_id.in_(chunk))
                 if release_ids is not None:
                     q = q.where(m.release_id.in_(list(release_ids)))
-                out.extend(Membership(*row) for row in conn.execute(q).tuples())
+                out.extend(Membership(*row) for row in conn.execute(q))
         return out
 
     def release_ids(self) -> list[int]:
         """Every release id, oldest first."""
         with self._read() as conn:
-            return [int(i) for i in conn.execute(sa.select(t.releases.c.id).order_by("id"))]
+            return [int(i) for i in conn.execute(sa.select(t.releases.c.id).order_by("id")).scalars()]
 
     def generations(self) -> dict[int, int]:
         """The advisory generation each release's latest verdict was judged at."""
@@ -519,7 +519,7 @@ class Store:
                 sa.select(v.release_id, v.advisory_generation).join(
                     latest, sa.and_(latest.c.release_id == v.release_id, latest.c.seq == v.seq)
                 )
-            ).tuples()
+            )
             return {int(a): int(b) for a, b in rows}
 
 
