@@ -504,7 +504,8 @@ class Store:
     def release_ids(self) -> list[int]:
         """Every release id, oldest first."""
         with self._read() as conn:
-            return [int(i) for i in conn.execute(sa.select(t.releases.c.id).order_by("id")).scalars()]
+            ids = conn.execute(sa.select(t.releases.c.id).order_by(t.releases.c.id)).scalars()
+            return [int(i) for i in ids]
 
     def generations(self) -> dict[int, int]:
         """The advisory generation each release's latest verdict was judged at."""
