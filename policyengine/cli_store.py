@@ -113,6 +113,13 @@ def add_commands(sub: argparse._SubParsersAction[Any], parser_class: type) -> No
         "--burst", action="store_true", help="exit when the queue is empty instead of waiting"
     )
     worker.add_argument("--concurrency", type=int, default=1, metavar="N")
+    worker.add_argument(
+        "--stalled-after",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="retry the jobs of workers silent this long (killed mid-job); default 30",
+    )
     add_store_option(worker)
     worker.set_defaults(handler=run_worker)
 
@@ -452,4 +459,12 @@ def run_worker(args: argparse.Namespace) -> int:
     url = resolve_url(args.store, os.environ)
     with advisory_db(args) as db:
         cache_dir = db.path.parent
-    return int(work(url, cache_dir, burst=args.burst, concurrency=args.concurrency))
+    return int(
+        work(
+            url,
+            cache_dir,
+            burst=args.burst,
+            concurrency=args.concurrency,
+            stalled_after=args.stalled_after,
+        )
+    )

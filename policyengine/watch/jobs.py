@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,7 +91,10 @@ def ensure_schema(app: Any, url: str) -> None:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(7314002)"))
             exists = conn.execute(sa.text("SELECT to_regclass('procrastinate_jobs')")).scalar()
             if exists is None:
-                conn.exec_driver_sql(app.schema_manager.get_schema())
+                # Straight to psycopg, without parameters: the script holds literal `%`.
+                driver = conn.connection.driver_connection
+                assert driver is not None
+                driver.execute(app.schema_manager.get_schema())
     finally:
         engine.dispose()
 
@@ -123,9 +127,10 @@ def defer_rejudge(
     return len(latest)
 
 
-async def _retry_stalled(app: Any) -> int:
+async def _retry_stalled(app: Any, stalled_after: float) -> int:
+    """Put the jobs of workers silent for ``stalled_after`` seconds back in the queue."""
     stalled = await app.job_manager.get_stalled_jobs(
-        queue=QUEUE, seconds_since_heartbeat=STALLED_AFTER
+        queue=QUEUE, seconds_since_heartbeat=stalled_after
     )
     count = 0
     for job in stalled:
@@ -134,7 +139,14 @@ async def _retry_stalled(app: Any) -> int:
     return count
 
 
-def run_worker(url: str, cache_dir: Path, *, burst: bool, concurrency: int = 1) -> int:
+def run_worker(
+    url: str,
+    cache_dir: Path,
+    *,
+    burst: bool,
+    concurrency: int = 1,
+    stalled_after: float = STALLED_AFTER,
+) -> int:
     """Run a worker until stopped (or, with ``burst``, until the queue is empty)."""
     _state["cache_dir"] = str(cache_dir)
     _state["url"] = url
@@ -144,14 +156,16 @@ def run_worker(url: str, cache_dir: Path, *, burst: bool, concurrency: int = 1) 
     async def main() -> None:
         app = make_app(url)
         async with app.open_async():
-            await _retry_stalled(app)
+            retried = await _retry_stalled(app, stalled_after)
+            if retried:
+                print(f"policyengine: retrying {retried} jobs of stopped workers", file=sys.stderr)
             await app.run_worker_async(
                 queues=[QUEUE],
                 concurrency=max(1, concurrency),
                 wait=not burst,
                 name=f"policyengine-{os.getpid()}",
-                update_heartbeat_interval=HEARTBEAT,
-                stalled_worker_timeout=STALLED_AFTER,
+                update_heartbeat_interval=min(HEARTBEAT, stalled_after / 3),
+                stalled_worker_timeout=stalled_after,
                 install_signal_handlers=not burst,
             )
 
