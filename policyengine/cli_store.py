@@ -336,7 +336,13 @@ def run_history(args: argparse.Namespace) -> int:
 
 def run_affected(args: argparse.Namespace) -> int:
     """``releases affected PURL | --advisory ID [--versions RANGE]``."""
-    from policyengine.watch.affected import advisory_versions, first_seen, hits, purl_versions
+    from policyengine.watch.affected import (
+        advisory_versions,
+        document,
+        first_seen,
+        hits,
+        purl_versions,
+    )
 
     if bool(args.purl) == bool(args.advisory):
         raise UsageError("give either a PURL or --advisory ID", hint="e.g. pkg:pypi/litellm@1.82.8")
@@ -365,12 +371,12 @@ def run_affected(args: argparse.Namespace) -> int:
             for h in found
         ],
     )
-    document = {
+    answer = {
         "query": query,
         "first_seen": first_seen(found),
-        "releases": [h.document() for h in found],
+        "releases": [document(h) for h in found],
     }
-    _emit(args, document, table)
+    _emit(args, answer, table)
     return 0
 
 

@@ -8,6 +8,7 @@ orchestration that fills it and re-judges from it lives in :mod:`policyengine.wa
 from __future__ import annotations
 
 from policyengine.store.store import (
+    Holder,
     IndexedComponent,
     Membership,
     NewVerdict,
@@ -24,6 +25,7 @@ from policyengine.store.url import ENV_STORE, default_url, resolve_url
 
 __all__ = [
     "ENV_STORE",
+    "Holder",
     "IndexedComponent",
     "Membership",
     "NewVerdict",

@@ -3,7 +3,8 @@
 Migrations (``migrations/versions``) create and change these tables; this module is
 what the code reads and writes through, and a test keeps the two in step.
 
-- ``releases``: one row per released ``name@version``.
+- ``releases``: one row per released ``name@version``, with the ``seq`` of its latest
+  verdict (the first is always 1), so that questions across releases are one join.
 - ``blobs``: content-addressed, zlib-compressed bytes (SBOM inputs, evidence bundles,
   composed policies, verdict JSON); identical bytes are stored once.
 - ``release_inputs``: the SBOM/lockfile inputs of a release, in order, by blob digest.
@@ -39,6 +40,7 @@ releases = Table(
     Column("name", String(200), nullable=False),
     Column("version", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("latest_seq", Integer, nullable=False, server_default="1"),
     UniqueConstraint("name", "version", name="uq_releases_name_version"),
 )
 

@@ -99,6 +99,22 @@ class ReleaseRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Holder:
+    """A release holding an asked-about component: what the gate said then and says now."""
+
+    release: str
+    version: str
+    released_at: datetime
+    component: str
+    component_version: str
+    purl: str | None
+    first_outcome: str
+    first_judged_at: datetime
+    outcome: str
+    judged_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Membership:
     """A component of a release as its latest verdict saw it."""
 
@@ -307,9 +323,11 @@ class Store:
 
     def _append(self, conn: Connection, release_id: int, verdict: NewVerdict) -> VerdictRow:
         v = t.verdicts.c
-        seq = conn.execute(
-            sa.select(sa.func.coalesce(sa.func.max(v.seq), 0)).where(v.release_id == release_id)
-        ).scalar_one()
+        seq = int(
+            conn.execute(
+                sa.select(sa.func.coalesce(sa.func.max(v.seq), 0)).where(v.release_id == release_id)
+            ).scalar_one()
+        )
         blobs = {}
         for kind, data in (
             ("policy", verdict.policy),
@@ -320,7 +338,7 @@ class Store:
             self._put_blob(conn, kind, data, blobs[kind])
         values = {
             "release_id": release_id,
-            "seq": int(seq) + 1,
+            "seq": seq + 1,
             "judged_at": verdict.judged_at,
             "evaluated_at": verdict.evaluated_at,
             "reason": verdict.reason,
@@ -336,6 +354,9 @@ class Store:
         }
         key = conn.execute(sa.insert(t.verdicts).values(**values)).inserted_primary_key
         assert key is not None
+        conn.execute(
+            sa.update(t.releases).where(t.releases.c.id == release_id).values(latest_seq=seq + 1)
+        )
         row = conn.execute(sa.select(t.verdicts).where(v.id == key[0])).one()
         return _verdict_row(row)
 
@@ -499,6 +520,55 @@ class Store:
                 if release_ids is not None:
                     q = q.where(m.release_id.in_(list(release_ids)))
                 out.extend(Membership(*row) for row in conn.execute(q))
+        return out
+
+    def holders(self, component_ids: Iterable[int]) -> list[Holder]:
+        """The releases holding these components, with their first and latest verdicts.
+
+        One join over the index (``release_components`` by component), the release, and
+        its first (``seq`` 1) and latest (``latest_seq``) verdicts: no SBOM is read.
+        """
+        m, c, r = t.release_components.c, t.components.c, t.releases.c
+        first, latest = t.verdicts.alias("first"), t.verdicts.alias("latest")
+        query = (
+            sa.select(
+                r.name,
+                r.version,
+                r.created_at,
+                c.name.label("component"),
+                c.version.label("component_version"),
+                c.purl,
+                first.c.outcome.label("first_outcome"),
+                first.c.judged_at.label("first_judged_at"),
+                latest.c.outcome.label("outcome"),
+                latest.c.judged_at.label("judged_at"),
+            )
+            .select_from(t.release_components)
+            .join(t.components, c.id == m.component_id)
+            .join(t.releases, r.id == m.release_id)
+            .join(first, sa.and_(first.c.release_id == r.id, first.c.seq == 1))
+            .join(latest, sa.and_(latest.c.release_id == r.id, latest.c.seq == r.latest_seq))
+        )
+        ids = list(component_ids)
+        out: list[Holder] = []
+        with self._read() as conn:
+            for start in range(0, len(ids), 5000):
+                chunk = ids[start : start + 5000]
+                for row in conn.execute(query.where(m.component_id.in_(chunk))):
+                    out.append(
+                        Holder(
+                            release=row.name,
+                            version=row.version,
+                            released_at=_utc(row.created_at),
+                            component=row.component,
+                            component_version=row.component_version,
+                            purl=row.purl,
+                            first_outcome=row.first_outcome,
+                            first_judged_at=_utc(row.first_judged_at),
+                            outcome=row.outcome,
+                            judged_at=_utc(row.judged_at),
+                        )
+                    )
         return out
 
     def release_ids(self) -> list[int]:

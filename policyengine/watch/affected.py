@@ -9,7 +9,6 @@ then and says now. No stored SBOM is read.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,41 +21,23 @@ from policyengine.enrich.advisory import record_affects
 from policyengine.enrich.osv_db import AdvisoryDb
 from policyengine.enrich.versions import normalise_name, purl_type
 from policyengine.model import UsageError
-from policyengine.store import Store
+from policyengine.store import Holder, Store
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One release holding one of the asked-about package versions."""
-
-    release: str
-    version: str
-    released_at: datetime
-    component: str
-    component_version: str
-    purl: str | None
-    first_outcome: str
-    first_judged_at: datetime
-    outcome: str
-    judged_at: datetime
-
-    def document(self) -> dict[str, Any]:
-        """The JSON form of the hit."""
-        return {
-            "release": self.release,
-            "version": self.version,
-            "released_at": _stamp(self.released_at),
-            "component": {
-                "name": self.component,
-                "version": self.component_version,
-                "purl": self.purl,
-            },
-            "first_verdict": {
-                "outcome": self.first_outcome,
-                "judged_at": _stamp(self.first_judged_at),
-            },
-            "latest_verdict": {"outcome": self.outcome, "judged_at": _stamp(self.judged_at)},
-        }
+def document(hit: Holder) -> dict[str, Any]:
+    """The JSON form of one release holding an asked-about component."""
+    return {
+        "release": hit.release,
+        "version": hit.version,
+        "released_at": _stamp(hit.released_at),
+        "component": {
+            "name": hit.component,
+            "version": hit.component_version,
+            "purl": hit.purl,
+        },
+        "first_verdict": {"outcome": hit.first_outcome, "judged_at": _stamp(hit.first_judged_at)},
+        "latest_verdict": {"outcome": hit.outcome, "judged_at": _stamp(hit.judged_at)},
+    }
 
 
 def _stamp(moment: datetime) -> str:
@@ -144,34 +125,14 @@ def advisory_versions(
     return str(record["id"]), found
 
 
-def hits(store: Store, component_ids: dict[int, str]) -> list[Hit]:
+def hits(store: Store, component_ids: dict[int, str]) -> list[Holder]:
     """The releases holding these components, oldest release first."""
-    held = store.members(component_ids)
-    releases = {r.id: r for r in store.releases({m.release_id for m in held})}
-    out = []
-    for m in held:
-        release = releases.get(m.release_id)
-        if release is None:
-            continue
-        out.append(
-            Hit(
-                release=release.name,
-                version=release.version,
-                released_at=release.created_at,
-                component=m.name,
-                component_version=m.version,
-                purl=m.purl,
-                first_outcome=release.first.outcome,
-                first_judged_at=release.first.judged_at,
-                outcome=release.latest.outcome,
-                judged_at=release.latest.judged_at,
-            )
-        )
-    out.sort(key=lambda h: (h.released_at, h.release, h.version, h.component_version))
-    return out
+    found = store.holders(component_ids)
+    found.sort(key=lambda h: (h.released_at, h.release, h.version, h.component_version))
+    return found
 
 
-def first_seen(found: list[Hit]) -> dict[str, str]:
+def first_seen(found: list[Holder]) -> dict[str, str]:
     """Per package version, when it first appeared in a stored release."""
     seen: dict[str, str] = {}
     for hit in found:  # oldest first

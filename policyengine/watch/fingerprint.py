@@ -7,9 +7,10 @@ fingerprint of one of its components changed.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
+
+import orjson
 
 from policyengine.model import Advisories, ComponentEvidence, FactKind, Ok
 
@@ -38,8 +39,12 @@ def registry_digest(plain_facts: Mapping[str, Any] | None) -> str | None:
         for kind, fact in plain_facts.items()
         if kind != FactKind.ADVISORIES.value
     }
-    text = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    if not kept:
+        return _NO_REGISTRY_FACTS
+    return "sha256:" + hashlib.sha256(orjson.dumps(kept, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+_NO_REGISTRY_FACTS = "sha256:" + hashlib.sha256(b"{}").hexdigest()
 
 
 def _without_sources(fact: Any) -> Any:

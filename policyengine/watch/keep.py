@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from policyengine.enrich import dump_bundle
 from policyengine.model import Evidence, Sbom, UsageError
 from policyengine.model.policy import Policy
@@ -29,7 +31,7 @@ def parse_release(text: str) -> tuple[str, str]:
 
 def members(sboms: Sequence[Sbom], evidence: Evidence, bundle: bytes) -> list[IndexedComponent]:
     """The identified components of ``sboms`` with the fingerprints of their facts."""
-    plain: dict[str, Any] = json.loads(bundle).get("components") or {}
+    plain: dict[str, Any] = orjson.loads(bundle).get("components") or {}
     found: dict[tuple[str, str, str], IndexedComponent] = {}
     for sbom in sboms:
         for comp in sbom.components:

@@ -185,6 +185,12 @@ def test_a_store_at_an_older_revision_opens_at_head(store_url: str) -> None:
         (member,) = store.members(release_ids=[release.id])
         assert member.advisories is None and member.registry is None
         assert store.inputs(release.id) == [("sbom.json", b"")]
+        # Revision 0003 backfilled the pointer to the latest verdict.
+        (holder,) = store.holders([member.component_id])
+        assert (holder.release, holder.first_outcome, holder.outcome) == ("old", "pass", "pass")
+        store.append(release.id, [IndexedComponent("pypi", "x", "1")], _verdict("fail"))
+        (holder,) = store.holders([member.component_id])
+        assert (holder.first_outcome, holder.outcome) == ("pass", "fail")
 
 
 def test_unusable_urls_are_usage_errors(tmp_path: pytest.TempPathFactory) -> None:
