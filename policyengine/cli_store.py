@@ -164,9 +164,12 @@ def check_release(args: argparse.Namespace) -> None:
         if getattr(args, "store", None):
             raise UsageError("--store needs --release NAME@VERSION")
         return
+    from policyengine.store import make_engine, resolve_url
     from policyengine.watch.keep import parse_release
 
     parse_release(args.release)
+    # A URL that names no usable store is refused now, not after the verdict is written.
+    make_engine(resolve_url(getattr(args, "store", None), os.environ)).dispose()
 
 
 def keep_release(

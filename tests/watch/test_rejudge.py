@@ -172,6 +172,10 @@ def test_release_options_are_checked_before_any_work(run_cli: Any) -> None:
     assert code == 2 and "is not NAME@VERSION" in err
     code, _, err = run_cli("check", sbom, "--policy", policy, "--store", "sqlite:///x")
     assert code == 2 and "--store needs --release" in err
+    code, out, err = run_cli(
+        "check", sbom, "--policy", policy, "--release", "svc@1", "--store", "mysql://x/y"
+    )
+    assert code == 2 and out == "" and "only SQLite and PostgreSQL" in err
     code, _, err = run_cli("releases", "show", "svc@9")
     assert code == 2 and "no release svc@9" in err
     code, _, err = run_cli("releases", "affected")
