@@ -138,6 +138,7 @@ def test_affected_by_purl_and_range(run_cli: Any, store_url: str) -> None:
     assert code == 2 and "not in the offline advisory database" in err
 
 
+@pytest.mark.slow
 def test_story_script_runs_end_to_end(tmp_path: Path) -> None:
     """story.sh, as the README shows it (SQLite in a temporary folder)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow
+
 SBOMS = "examples/litellm-2026"
 STORY = "examples/inventory-litellm"
 SERVICES = ("alpha", "beta", "gamma", "delta")
