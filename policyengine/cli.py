@@ -170,6 +170,11 @@ def _add_db(sub: argparse._SubParsersAction[_Parser]) -> None:
     imp = actions.add_parser("import", help="import OSV records (zip, folder, or file)")
     imp.add_argument("path", metavar="PATH", help="OSV export: a zip or a folder of JSON/YAML")
     imp.add_argument("--cache-dir", metavar="DIR", help="cache folder (env POLICYENGINE_CACHE_DIR)")
+    imp.add_argument(
+        "--store",
+        metavar="URL",
+        help="import into the release inventory instead (one copy for every machine sharing it)",
+    )
     imp.set_defaults(handler=_run_db_import)
 
 
@@ -217,6 +222,10 @@ def _run_enrich(args: argparse.Namespace) -> int:
 def _run_db_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    if args.store:
+        from policyengine import cli_store
+
+        return cli_store.import_advisories(args)
     from policyengine.enrich.osv_db import AdvisoryDb
 
     settings = _enrich_settings(args)

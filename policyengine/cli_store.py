@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 from policyengine.model import UsageError
 
 if TYPE_CHECKING:
-    from policyengine.enrich.osv_db import AdvisoryDb
     from policyengine.model import Evidence, Sbom
     from policyengine.model.policy import Policy
     from policyengine.model.verdict import Verdict
     from policyengine.store import ReleaseRow, Store, VerdictRow
+    from policyengine.watch.advisory_store import AdvisorySource
 
 
 def add_store_option(p: argparse.ArgumentParser) -> None:
@@ -141,18 +141,38 @@ def opened(args: argparse.Namespace) -> Iterator[Store]:
         store.close()
 
 
-@contextmanager
-def advisory_db(args: argparse.Namespace) -> Iterator[AdvisoryDb]:
-    """The offline advisory database of ``--cache-dir`` / POLICYENGINE_CACHE_DIR."""
+def cache_dir(args: argparse.Namespace) -> Path:
+    """``--cache-dir`` / POLICYENGINE_CACHE_DIR / the user cache folder."""
     from policyengine.enrich import settings_from
-    from policyengine.enrich.osv_db import AdvisoryDb
 
-    settings = settings_from(os.environ, cache_dir=getattr(args, "cache_dir", None))
-    db = AdvisoryDb(settings.cache_dir)
-    try:
+    return settings_from(os.environ, cache_dir=getattr(args, "cache_dir", None)).cache_dir
+
+
+@contextmanager
+def advisory_db(args: argparse.Namespace, store: Store) -> Iterator[AdvisorySource]:
+    """The store's advisory database if imports went there, else that of ``--cache-dir``."""
+    from policyengine.watch.advisory_store import advisory_source
+
+    with advisory_source(store, cache_dir(args)) as db:
         yield db
-    finally:
-        db.close()
+
+
+def import_advisories(args: argparse.Namespace) -> int:
+    """``db import PATH --store URL``: the records go into the store, for every machine."""
+    from policyengine.watch.advisory_store import StoreAdvisoryDb, import_into_store
+
+    with opened(args) as store:
+        report = import_into_store(store, Path(args.path))
+        total = StoreAdvisoryDb(store).count()
+        where = StoreAdvisoryDb(store).path
+    print(
+        f"imported {report.records} advisories from {args.path} "
+        f"({len(report.skipped)} files skipped; {total} in {where})",
+        file=sys.stderr,
+    )
+    for name, reason in report.skipped[:20]:
+        print(f"  skipped {name}: {reason}", file=sys.stderr)
+    return 0
 
 
 # --- check --release -----------------------------------------------------------------------
@@ -185,9 +205,8 @@ def keep_release(
 
     max_bytes = args.max_input_size or DEFAULT_MAX_BYTES
     inputs = [(path, read_bytes(Path(path), max_bytes=max_bytes)) for path in args.inputs]
-    with advisory_db(args) as db:
+    with opened(args) as store, advisory_db(args, store) as db:
         generation = db.generation()
-    with opened(args) as store:
         row = keep(
             store, args.release, inputs, sboms, evidence, policy, verdict, generation=generation
         )
@@ -351,7 +370,7 @@ def run_affected(args: argparse.Namespace) -> int:
         raise UsageError("give either a PURL or --advisory ID", hint="e.g. pkg:pypi/litellm@1.82.8")
     with opened(args) as store:
         if args.advisory:
-            with advisory_db(args) as db:
+            with advisory_db(args, store) as db:
                 ident, ids = advisory_versions(store, db, args.advisory, args.versions)
             query: dict[str, Any] = {"advisory": ident, "asked": args.advisory}
         else:
@@ -419,7 +438,7 @@ def run_rejudge(args: argparse.Namespace) -> int:
             notifier.send(f"{change.release}@{change.version}", change.document())
 
     try:
-        with opened(args) as store, advisory_db(args) as db:
+        with opened(args) as store, advisory_db(args, store) as db:
             facts = AdvisoryFacts(db)
             if args.queue:
                 from policyengine.watch.jobs import defer_rejudge
@@ -466,12 +485,10 @@ def run_worker(args: argparse.Namespace) -> int:
     from policyengine.watch.jobs import run_worker as work
 
     url = resolve_url(args.store, os.environ)
-    with advisory_db(args) as db:
-        cache_dir = db.path.parent
     return int(
         work(
             url,
-            cache_dir,
+            cache_dir(args),
             burst=args.burst,
             concurrency=args.concurrency,
             stalled_after=args.stalled_after,

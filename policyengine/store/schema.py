@@ -12,7 +12,10 @@ what the code reads and writes through, and a test keeps the two in step.
 - ``release_components``: which components a release holds, with fingerprints of the
   advisory and registry facts its latest verdict was judged on (what re-judging compares).
 - ``verdicts``: the append-only verdict history; a row is never updated or deleted.
-- ``settings``: small named values (the advisory generation already watched).
+- ``settings``: small named values.
+- ``advisories``, ``advisory_packages``, ``advisory_imports``, ``advisory_changes``: the
+  offline advisory database kept in the store (``db import --store``), so that every
+  machine sharing a PostgreSQL store sees one copy.
 """
 
 from __future__ import annotations
@@ -109,4 +112,37 @@ settings = Table(
     metadata,
     Column("key", String(80), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+advisories = Table(
+    "advisories",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("modified", String(40), nullable=False),
+    Column("record", Text, nullable=False),
+)
+
+advisory_packages = Table(
+    "advisory_packages",
+    metadata,
+    Column("ecosystem", String(40), primary_key=True),
+    Column("name", String(400), primary_key=True),
+    Column("id", String(200), primary_key=True),
+)
+
+advisory_imports = Table(
+    "advisory_imports",
+    metadata,
+    Column("generation", Integer, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False),
+    Column("digest", String(80), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("records", Integer, nullable=False),
+)
+
+advisory_changes = Table(
+    "advisory_changes",
+    metadata,
+    Column("generation", Integer, primary_key=True),
+    Column("id", String(200), primary_key=True),
 )

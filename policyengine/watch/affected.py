@@ -18,10 +18,10 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from policyengine.enrich.advisory import record_affects
-from policyengine.enrich.osv_db import AdvisoryDb
 from policyengine.enrich.versions import normalise_name, purl_type
 from policyengine.model import UsageError
 from policyengine.store import Holder, Store
+from policyengine.watch.advisory_store import AdvisorySource
 
 
 def document(hit: Holder) -> dict[str, Any]:
@@ -102,7 +102,7 @@ def purl_versions(store: Store, purl: str, spec: str | None) -> dict[int, str]:
 
 
 def advisory_versions(
-    store: Store, db: AdvisoryDb, ident: str, spec: str | None
+    store: Store, db: AdvisorySource, ident: str, spec: str | None
 ) -> tuple[str, dict[int, str]]:
     """(the record's id, component id -> version) of indexed versions it affects."""
     record = db.record(ident)

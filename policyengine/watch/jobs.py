@@ -25,9 +25,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from policyengine.enrich.osv_db import AdvisoryDb
 from policyengine.model import UsageError
 from policyengine.store import Store, open_store
+from policyengine.watch.advisory_store import advisory_source
 from policyengine.watch.rejudge import AdvisoryFacts, rejudge_release, select
 
 QUEUE = "policyengine-rejudge"
@@ -75,11 +75,8 @@ def run_job(release_id: int, seq: int, reasons: list[str]) -> str:
         return "gone"
     if found[0].latest.seq != seq:
         return "already re-judged"
-    db = AdvisoryDb(Path(_state["cache_dir"]))
-    try:
+    with advisory_source(store, Path(_state["cache_dir"])) as db:
         change = rejudge_release(store, release_id, AdvisoryFacts(db), reasons=reasons)
-    finally:
-        db.close()
     return f"{change.before}->{change.after}" if change else "gone"
 
 

@@ -33,12 +33,12 @@ from typing import Any
 from policyengine.engine import evaluate
 from policyengine.enrich import dump_bundle
 from policyengine.enrich.bundle import parse_bundle
-from policyengine.enrich.osv_db import AdvisoryDb
 from policyengine.enrich.versions import OSV_ECOSYSTEMS, normalise_name, purl_type
 from policyengine.ingest import parse_bytes
 from policyengine.model import ComponentEvidence, Evidence, FactKind, FactResult, Sbom
 from policyengine.model.policy import Policy
 from policyengine.store import Store
+from policyengine.watch.advisory_store import AdvisorySource
 from policyengine.watch.fingerprint import advisory_ids, registry_digest
 from policyengine.watch.keep import members, new_verdict
 
@@ -83,7 +83,7 @@ class Change:
 class AdvisoryFacts:
     """Today's advisory facts from the offline database, memoised per package version."""
 
-    def __init__(self, db: AdvisoryDb) -> None:
+    def __init__(self, db: AdvisorySource) -> None:
         self.db = db
         self.generation = db.generation()
         self.usable = db.count() > 0
@@ -117,7 +117,11 @@ def select(
     if not generations:
         return chosen
     if advisories.usable:
-        for rid in _advisory_changes(store, advisories, min(generations.values())):
+        since = min(generations.values())
+        # A counter behind the verdicts' means another database (local vs in the store)
+        # was used since: look at every record it holds.
+        since = since if since <= advisories.generation else 0
+        for rid in _advisory_changes(store, advisories, since):
             chosen.setdefault(rid, set()).add("advisories")
     if fresh:
         for rid in _registry_changes(store, fresh):

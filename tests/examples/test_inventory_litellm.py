@@ -155,3 +155,34 @@ def test_story_script_runs_end_to_end(tmp_path: Path) -> None:
     affected = result.stdout.split("GATE NOW", 1)[1]
     assert "litellm@1.82.7" in affected and "litellm@1.82.8" in affected
     assert "litellm@1.82.6" not in affected
+
+
+def test_advisories_imported_into_the_store(
+    run_cli: Any, store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`db import --store`: another machine, with no local database, re-judges from the store."""
+    store = ("--store", store_url)
+    run_cli("db", "import", f"{EXAMPLE}/advisories-2026-03-20")  # the build machine's own
+    for version in VERSIONS:
+        code, _, err = run_cli(*_check(version, "--release", f"svc@{version}", *store))
+        assert code == 0, err
+    code, _, err = run_cli("db", "import", f"{EXAMPLE}/advisories-2026-03-24", *store)
+    assert code == 0, err
+    assert "imported 3 advisories" in err and "3 in the store" in err
+    # The watch machine: an empty cache folder, everything from the store.
+    monkeypatch.setenv("POLICYENGINE_CACHE_DIR", str(tmp_path / "elsewhere"))
+    code, out, err = run_cli("releases", "rejudge", "--format", "json", *store)
+    assert code == 1, err
+    worse = json.loads(out)["worse"]
+    assert sorted(c["version"] for c in worse) == sorted(BAD)
+    hits = _json(run_cli, "releases", "affected", "--advisory", "PYSEC-2026-2", *store)
+    assert sorted(h["version"] for h in hits["releases"]) == sorted(BAD)
+    # The alias finds the record too; nothing is left to re-judge.
+    hits = _json(run_cli, "releases", "affected", "--advisory", "MAL-2026-2144", *store)
+    assert sorted(h["version"] for h in hits["releases"]) == sorted(BAD)
+    code, _, err = run_cli("releases", "rejudge", *store)
+    assert code == 0 and "re-judged 0 releases" in err
+    # Importing the same records again changes nothing.
+    run_cli("db", "import", f"{EXAMPLE}/advisories-2026-03-24", *store)
+    code, _, err = run_cli("releases", "rejudge", *store)
+    assert code == 0 and "re-judged 0 releases" in err
