@@ -168,6 +168,7 @@ class Evaluation:
         self._active = [w for w in self._waivers if not is_expired(w, self._moment.date())]
         self._matched: Counter[int] = Counter()
         self._outcomes: Counter[str] = Counter()
+        self._missing: set[OnMissingEvidence] = set()
         self._not_applicable = 0
         self._state = "new"
 
@@ -228,6 +229,8 @@ class Evaluation:
                     if waiver_index is not None:
                         self._matched[waiver_index] += 1
                     self._outcomes[result.outcome] += 1
+                    if result.outcome in _INCOMPLETE:
+                        self._missing.add(_on_missing(rule, self._policy))
                     block.append(result)
             _forget(contexts, [c for c, last in last_use.items() if last == position])
             _sort_results(block)
@@ -257,7 +260,7 @@ class Evaluation:
         )
         return Verdict(
             schema_version=SCHEMA_VERSION,
-            outcome=_outcome_of(set(self._outcomes), policy.settings.on_missing_evidence),
+            outcome=_outcome_of(set(self._outcomes), self._missing),
             evaluated_at=self._moment,
             subject=self.subject,
             policy=PolicyRef(policy.name, policy.digest),
@@ -355,7 +358,7 @@ def restrict(
         verdict,
         results=kept,
         summary=summary,
-        outcome=overall_outcome(kept, policy.settings.on_missing_evidence),
+        outcome=overall_outcome(kept, policy),
     )
 
 
@@ -416,18 +419,38 @@ def evaluate_diff(
     return replace(restricted, subject=subject)
 
 
-def overall_outcome(results: Iterable[RuleResult], on_missing: OnMissingEvidence) -> Outcome:
-    """docs/verdict.md: fail > incomplete (unknown, fail-closed) > warn > pass."""
-    return _outcome_of({r.outcome for r in results}, on_missing)
+def overall_outcome(results: Iterable[RuleResult], policy: Policy) -> Outcome:
+    """docs/verdict.md: fail > incomplete (unknown, fail-closed) > warn > pass.
+
+    An unknown (or error) result weighs as its rule's ``on_missing_evidence`` says, or
+    else as the policy's setting does.
+    """
+    rules = {rule.id: rule for rule in policy.rules}
+    seen: set[str] = set()
+    missing: set[OnMissingEvidence] = set()
+    for result in results:
+        seen.add(result.outcome)
+        if result.outcome in _INCOMPLETE:
+            rule = rules.get(result.rule)
+            missing.add(
+                policy.settings.on_missing_evidence if rule is None else _on_missing(rule, policy)
+            )
+    return _outcome_of(seen, missing)
 
 
-def _outcome_of(seen: set[str], on_missing: OnMissingEvidence) -> Outcome:
+_INCOMPLETE = frozenset({"unknown", "error"})
+
+
+def _on_missing(rule: Rule, policy: Policy) -> OnMissingEvidence:
+    return rule.on_missing_evidence or policy.settings.on_missing_evidence
+
+
+def _outcome_of(seen: set[str], missing: set[OnMissingEvidence]) -> Outcome:
     if "fail" in seen:
         return "fail"
-    incomplete = bool(seen & {"unknown", "error"})
-    if incomplete and on_missing is OnMissingEvidence.FAIL:
+    if OnMissingEvidence.FAIL in missing:
         return "incomplete"
-    if "warn" in seen or (incomplete and on_missing is OnMissingEvidence.WARN):
+    if "warn" in seen or OnMissingEvidence.WARN in missing:
         return "warn"
     return "pass"
 

@@ -10,9 +10,11 @@ from pydantic import Field
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.checks.common import (
+    current_release,
     describe,
     fact_value,
     require,
+    same_version,
     sources,
     unknown,
     version_greater,
@@ -102,11 +104,14 @@ class RegistryStatusCheck(Check):
         package_result = evidence.get(FactKind.PACKAGE)
         package = fact_value(package_result, PackageMetadata)
         problems: dict[Condition, str] = {}
-        if not history.listed:
+        current = current_release(history, component.ecosystem)
+        # Listed means the registry's own list holds the version: a ``listed`` flag that the
+        # list contradicts (an edited bundle) cannot hide a removal.
+        listed = history.listed and current is not None
+        if not listed:
             problems["removed"] = (
                 f"version {history.version} is no longer listed by the registry (removed)"
             )
-        current = history.current
         if current is not None and current.yanked:
             reason = f": {current.yanked_reason}" if current.yanked_reason else " (no reason given)"
             problems["yanked"] = f"version {current.version} is yanked{reason}"
@@ -123,7 +128,7 @@ class RegistryStatusCheck(Check):
                 key: Condition = status
                 problems.setdefault(key, f"the project is {status}{why}")
         observed: dict[str, JsonValue] = {
-            "listed": history.listed,
+            "listed": listed,
             "yanked": bool(current and current.yanked),
             "yanked_reason": current.yanked_reason if current else None,
             "deprecated": current.deprecated if current else None,
@@ -184,7 +189,9 @@ def _alternatives(component: Component, history: ReleaseHistory) -> str:
     usable = [
         r.version
         for r in history.releases
-        if not r.yanked and r.version != history.version and not _prerelease(component, r.version)
+        if not r.yanked
+        and not same_version(component.ecosystem, r.version, history.version)
+        and not _prerelease(component, r.version)
     ]
     if not usable or component.version is None:
         return ""

@@ -10,7 +10,14 @@ from pydantic import Field
 
 from policyengine.checks.advisories import severity_of
 from policyengine.checks.base import Check, CheckContext, CheckParams
-from policyengine.checks.common import Duration, describe, fact_value, sources
+from policyengine.checks.common import (
+    Duration,
+    describe,
+    fact_value,
+    is_malicious,
+    sources,
+    withdrawn_by,
+)
 from policyengine.checks.hashes import HashesParams, compare_with_registry, normalise_alg
 from policyengine.checks.install_scripts import InstallScriptsCheck, InstallScriptsParams
 from policyengine.checks.metadata_completeness import (
@@ -379,13 +386,21 @@ def _signals(
     def malicious() -> Term:
         if found is None:
             return None, "advisories unknown", ()
-        bad = [a.id for a in found[0].advisories if a.malicious and a.withdrawn is None]
+        bad = [
+            a.id
+            for a in found[0].advisories
+            if is_malicious(a) and not withdrawn_by(a, context.now)
+        ]
         return (1.0 if bad else 0.0), ", ".join(bad) or "no malicious advisory", (found[1],)
 
     def vulnerability() -> Term:
         if found is None:
             return None, "advisories unknown", ()
-        live = [a for a in found[0].advisories if not a.malicious and a.withdrawn is None]
+        live = [
+            a
+            for a in found[0].advisories
+            if not is_malicious(a) and not withdrawn_by(a, context.now)
+        ]
         if not live:
             return 0.0, "no vulnerability advisory", (found[1],)
         worst = max(live, key=lambda a: VULNERABILITY_VALUE[severity_of(a)])

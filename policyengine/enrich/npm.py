@@ -17,7 +17,7 @@ from urllib.parse import quote, urljoin
 from policyengine.enrich.advisory import parse_time
 from policyengine.enrich.http import Fetcher
 from policyengine.enrich.pypi import VersionFacts, fill, registry_document, removed
-from policyengine.enrich.versions import sort_key
+from policyengine.enrich.versions import same_version, sort_key
 from policyengine.model import (
     Artifact,
     Artifacts,
@@ -69,7 +69,9 @@ async def npm_facts(
     order = [r.version for r in history]
     out: VersionFacts = {}
     for version in versions:
-        manifest = known.get(version)
+        # The registry's own spelling of the version: an input's ``v1.3.0`` is ``1.3.0``.
+        spelled = _spelling(known, version)
+        manifest = known.get(spelled) if spelled is not None else None
         listed = isinstance(manifest, dict)
         facts: dict[FactKind, FactResult] = {}
         if FactKind.PACKAGE in kinds:
@@ -78,18 +80,30 @@ async def npm_facts(
             facts[FactKind.RELEASES] = Ok(ReleaseHistory(version, listed, history), source)
         if FactKind.ARTIFACTS in kinds:
             facts[FactKind.ARTIFACTS] = (
-                Ok(_artifacts(version, manifest, times, served_from), source)
+                Ok(_artifacts(spelled or version, manifest, times, served_from), source)
                 if isinstance(manifest, dict)
                 else removed(version)
             )
         if FactKind.PUBLISHERS in kinds:
             facts[FactKind.PUBLISHERS] = (
-                _with_source(_publishers(version, known, order), source)
+                _with_source(_publishers(spelled or version, known, order), source)
                 if listed
                 else removed(version)
             )
         out[version] = facts
     return out
+
+
+def _spelling(known: Mapping[str, Any], version: str) -> str | None:
+    """The key under which the packument lists ``version`` (semver equality), or None."""
+    if version in known:
+        return version
+    if sort_key("npm", version) is None:
+        return None
+    for listed in known:
+        if same_version("npm", str(listed), version):
+            return str(listed)
+    return None
 
 
 def person(value: object) -> Person | None:

@@ -255,7 +255,7 @@ def test_a_diff_keeps_a_part_of_what_check_says_and_counts_only_it(
     full = evaluate(head, facts, policy, NOW, checks=ALL_CHECKS)
     everything = verdict_document(full)["results"]
     assert all(r in everything for r in verdict_document(verdict)["results"])
-    assert verdict.outcome == overall_outcome(verdict.results, missing)
+    assert verdict.outcome == overall_outcome(verdict.results, policy)
     assert verdict.summary == summarise(
         verdict.results, 0, full.summary.rules, verdict.summary.components
     )

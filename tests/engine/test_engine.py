@@ -96,6 +96,38 @@ def test_missing_evidence_is_unknown_never_pass(tmp_path: Path, setting: str, ov
     assert verdict.summary.unknown == 2 and verdict.summary.passed == 0
 
 
+@pytest.mark.parametrize(
+    ("setting", "rule_setting", "overall"),
+    [
+        ("fail", "ignore", "pass"),
+        ("fail", "warn", "warn"),
+        ("ignore", "fail", "incomplete"),
+        ("warn", "ignore", "pass"),
+    ],
+)
+def test_a_rule_can_override_what_its_unknown_results_do(
+    tmp_path: Path, setting: str, rule_setting: str, overall: str
+) -> None:
+    policy = _policy(
+        tmp_path,
+        STATUS + f"    on_missing_evidence: {rule_setting}\n",
+        f"settings: {{on_missing_evidence: {setting}}}\n",
+    )
+    facts = evidence({LITELLM.key: {FactKind.PACKAGE: MISSING}})
+    verdict = evaluate(sbom(LITELLM), facts, policy, NOW, checks=CHECKS)
+    # reported either way: an ignored unknown is still an unknown result, never a pass
+    assert {r.outcome for r in verdict.results} == {"unknown"}
+    assert verdict.outcome == overall
+
+
+def test_an_override_counts_only_for_its_own_rule(tmp_path: Path) -> None:
+    rules = STATUS + "    on_missing_evidence: ignore\n" + STATUS.replace("id: status", "id: other")
+    policy = _policy(tmp_path, rules, "settings: {on_missing_evidence: fail}\n")
+    facts = evidence({LITELLM.key: {FactKind.PACKAGE: MISSING}})
+    verdict = evaluate(sbom(LITELLM), facts, policy, NOW, checks=CHECKS)
+    assert verdict.outcome == "incomplete"
+
+
 def test_failed_fact_is_unknown_and_fail_beats_incomplete(tmp_path: Path) -> None:
     facts = evidence(
         {
