@@ -143,26 +143,34 @@ def test_settings_round_trip(store_url: str) -> None:
         assert store.setting("watched") == "4"
 
 
-def test_a_store_at_an_older_revision_opens_at_head(store_url: str) -> None:
-    """A store written by the previous version is opened by this one, data kept."""
+@pytest.mark.parametrize("revision", ["0001", "0002", "0003"])
+def test_a_store_at_an_older_revision_opens_at_head(store_url: str, revision: str) -> None:
+    """A store written by an earlier version is opened by this one, data kept."""
     engine = make_engine(store_url)
-    migrate(engine, "0001")
-    assert current_revision(engine) == "0001"
+    migrate(engine, revision)
+    assert current_revision(engine) == revision
     moment = datetime(2026, 3, 1, tzinfo=UTC)
     with engine.begin() as conn:
         conn.execute(
-            sa.text("INSERT INTO blobs VALUES ('d', 'sbom', 1, :data)"),
+            sa.text("INSERT INTO blobs (digest, kind, size, data) VALUES ('d', 'sbom', 1, :data)"),
             {"data": b"x\x9c\x03\x00\x00\x00\x00\x01"},  # zlib of b""
         )
         conn.execute(
             sa.text("INSERT INTO releases (name, version, created_at) VALUES ('old', '1', :t)"),
             {"t": moment},
         )
-        conn.execute(sa.text("INSERT INTO release_inputs VALUES (1, 0, 'sbom.json', 'd')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO release_inputs (release_id, position, source, blob) "
+                "VALUES (1, 0, 'sbom.json', 'd')"
+            )
+        )
         conn.execute(
             sa.text("INSERT INTO components (ecosystem, name, version) VALUES ('pypi', 'x', '1')")
         )
-        conn.execute(sa.text("INSERT INTO release_components VALUES (1, 1)"))
+        conn.execute(
+            sa.text("INSERT INTO release_components (release_id, component_id) VALUES (1, 1)")
+        )
         conn.execute(
             sa.text(
                 "INSERT INTO verdicts (release_id, seq, judged_at, evaluated_at, reason, "
@@ -174,7 +182,7 @@ def test_a_store_at_an_older_revision_opens_at_head(store_url: str) -> None:
         )
     engine.dispose()
     with open_store(store_url) as store:
-        assert current_revision(store.engine) == head_revision() != "0001"
+        assert current_revision(store.engine) == head_revision() != revision
         (release,) = store.releases()
         assert (release.name, release.latest.outcome, release.latest.advisory_generation) == (
             "old",
