@@ -66,7 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_checks(sub)
     _add_enrich(sub)
     _add_db(sub)
+    _add_inventory(sub)
     return parser
+
+
+def _add_inventory(sub: argparse._SubParsersAction[_Parser]) -> None:
+    from policyengine import cli_store
+
+    cli_store.add_commands(sub, _Parser)
 
 
 def _add_input_options(p: argparse.ArgumentParser) -> None:
@@ -180,6 +187,11 @@ def _add_db(sub: argparse._SubParsersAction[_Parser]) -> None:
     imp = actions.add_parser("import", help="import OSV records (zip, folder, or file)")
     imp.add_argument("path", metavar="PATH", help="OSV export: a zip or a folder of JSON/YAML")
     imp.add_argument("--cache-dir", metavar="DIR", help="cache folder (env POLICYENGINE_CACHE_DIR)")
+    imp.add_argument(
+        "--store",
+        metavar="URL",
+        help="import into the release inventory instead (one copy for every machine sharing it)",
+    )
     imp.set_defaults(handler=_run_db_import)
 
 
@@ -230,6 +242,10 @@ def _run_enrich(args: argparse.Namespace) -> int:
 def _run_db_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    if args.store:
+        from policyengine import cli_store
+
+        return cli_store.import_advisories(args)
     from policyengine.enrich.osv_db import AdvisoryDb
 
     settings = _enrich_settings(args)
@@ -314,6 +330,9 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument(
         "--project-dir", metavar="DIR", help="project folder for manifest and lockfile facts"
     )
+    from policyengine import cli_store
+
+    cli_store.add_release_options(p)
     p.set_defaults(handler=_run_check)
 
 
@@ -657,10 +676,12 @@ def _gc_paused(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
 
 @_gc_paused
 def _run_check(args: argparse.Namespace) -> int:
+    from policyengine import cli_store
     from policyengine.engine import Evaluation, evaluate
     from policyengine.report import STREAMED
 
     settings = _check_judge_options(args)
+    cli_store.check_release(args)
     policy = _load_policy(args)
     sboms = [_read_sbom(args, path) for path in args.inputs]
     for sbom in sboms:
@@ -679,6 +700,12 @@ def _run_check(args: argparse.Namespace) -> int:
         first_input=args.inputs[0],
     )
     evidence = _record(args, evidence)
+    if args.release:
+        # The inventory keeps the whole verdict: judged in memory, written as usual, kept.
+        verdict = evaluate(sboms, evidence, policy, _now(args))
+        code = _finish(args, verdict)
+        cli_store.keep_release(args, sboms, evidence, policy, verdict)
+        return code
     if args.format in STREAMED:
         # Written rule by rule as evaluated: 50,000 components give 750,000 results and a
         # 370 MB verdict with release-gate (benchmarks/README.md).
