@@ -32,7 +32,7 @@ from typing import Any
 
 from policyengine.engine import evaluate
 from policyengine.enrich import dump_bundle
-from policyengine.enrich.bundle import dump_bundle, parse_bundle
+from policyengine.enrich.bundle import parse_bundle
 from policyengine.enrich.versions import OSV_ECOSYSTEMS, normalise_name, purl_type
 from policyengine.ingest import parse_bytes
 from policyengine.model import ComponentEvidence, Evidence, FactKind, FactResult, Sbom
