@@ -182,9 +182,13 @@ def _answer_from_db(
             return False
         for key in keys:
             target = targets[key]
-            facts[key][FactKind.ADVISORIES] = db.lookup(
-                target.ecosystem, target.name, target.version
-            )
+            found = db.lookup(target.ecosystem, target.name, target.version)
+            earlier = facts[key].get(FactKind.ADVISORIES)
+            if isinstance(found, Missing) and isinstance(earlier, Failed):
+                # The API failed and the database does not cover this ecosystem: both
+                # reasons, so the user sees what to fix (the network, or an import).
+                found = Failed(f"{earlier.error}; and {found.reason}")
+            facts[key][FactKind.ADVISORIES] = found
         return True
     finally:
         db.close()
