@@ -653,6 +653,9 @@ def _result(
     elif finding.status is Status.FAIL:
         outcome = _fail_outcome(rule, now)
         message = rule.message or finding.message
+        if _staged(rule, now):
+            # Say why a failure reads as a warning: the rule is staged, not lenient.
+            message = f"{message} (a warning until the rule takes effect on {rule.effective_from})"
         for i, candidate in enumerate(waivers):
             if waiver_matches(candidate, rule.id, component, finding.subject):
                 outcome, waiver, index = "waived", waiver_ref(candidate), i
@@ -680,13 +683,21 @@ def _result(
     return result, index
 
 
+def _staged(rule: Rule, now: datetime) -> bool:
+    """A failing rule that does not take effect before ``effective_from`` (so it warns)."""
+    return (
+        rule.mode is not Mode.LOG
+        and rule.severity is Severity.FAIL
+        and rule.effective_from is not None
+        and now.date() < rule.effective_from
+    )
+
+
 def _fail_outcome(rule: Rule, now: datetime) -> ResultOutcome:
     if rule.mode is Mode.LOG:
         return "info"
     if rule.severity is Severity.FAIL:
-        if rule.effective_from is not None and now.date() < rule.effective_from:
-            return "warn"
-        return "fail"
+        return "warn" if _staged(rule, now) else "fail"
     return "warn" if rule.severity is Severity.WARN else "info"
 
 
