@@ -45,7 +45,7 @@ DESCRIPTIONS: dict[Element, str] = {
     "supplier": "component supplier name",
     "name": "component name",
     "version": "component version",
-    "identifier": "other unique identifier (purl)",
+    "identifier": "other unique identifier (purl, CPE or SWID)",
     "dependencies": "dependency relationship",
     "author": "author of the SBOM data",
     "timestamp": "timestamp of the SBOM",
@@ -85,7 +85,7 @@ def _component_tests(sbom: Sbom) -> dict[Element, Callable[[Component], bool]]:
         "supplier": lambda c: bool(c.supplier),
         "name": lambda c: bool(c.name),
         "version": lambda c: bool(c.version),
-        "identifier": lambda c: bool(c.purl),
+        "identifier": lambda c: bool(c.purl or c.identifiers),
         "dependencies": lambda c: c.ref in graph,
         "hash": lambda c: bool(c.hashes),
         "license": lambda c: bool(c.licenses),
@@ -97,7 +97,8 @@ class SbomQualityCheck(Check):
 
     What it checks:
         The document as a whole, once per input. NTIA minimum elements:
-        supplier, component name, version, other unique identifier (a purl),
+        supplier, component name, version, other unique identifier (a purl, a CPE or
+        a SWID tag id),
         dependency relationship (the document has a dependency graph and the
         component appears in it), author of the SBOM data, timestamp. The
         ``cisa-2025`` profile (default) adds the CISA 2025 draft elements:

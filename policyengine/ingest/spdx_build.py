@@ -233,6 +233,11 @@ def _component(pkg: RawPackage, source: str, direct: bool | None, scope: str | N
         type=pkg.purpose.lower().replace("_", "-") if pkg.purpose else None,
         location=pkg.location,
         unidentified_reason=reason,
+        identifiers=tuple(
+            locator.strip()
+            for ref_type, locator in pkg.other_refs
+            if ref_type.lower().startswith(("cpe", "swid")) and locator.strip()
+        ),
         unmapped_license_classifiers=unmapped,
     )
 

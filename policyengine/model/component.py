@@ -58,6 +58,8 @@ class Component:
     normalised per ecosystem: PEP 503 for PyPI, ``@scope/name`` for npm,
     ``group:artifact`` style is left to the purl for others. ``direct`` is
     ``None`` when the input has no dependency graph to tell.
+    ``identifiers`` are the input's other unique identifiers besides the purl (CPE names,
+    SWID tag ids), which the NTIA minimum elements count as identifiers too.
     ``unmapped_license_classifiers`` are the PyPI trove licence classifiers
     (``License :: ...``) the input gave that name no single SPDX license (PEP 639
     calls e.g. ``BSD License`` ambiguous); ``licenses`` carries each as
@@ -80,6 +82,7 @@ class Component:
     location: Location | None = None
     unidentified_reason: str | None = None
     unmapped_license_classifiers: tuple[str, ...] = ()
+    identifiers: tuple[str, ...] = ()
 
     @property
     def identified(self) -> bool:
