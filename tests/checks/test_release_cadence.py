@@ -34,7 +34,7 @@ def test_out_of_rhythm_fails_with_numbers() -> None:
     times = [*WEEKLY[:-1], WEEKLY[-2] + timedelta(hours=3)]
     [f] = run(CHECK, COMP, history(times))
     assert f.status is Status.FAIL
-    assert "3h after the previous release" in f.message and "median gap" in f.message
+    assert "3h after the previous release of its line" in f.message and "median gap" in f.message
     assert "7d" in f.message
     assert_actionable(f)
 
@@ -43,7 +43,7 @@ def test_burst_fails_and_names_versions() -> None:
     times = [*WEEKLY[:4], WEEKLY[3] + timedelta(hours=1), WEEKLY[3] + timedelta(hours=2)]
     [f] = run(CHECK, COMP, history(times), {"burst_count": 3, "burst_window": "6h"})
     assert f.status is Status.FAIL
-    assert "3 releases within 6h" in f.message
+    assert "3 releases of its line within 6h" in f.message
     assert isinstance(f.observed, dict) and f.observed["burst"] == ["1.82.3", "1.82.4", "1.82.8"]
 
 
@@ -70,6 +70,6 @@ def test_burst_is_usual_for_a_fast_releasing_project() -> None:
     hourly = [timedelta(hours=h) for h in range(12)]
     [f] = run(CHECK, COMP, history(hourly), {"burst_count": 3, "burst_window": "6h"})
     assert f.status is Status.PASS
-    assert isinstance(f.observed, dict) and "usual for this project" in str(
+    assert isinstance(f.observed, dict) and "usual for this line" in str(
         f.observed["burst_note"]
     )

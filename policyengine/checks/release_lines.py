@@ -1,0 +1,170 @@
+"""A release history read as lines and channels, with implausible upload times set apart.
+
+``release-cadence`` compares a version only with the releases that came before it on
+its own line and channel. This module places every version (``packaging`` for PyPI,
+``nodesemver`` for npm: no hand parsing), orders them by upload time and finds the
+times that a registry or mirror filled in rather than recorded.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import nodesemver
+from packaging.version import InvalidVersion, Version
+
+from policyengine.model import ReleaseHistory
+
+Line = tuple[int, ...]
+"""A release line: ``(major,)`` from 1.0 on, ``(0, minor)`` before it."""
+
+REGISTRY_OPENED = {
+    "pypi": datetime(2003, 1, 1, tzinfo=UTC),
+    "npm": datetime(2009, 9, 1, tzinfo=UTC),
+}
+"""No upload can be older than its registry: an earlier time was made up."""
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a version sits: its line, its channel (``""`` for stable) and its order key."""
+
+    line: Line
+    channel: str
+    key: tuple[object, ...]
+    republished: bool = False
+    """A PEP 440 post-release: a re-publication of an existing release."""
+
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """One release with a plausible upload time and its place."""
+
+    at: datetime
+    version: str
+    place: Place
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """The releases of one history that can be compared, oldest first.
+
+    ``filled`` maps each version whose upload time is implausible to why;
+    those versions are not in ``dated``. ``unplaced`` counts versions the
+    ecosystem's version rules cannot parse (also left out).
+    """
+
+    dated: tuple[Dated, ...]
+    filled: dict[str, str]
+    unplaced: int
+
+
+def place(ecosystem: str | None, version: str) -> Place | None:
+    """The line, channel and order key of ``version``; ``None`` when it does not parse.
+
+    Lines: the major version from 1.0 on, major.minor before it (npm's caret treats
+    0.x minors as breaking, and PyPI's 0.x projects use them the same way). Channels:
+    stable, or the prerelease's name (``beta``, ``canary``, ``rc``; PEP 440 ``a``/``b``/
+    ``rc`` and ``dev``): nightlies and release candidates follow their own rhythm.
+    """
+    if ecosystem == "pypi":
+        try:
+            parsed = Version(version)
+        except InvalidVersion:
+            return None
+        release = (*parsed.release, 0)
+        line: Line = (release[0],) if release[0] else (0, release[1])
+        channel = parsed.pre[0] if parsed.pre else ("dev" if parsed.is_devrelease else "")
+        return Place(line, channel, (parsed,), parsed.is_postrelease)
+    if ecosystem == "npm":
+        # Loose: the registry still serves versions published before strict semver
+        # ("2.0.0beta", "1.0.0rc4"), and they belong to their lines like any other.
+        semver = nodesemver.parse(version, True)
+        if semver is None:
+            return None
+        pre = tuple(semver.prerelease)
+        npm_line: Line = (semver.major,) if semver.major else (0, semver.minor)
+        first = pre[0] if pre else ""
+        npm_channel = first if isinstance(first, str) else "pre"
+        # semver precedence: a prerelease sorts before its release; numeric ids before text.
+        ids = tuple((0, i, "") if isinstance(i, int) else (1, 0, str(i)) for i in pre)
+        key = (semver.major, semver.minor, semver.patch, 0 if pre else 1, ids)
+        return Place(npm_line, npm_channel, key)
+    return None
+
+
+def timeline(
+    ecosystem: str | None,
+    history: ReleaseHistory,
+    fetched_at: datetime | None,
+    same_moment: timedelta,
+    fill_count: int,
+) -> Timeline:
+    """Every timed, parseable release in upload order, implausible times set apart.
+
+    Implausible: before the registry opened, after the history was fetched, or one of
+    ``fill_count`` or more releases of one line and channel uploaded within
+    ``same_moment`` of each other (a chain of such gaps). Maintainers do not publish
+    three versions of one line within a minute; mirrors that fill in missing publish
+    times do, by the dozen (measured on the npm mirror: 4 to 605 versions a minute).
+    A fix shipped on several lines at once has one version per line and is kept, and so
+    are PEP 440 post-releases (re-publications of existing releases).
+    """
+    opened = REGISTRY_OPENED.get(ecosystem or "")
+    filled: dict[str, str] = {}
+    placed: list[Dated] = []
+    unplaced = 0
+    for release in history.releases:
+        when = release.published_at
+        if when is None:
+            continue
+        where = place(ecosystem, release.version)
+        if where is None:
+            unplaced += 1
+            continue
+        if opened is not None and when < opened:
+            filled[release.version] = f"its upload time {_day(when)} is before the registry opened"
+        elif fetched_at is not None and when > fetched_at:
+            filled[release.version] = (
+                f"its upload time {_day(when)} is after the history was fetched"
+            )
+        else:
+            placed.append(Dated(when, release.version, where))
+    placed.sort(key=lambda d: d.at)
+    for moment in _moments(placed, same_moment):
+        # Post-releases are pushed to every supported line at once (pip uploaded eight
+        # within one second on 2026-10-18, several per major line): a real moment.
+        counts = Counter((d.place.line, d.place.channel) for d in moment if not d.place.republished)
+        for d in moment:
+            many = counts[(d.place.line, d.place.channel)]
+            if many >= fill_count and not d.place.republished:
+                filled[d.version] = (
+                    f"{many} versions of its line were given upload times within "
+                    f"{int(same_moment.total_seconds())}s of each other "
+                    f"({_day(moment[0].at)}), as a mirror filling in missing times does"
+                )
+    dated = tuple(d for d in placed if d.version not in filled)
+    return Timeline(dated, filled, unplaced)
+
+
+def _moments(placed: Sequence[Dated], same_moment: timedelta) -> list[list[Dated]]:
+    """Runs of releases each within ``same_moment`` of the one before (only runs of 2+)."""
+    runs: list[list[Dated]] = []
+    current: list[Dated] = []
+    for d in placed:
+        if current and d.at - current[-1].at <= same_moment:
+            current.append(d)
+            continue
+        if len(current) > 1:
+            runs.append(current)
+        current = [d]
+    if len(current) > 1:
+        runs.append(current)
+    return runs
+
+
+def _day(when: datetime) -> str:
+    return when.strftime("%Y-%m-%d %H:%M UTC")
