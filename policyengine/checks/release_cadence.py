@@ -49,7 +49,9 @@ class ReleaseCadenceParams(CheckParams):
     """Parameters of ``release-cadence``."""
 
     burst_count: int = Field(
-        default=3, ge=2, description="This many releases of one line within burst_window is a burst."
+        default=3,
+        ge=2,
+        description="This many releases of one line within burst_window is a burst.",
     )
     burst_window: Duration = Field(
         default="24h", validate_default=True, description="The burst window, e.g. '24h'."
@@ -290,7 +292,8 @@ def _judge(
         # A line that usually releases this often is not bursting: judge by its rhythm.
         before = [d.at for d in advancing if d.at < burst[0].at][-(params.history + 1) :]
         done_before = any(
-            b - a <= params.burst_window for a, b in zip(before, before[params.burst_count - 1 :])
+            b - a <= params.burst_window
+            for a, b in zip(before, before[params.burst_count - 1 :], strict=False)
         )
         if done_before:
             observed["burst_note"] = (
@@ -318,7 +321,7 @@ def _advancing(peers: list[Dated]) -> list[Dated]:
     out: list[Dated] = []
     highest: tuple[object, ...] | None = None
     for d in peers:
-        if highest is None or d.place.key > highest:  # type: ignore[operator]
+        if highest is None or d.place.key > highest:
             highest = d.place.key
             out.append(d)
     return out

@@ -35,6 +35,8 @@ class Place:
     line: Line
     channel: str
     key: tuple[object, ...]
+    series: tuple[int, int] = (0, 0)
+    """Major and minor: the patches of one minor form a series."""
     republished: bool = False
     """A PEP 440 post-release: a re-publication of an existing release."""
 
@@ -78,7 +80,7 @@ def place(ecosystem: str | None, version: str) -> Place | None:
         release = (*parsed.release, 0)
         line: Line = (release[0],) if release[0] else (0, release[1])
         channel = parsed.pre[0] if parsed.pre else ("dev" if parsed.is_devrelease else "")
-        return Place(line, channel, (parsed,), parsed.is_postrelease)
+        return Place(line, channel, (parsed,), (release[0], release[1]), parsed.is_postrelease)
     if ecosystem == "npm":
         # Loose: the registry still serves versions published before strict semver
         # ("2.0.0beta", "1.0.0rc4"), and they belong to their lines like any other.
@@ -92,7 +94,7 @@ def place(ecosystem: str | None, version: str) -> Place | None:
         # semver precedence: a prerelease sorts before its release; numeric ids before text.
         ids = tuple((0, i, "") if isinstance(i, int) else (1, 0, str(i)) for i in pre)
         key = (semver.major, semver.minor, semver.patch, 0 if pre else 1, ids)
-        return Place(npm_line, npm_channel, key)
+        return Place(npm_line, npm_channel, key, (semver.major, semver.minor))
     return None
 
 
@@ -108,10 +110,11 @@ def timeline(
     Implausible: before the registry opened, after the history was fetched, or one of
     ``fill_count`` or more releases of one line and channel uploaded within
     ``same_moment`` of each other (a chain of such gaps). Maintainers do not publish
-    three versions of one line within a minute; mirrors that fill in missing publish
-    times do, by the dozen (measured on the npm mirror: 4 to 605 versions a minute).
-    A fix shipped on several lines at once has one version per line and is kept, and so
-    are PEP 440 post-releases (re-publications of existing releases).
+    three versions of one line within a minute out of version order; mirrors that fill
+    in missing publish times do, by the dozen (measured on the npm mirror: 4 to 605
+    versions a minute). A fix shipped on several lines or minors at once (each version
+    the newest of its minor) is kept, and so are PEP 440 post-releases (re-publications
+    of existing releases).
     """
     opened = REGISTRY_OPENED.get(ecosystem or "")
     filled: dict[str, str] = {}
@@ -134,20 +137,46 @@ def timeline(
         else:
             placed.append(Dated(when, release.version, where))
     placed.sort(key=lambda d: d.at)
+    stale = _stale(placed)
     for moment in _moments(placed, same_moment):
         # Post-releases are pushed to every supported line at once (pip uploaded eight
         # within one second on 2026-10-18, several per major line): a real moment.
-        counts = Counter((d.place.line, d.place.channel) for d in moment if not d.place.republished)
-        for d in moment:
-            many = counts[(d.place.line, d.place.channel)]
-            if many >= fill_count and not d.place.republished:
+        moment = [d for d in moment if not d.place.republished]
+        lines = Counter((d.place.line, d.place.channel) for d in moment)
+        series = Counter((d.place.series, d.place.channel) for d in moment)
+        for line, many in lines.items():
+            members = [d for d in moment if (d.place.line, d.place.channel) == line]
+            # A fix shipped on several minors at once (react-dom 19.3.1, 19.2.9 and 19.0.9
+            # within a minute) has each version newest of its minor; a mirror's fill has
+            # old versions out of order, or several patches of one minor.
+            if many < fill_count or not (
+                any(d.version in stale for d in members)
+                or any(series[(d.place.series, d.place.channel)] >= fill_count for d in members)
+            ):
+                continue
+            for d in members:
                 filled[d.version] = (
                     f"{many} versions of its line were given upload times within "
                     f"{int(same_moment.total_seconds())}s of each other "
-                    f"({_day(moment[0].at)}), as a mirror filling in missing times does"
+                    f"({_day(moment[0].at)}), out of version order, as a mirror filling "
+                    "in missing times does"
                 )
     dated = tuple(d for d in placed if d.version not in filled)
     return Timeline(dated, filled, unplaced)
+
+
+def _stale(placed: Sequence[Dated]) -> set[str]:
+    """Versions uploaded after a higher version of their own minor series and channel."""
+    highest: dict[tuple[tuple[int, int], str], tuple[object, ...]] = {}
+    stale: set[str] = set()
+    for d in placed:
+        where = (d.place.series, d.place.channel)
+        top = highest.get(where)
+        if top is not None and top > d.place.key:
+            stale.add(d.version)
+        elif top is None or d.place.key > top:
+            highest[where] = d.place.key
+    return stale
 
 
 def _moments(placed: Sequence[Dated], same_moment: timedelta) -> list[list[Dated]]:

@@ -70,6 +70,4 @@ def test_burst_is_usual_for_a_fast_releasing_project() -> None:
     hourly = [timedelta(hours=h) for h in range(12)]
     [f] = run(CHECK, COMP, history(hourly), {"burst_count": 3, "burst_window": "6h"})
     assert f.status is Status.PASS
-    assert isinstance(f.observed, dict) and "usual for this line" in str(
-        f.observed["burst_note"]
-    )
+    assert isinstance(f.observed, dict) and "usual for this line" in str(f.observed["burst_note"])
