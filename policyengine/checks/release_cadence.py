@@ -118,22 +118,25 @@ class ReleaseCadenceCheck(Check):
         is unknown. The finding gives the numbers: the releases in the burst,
         the gap, the median.
 
-    What it ignores:
-        Other lines and channels: a 7.x patch next to an 8.0 release, yargs 16
-        next to 17, a nightly next to a stable release (they have their own
-        rhythm). A fix shipped on several lines at once (brace-expansion
-        1.1.22, 2.1.8, 3.0.10 and 5.0.13 within five minutes; Django's
-        security releases): each is compared with its own line, and
-        backports never count towards a burst. Gaps of ``gap_floor`` (6h) or
-        more: on 47 popular PyPI projects a follow-up fix within a day or two
-        of a release is routine (requests 2.34.2 a day after 2.34.1), as is a
-        slow project's fix weeks after a release. The first release of a new
-        line (h11 0.16.0 after 0.15.0 is a new 0.x line). Upload times that
-        are implausible: before the registry opened, after the history was
-        fetched, or ``fill_count`` (3) or more versions of one line within
-        ``same_moment`` (60s), which is what a mirror that fills in missing
-        publish times produces; such releases are left out of the comparison,
-        and when the version's own time is one of them the result is unknown.
+        What it ignores, and why (measured on the release histories of 48 popular PyPI and
+        38 npm projects, where the previous rules failed 20 % and 30 % of the versions of
+        the last year): other lines and channels (a 7.x patch next to an 8.x release, yargs
+        16 next to 17, a stable release next to canaries: each has its own rhythm);
+        backports and a fix shipped on several lines at once (brace-expansion 1.1.22, 2.1.8,
+        3.0.10 and 5.0.13 within five minutes, Django's security releases, react-dom 19.3.1,
+        19.2.9 and 19.0.9 within a minute): they never count towards a burst; gaps of
+        ``gap_floor`` (6h) or more (requests 2.34.2 a day after 2.34.1, a slow project's fix
+        two weeks after a release); quick gaps or bursts the line already had within its
+        last ``history`` releases (openai, fastapi, electron-to-chromium release several
+        times a day); the first release of a new line (h11 0.16.0 after 0.15.0 opens the
+        0.16 line); and upload times that are implausible: before the registry opened, after
+        the history was fetched, or ``fill_count`` (3) or more versions of one line within
+        ``same_moment`` (60s) with one of them older than a version of its own minor
+        uploaded before (or several patches of one minor): that is what a mirror filling in
+        missing publish times produces (@babel/core 7.5.0, 7.11.6, 7.17.9 ... "published"
+        within a minute in 2024). Such releases are left out of the comparison, and when the
+        version's own time is one of them the result is unknown, saying why. PEP 440
+        post-releases uploaded together (pip's eight on 2026-10-18) are kept.
 
     Why:
         An attacker holding a stolen token publishes quickly, often several

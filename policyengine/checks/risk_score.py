@@ -160,12 +160,13 @@ class RiskScoreCheck(Check):
         is computed over the other signals and the finding says what was left
         out (``observed.left_out``).
 
-    What it ignores:
-        A fresh release with one soft signal: ``fresh`` (15), ``cadence`` (15),
-        ``metadata`` (10) and ``unpinned`` (10) are each common on clean real
-        projects (the release gate's warn band starts at 40), so only two soft
-        signals besides freshness, or an identity or integrity signal with
-        freshness, reach it. The weights of sources turned off on purpose.
+        What it ignores, and why: a fresh release with one soft signal. ``fresh`` (15),
+        ``cadence`` (15), ``metadata`` (10) and ``unpinned`` (10) are each common on clean
+        real projects, so a fresh release with one of them scores at most 30, under the
+        release gate's warn band (40); two soft signals besides freshness, or an identity or
+        integrity signal with freshness (a new publisher: 45), reach it, and freshness,
+        cadence and a new publisher together (60, LiteLLM 1.82.7 and 1.82.8) fail. Also
+        ignored: the weights of sources turned off on purpose.
 
     Why:
         No single weak signal justifies blocking a release, but several
