@@ -8,12 +8,12 @@ from pydantic import ValidationError
 from policyengine.checks.risk_score import DEFAULT_WEIGHTS, RiskScoreCheck
 from policyengine.model import (
     Advisories,
-    Failed,
     Advisory,
     Artifact,
     Artifacts,
     FactKind,
     FactResult,
+    Failed,
     Missing,
     PackageMetadata,
     Person,
