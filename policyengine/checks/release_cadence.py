@@ -350,8 +350,10 @@ def _timeline(
     params: ReleaseCadenceParams,
 ) -> Timeline:
     # One history is shared by every version of a package in the document and read by
-    # this rule and by risk-score: place its versions once per evaluation.
-    key = ("release-cadence", id(history), ecosystem, params.same_moment, params.fill_count)
+    # this rule and by risk-score: place its versions once per evaluation. Not under this
+    # check's slug, which the engine forgets after the last release-cadence rule, while
+    # risk-score rules (evaluated later, in rule-id order) read the timeline again.
+    key = ("release-lines", id(history), ecosystem, params.same_moment, params.fill_count)
     found = context.memo.get(key)
     if isinstance(found, tuple) and found[0] is history:
         kept = found[1]

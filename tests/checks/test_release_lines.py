@@ -118,3 +118,18 @@ def test_times_before_the_registry_or_after_the_fetch_are_implausible() -> None:
     assert "before the registry opened" in found.filled["1.0.0"]
     assert "after the history was fetched" in found.filled["1.0.2"]
     assert [d.version for d in found.dated] == ["1.0.1"]
+
+
+@pytest.mark.parametrize("version", ["0.0.0", "1.2.3", "10.20.30", "19.2.0", "0.16.0"])
+def test_the_plain_version_fast_path_agrees_with_nodesemver(version: str) -> None:
+    import nodesemver
+
+    fast = place("npm", version)
+    parsed = nodesemver.parse(version, True)
+    assert fast is not None and parsed is not None
+    assert fast.key == (parsed.major, parsed.minor, parsed.patch, 1, ())
+    assert fast.line == ((parsed.major,) if parsed.major else (0, parsed.minor))
+    assert fast.series == (parsed.major, parsed.minor) and fast.channel == ""
+    # What the fast path does not take goes through the library.
+    assert place("npm", version + "-rc.1") is not None
+    assert place("npm", "01.2.3") == place("npm", "1.2.3")
