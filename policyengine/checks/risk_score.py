@@ -55,9 +55,9 @@ DEFAULT_WEIGHTS: dict[Signal, float] = {
     "vulnerability": 40.0,
     "removed": 60.0,
     "hash_mismatch": 50.0,
-    "publisher_change": 30.0,
+    "publisher_change": 25.0,
     "fresh": 15.0,
-    "cadence": 15.0,
+    "cadence": 20.0,
     "metadata": 10.0,
     "unpinned": 10.0,
     "startup_code": 0.0,
@@ -66,10 +66,11 @@ DEFAULT_WEIGHTS: dict[Signal, float] = {
 """Default weight per signal; a signal's value is 0..1, its contribution value x weight.
 
 Soft signals (``fresh``, ``cadence``, ``metadata``, ``unpinned``: each common on clean
-projects) weigh 15 or less, so a fresh release with one of them scores at most 30, under
-the release gate's warn band (40). Identity and integrity signals weigh more: a fresh
-release by a new publisher (45) warns, and with an unusual cadence on top (60, the
-LiteLLM 1.82.7/1.82.8 picture hours before any advisory) fails.
+projects) weigh 20 or less, so a fresh release with one of them scores at most 35, under
+the release gate's warn band (40). A fresh release by a new publisher (40) warns, and
+with an unusual cadence on top (60, the LiteLLM 1.82.7/1.82.8 picture hours before any
+advisory) fails. The two signals registries most often cannot tell (``publisher_change``
+and ``metadata``: 35 together) cannot alone make a clean score unknown in that band.
 
 The artifact-content signals are off by default: they need the artifacts downloaded
 and inspected (``contents`` facts), which a policy asks for by giving them a weight.
@@ -161,12 +162,12 @@ class RiskScoreCheck(Check):
         out (``observed.left_out``).
 
         What it ignores, and why: a fresh release with one soft signal. ``fresh`` (15),
-        ``cadence`` (15), ``metadata`` (10) and ``unpinned`` (10) are each common on clean
-        real projects, so a fresh release with one of them scores at most 30, under the
-        release gate's warn band (40); two soft signals besides freshness, or an identity or
-        integrity signal with freshness (a new publisher: 45), reach it, and freshness,
-        cadence and a new publisher together (60, LiteLLM 1.82.7 and 1.82.8) fail. Also
-        ignored: the weights of sources turned off on purpose.
+        ``cadence`` (20), ``metadata`` (10) and ``unpinned`` (10) are each common on clean
+        real projects, so a fresh release with one of them scores at most 35, under the
+        release gate's warn band (40); two soft signals besides freshness, or a new
+        publisher with freshness (40), reach it, and freshness, cadence and a new publisher
+        together (60, LiteLLM 1.82.7 and 1.82.8) fail. Also ignored: the weights of sources
+        turned off on purpose.
 
     Why:
         No single weak signal justifies blocking a release, but several
@@ -178,7 +179,7 @@ class RiskScoreCheck(Check):
     Parameters:
         ``threshold`` (default 60). ``weights``: per-signal weights (defaults:
         malicious 100, removed 60, hash_mismatch 50, vulnerability 40,
-        publisher_change 30, fresh 15, cadence 15, metadata 10, unpinned 10,
+        publisher_change 25, fresh 15, cadence 20, metadata 10, unpinned 10,
         startup_code 0, install_scripts 0).
         ``fresh_within`` (default ``7d``). For a warn band and a fail band use
         two rules with different thresholds and severities; ``up_to`` on the

@@ -69,10 +69,10 @@ def test_several_weak_signals_add_up() -> None:
     )
     [f] = run(CHECK, COMP, facts, {"threshold": 50})
     t = terms(f)
-    assert t["fresh"]["contribution"] == 15 and t["publisher_change"]["contribution"] == 30
-    assert t["cadence"]["contribution"] == 15
+    assert t["fresh"]["contribution"] == 15 and t["publisher_change"]["contribution"] == 25
+    assert t["cadence"]["contribution"] == 20
     assert f.status is Status.FAIL and f.observed["score"] == 60
-    assert "publisher_change 30" in f.message
+    assert "publisher_change 25" in f.message
     assert_actionable(f)
 
 
@@ -188,7 +188,7 @@ def test_fresh_with_a_new_publisher_warns() -> None:
         Publishers("1.82.8", ("mallory",), previous_version="1.82.7", previous_publishers=("ci",))
     )
     [f] = run(CHECK, COMP, facts, WARN_BAND)
-    assert f.status is Status.FAIL and f.observed["score"] == 45
+    assert f.status is Status.FAIL and f.observed["score"] == 40
 
 
 def test_switched_off_source_drops_its_weights_and_says_so() -> None:
