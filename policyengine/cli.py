@@ -10,6 +10,7 @@ gives 141 (as SIGPIPE would), except for check and diff, whose verdict decides.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import errno
 import functools
@@ -19,7 +20,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,6 +82,14 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also validate the document against its JSON Schema (slower on large inputs)",
     )
+    p.add_argument(
+        "--include-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder that -r/-c lines of requirements files may read from, besides the "
+        "input's own folder (repeatable)",
+    )
 
 
 SUPPORTED_INPUTS = """\
@@ -120,6 +129,8 @@ def _run_inspect(args: argparse.Namespace) -> int:
     from policyengine.model import Sbom
     from policyengine.report.inspect import render_inspect
 
+    _check_input_options(args)
+    _check_output(args.output, "-o")
     sbom = _read(args, args.input)
     assert isinstance(sbom, Sbom)
     _write(args.output, render_inspect(sbom, args.format))
@@ -131,6 +142,12 @@ def _add_endpoint_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--npm-url", metavar="URL", help="npm registry URL (env POLICYENGINE_NPM_URL)")
     p.add_argument("--osv-url", metavar="URL", help="OSV API base URL (env POLICYENGINE_OSV_URL)")
     p.add_argument("--cache-dir", metavar="DIR", help="cache folder (env POLICYENGINE_CACHE_DIR)")
+    p.add_argument(
+        "--ca-bundle",
+        metavar="FILE",
+        help="PEM file of CA certificates trusted on top of the system store, e.g. a company "
+        "CA that re-signs TLS (env POLICYENGINE_CA_BUNDLE; SSL_CERT_FILE/SSL_CERT_DIR too)",
+    )
     p.add_argument(
         "--offline", action="store_true", help="use only the cache and the offline database"
     )
@@ -177,6 +194,7 @@ def _enrich_settings(args: argparse.Namespace) -> EnrichSettings:
         cache_dir=args.cache_dir,
         offline=getattr(args, "offline", False),
         advisories=getattr(args, "advisories", None),
+        ca_bundle=getattr(args, "ca_bundle", None),
     )
 
 
@@ -186,7 +204,9 @@ def _run_enrich(args: argparse.Namespace) -> int:
     from policyengine.enrich import dump_bundle, enrich
     from policyengine.model import Sbom
 
-    settings = _enrich_settings(args)
+    _check_input_options(args)
+    _check_output(args.output, "-o")
+    settings = _checked_settings(args)
     sboms = [_read(args, path) for path in args.inputs]
     components = tuple(c for sbom in sboms if isinstance(sbom, Sbom) for c in sbom.components)
     first = sboms[0]
@@ -328,6 +348,111 @@ def _add_checks(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(handler=_run_checks)
 
 
+# --- options, validated before any work ----------------------------------------------------
+# A usage error found after minutes of enrichment wastes them, and sends requests for a run
+# that cannot succeed: every option and setting is checked before an input is read.
+
+
+def _check_judge_options(args: argparse.Namespace) -> EnrichSettings:
+    """Validate every option of check and diff; return the enrichment settings."""
+    _now(args)
+    _check_input_options(args)
+    _check_output(args.output, "-o")
+    _check_output(args.record, "--record")
+    project_dir = getattr(args, "project_dir", None)
+    if project_dir and not Path(project_dir).is_dir():
+        raise UsageError(
+            f"--project-dir {project_dir}: not a directory", hint="name the project's folder"
+        )
+    return _checked_settings(args, enriching=not args.evidence)
+
+
+def _check_input_options(args: argparse.Namespace) -> None:
+    if args.max_input_size is not None and args.max_input_size < 1:
+        raise UsageError(
+            f"--max-input-size {args.max_input_size}: not a positive number of bytes",
+            hint="e.g. --max-input-size 1073741824 for 1 GiB",
+        )
+
+
+def _check_output(path: str | None, option: str) -> None:
+    """An output file must be creatable: its folder exists and is writable."""
+    if not path:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{option} {path}: is a directory", hint="name a file to write")
+    folder = target.parent
+    if not folder.is_dir():
+        raise UsageError(f"{option} {path}: no directory {folder}", hint="create it first")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {path}: cannot write in {folder}", hint="permission denied")
+
+
+def _checked_settings(args: argparse.Namespace, *, enriching: bool = True) -> EnrichSettings:
+    """The enrichment settings, each checked; with the run's one TLS context when online.
+
+    Registry URLs must be http(s) URLs and the ``--ca-bundle`` file must hold PEM
+    certificates, whether or not the run ends up asking anything; a cache folder named by
+    ``--cache-dir`` or the environment must be usable when the run may enrich
+    (``enriching``: not judging a recorded bundle). The environment's proxies and
+    ``SSL_CERT_FILE``/``SSL_CERT_DIR`` are checked only when it may go online (also not
+    ``--offline``).
+    """
+    from policyengine.enrich import settings as names
+    from policyengine.enrich.proxies import proxy_routes
+    from policyengine.enrich.trust import tls_context
+
+    settings = _enrich_settings(args)
+    for option, env, value in (
+        ("--pypi-url", names.ENV_PYPI_URL, settings.pypi_url),
+        ("--npm-url", names.ENV_NPM_URL, settings.npm_url),
+        ("--osv-url", names.ENV_OSV_URL, settings.osv_url),
+    ):
+        if not _is_web_url(value):
+            given = option if getattr(args, option[2:].replace("-", "_"), None) else env
+            raise UsageError(
+                f"{given} {value!r}: not an http:// or https:// URL",
+                hint="e.g. https://pypi.org or a mirror's base URL",
+            )
+    # A cache folder someone named is checked; the default one is not: a policy that needs
+    # no facts must still run where the home folder is read-only.
+    named = "--cache-dir" if args.cache_dir else None
+    named = named or (names.ENV_CACHE_DIR if os.environ.get(names.ENV_CACHE_DIR) else None)
+    if enriching and named:
+        _check_cache_dir(settings.cache_dir, named)
+    if not enriching or settings.offline:
+        if settings.ca_bundle is not None:
+            tls_context(settings.ca_bundle, {})  # unused in this run, but named: checked
+        return settings
+    # Built once for the whole run: loading a CA file costs ~30 ms, and each transport
+    # (one per proxy) would otherwise load its own.
+    context = tls_context(settings.ca_bundle, os.environ)
+    proxy_routes()
+    return dataclasses.replace(settings, ssl_context=context)
+
+
+def _is_web_url(value: str) -> bool:
+    import httpx
+
+    try:
+        url = httpx.URL(value)
+    except httpx.InvalidURL:
+        return False
+    return url.scheme in ("http", "https") and bool(url.host)
+
+
+def _check_cache_dir(path: Path, setting: str) -> None:
+    """The cache folder, or the nearest existing folder above it, must be writable."""
+    existing = path
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"{setting} {path}: {existing} is not a directory", hint="name a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"{setting} {path}: cannot write in {existing}", hint="permission denied")
+
+
 def _now(args: argparse.Namespace) -> datetime:
     if not args.now:
         return datetime.now(UTC)
@@ -362,7 +487,9 @@ def _load_policy(args: argparse.Namespace) -> Policy:
     return load_policy(args.policy, checks=registry.CHECKS)
 
 
-def _evidence(args: argparse.Namespace, sboms: Sequence[Sbom], policy: Policy) -> Evidence:
+def _evidence(
+    args: argparse.Namespace, sboms: Sequence[Sbom], policy: Policy, settings: EnrichSettings
+) -> Evidence:
     from policyengine.engine import required_facts
     from policyengine.model import Evidence
 
@@ -377,7 +504,7 @@ def _evidence(args: argparse.Namespace, sboms: Sequence[Sbom], policy: Policy) -
 
     components = tuple(c for sbom in sboms for c in sbom.components)
     merged = dataclasses.replace(sboms[0], components=components)
-    evidence = enrich(merged, _enrich_settings(args), needed)
+    evidence = enrich(merged, settings, needed)
     _warn_about_gaps(evidence)
     return evidence
 
@@ -402,7 +529,10 @@ def _warn_about_gaps(evidence: Evidence) -> None:
     lines: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for name, errors in sorted(failed.items()):
         first_key, first_error = errors[0]
-        if len(errors) > 1 and all(error == first_error for _, error in errors):
+        group: tuple[str, tuple[str, ...]]
+        if len(errors) == 1:
+            group = (f"{first_key}: {first_error}", (first_key,))
+        elif all(error == first_error for _, error in errors):
             group = (f"all: {first_error}", tuple(key for key, _ in errors))
         else:
             group = (f"first: {first_key}: {first_error}", (name,))
@@ -517,6 +647,7 @@ def _run_check(args: argparse.Namespace) -> int:
     from policyengine.engine import Evaluation, evaluate
     from policyengine.report import STREAMED
 
+    settings = _check_judge_options(args)
     policy = _load_policy(args)
     sboms = [_read_sbom(args, path) for path in args.inputs]
     for sbom in sboms:
@@ -528,7 +659,7 @@ def _run_check(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     evidence = _with_project_facts(
-        _evidence(args, sboms, policy),
+        _evidence(args, sboms, policy, settings),
         policy,
         sboms,
         project_dir=args.project_dir,
@@ -602,6 +733,7 @@ def _with_project_facts(
 def _run_diff(args: argparse.Namespace) -> int:
     from policyengine.engine import changed_components, evaluate_diff
 
+    settings = _check_judge_options(args)
     policy = _load_policy(args)
     base, head = _read_sbom(args, args.base), _read_sbom(args, args.head)
     keys = changed_components(base, head)
@@ -609,7 +741,11 @@ def _run_diff(args: argparse.Namespace) -> int:
         head, components=tuple(c for c in head.components if c.key in keys)
     )
     evidence = _with_project_facts(
-        _evidence(args, [changed], policy), policy, [head], project_dir=None, first_input=args.head
+        _evidence(args, [changed], policy, settings),
+        policy,
+        [head],
+        project_dir=None,
+        first_input=args.head,
     )
     evidence = _record(args, evidence)
     return _finish(args, evaluate_diff(base, head, evidence, policy, _now(args)))
@@ -712,12 +848,30 @@ def _run_checks(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _include_dirs(folders: list[str] | None) -> Iterator[None]:
+    """Let nested requirement files come from ``--include-dir`` folders (checked first)."""
+    if not folders:
+        yield
+        return
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise UsageError(
+                f"--include-dir {folder}: no such folder", hint="name an existing folder"
+            )
+    from policyengine.ingest.lockfiles.requirements import include_dirs
+
+    with include_dirs(folders):
+        yield
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of exiting."""
     try:
         args = build_parser().parse_args(argv)
         handler: Handler = args.handler
-        return handler(args)
+        with _include_dirs(getattr(args, "include_dir", None)):
+            return handler(args)
     except PolicyEngineError as exc:
         print(f"policyengine: error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code

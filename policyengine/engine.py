@@ -25,7 +25,7 @@ import orjson
 from pydantic import ValidationError
 
 from policyengine.checks import registry
-from policyengine.checks.base import Check, CheckContext, CheckParams
+from policyengine.checks.base import Check, CheckContext, CheckParams, answers_for_selection
 from policyengine.model import (
     Component,
     ComponentEvidence,
@@ -168,6 +168,7 @@ class Evaluation:
         self._active = [w for w in self._waivers if not is_expired(w, self._moment.date())]
         self._matched: Counter[int] = Counter()
         self._outcomes: Counter[str] = Counter()
+        self._missing: set[OnMissingEvidence] = set()
         self._not_applicable = 0
         self._state = "new"
 
@@ -228,6 +229,8 @@ class Evaluation:
                     if waiver_index is not None:
                         self._matched[waiver_index] += 1
                     self._outcomes[result.outcome] += 1
+                    if result.outcome in _INCOMPLETE:
+                        self._missing.add(_on_missing(rule, self._policy))
                     block.append(result)
             _forget(contexts, [c for c, last in last_use.items() if last == position])
             _sort_results(block)
@@ -257,7 +260,7 @@ class Evaluation:
         )
         return Verdict(
             schema_version=SCHEMA_VERSION,
-            outcome=_outcome_of(set(self._outcomes), policy.settings.on_missing_evidence),
+            outcome=_outcome_of(set(self._outcomes), self._missing),
             evaluated_at=self._moment,
             subject=self.subject,
             policy=PolicyRef(policy.name, policy.digest),
@@ -332,13 +335,15 @@ def restrict(
     *,
     document_checks: AbstractSet[str] = frozenset(),
     base_results: Iterable[RuleResult] = (),
+    selection_checks: AbstractSet[str] = frozenset(),
 ) -> Verdict:
     """The verdict with only the results a change introduced; counts and outcome of those.
 
-    A result of a rule whose check (as the rule names it) is in ``document_checks`` is
-    kept when ``base_results`` has none like it (:func:`_likeness`); any other result is
-    kept when it is about a component whose ref is in ``keys``. The summary and the
-    outcome count exactly the kept results.
+    A result of a rule whose check (as the rule names it) is in ``document_checks``, and
+    a component-less result of one in ``selection_checks`` (an answer for the whole
+    document, :meth:`Check.check_selection`), is kept when ``base_results`` has none like
+    it (:func:`_likeness`); any other result is kept when it is about a component whose
+    ref is in ``keys``. The summary and the outcome count exactly the kept results.
     """
     before = {_likeness(r) for r in base_results}
     kept = tuple(
@@ -346,7 +351,7 @@ def restrict(
         for r in verdict.results
         if (
             _likeness(r) not in before
-            if r.check in document_checks
+            if r.check in document_checks or (r.component is None and r.check in selection_checks)
             else r.component is not None and _ref_key(r.component) in keys
         )
     )
@@ -355,7 +360,7 @@ def restrict(
         verdict,
         results=kept,
         summary=summary,
-        outcome=overall_outcome(kept, policy.settings.on_missing_evidence),
+        outcome=overall_outcome(kept, policy),
     )
 
 
@@ -390,7 +395,9 @@ def evaluate_diff(
     Component-level rules: the results about components HEAD adds or changes
     (:func:`changed_components`). Document-level rules (``sbom-quality``, ``lockfile``):
     the results BASE does not have, BASE being judged by those rules alone with the same
-    evidence (its components are not enriched). The verdict's ``subject.base`` names BASE.
+    evidence (its components are not enriched); so are the answers a component-level rule
+    gives for a whole document (``hashes`` on a format without digests). The verdict's
+    ``subject.base`` names BASE.
     """
     lookup = _lookup(registry.CHECKS if checks is None else checks)
     keys = changed_components(base, head)
@@ -401,9 +408,18 @@ def evaluate_diff(
         for rule in policy.rules
         if (check := lookup.get(rule.check)) is not None and check.level == "document"
     )
+    # Component-level rules that may answer once for a whole document: BASE is judged by
+    # them too, so that a document-level answer HEAD shares with BASE is not news.
+    selection_rules = tuple(
+        rule
+        for rule in policy.rules
+        if (check := lookup.get(rule.check)) is not None
+        and check.level == "component"
+        and answers_for_selection(check)
+    )
     before: tuple[RuleResult, ...] = ()
-    if document_rules:
-        only = policy.model_copy(update={"rules": document_rules})
+    if document_rules or selection_rules:
+        only = policy.model_copy(update={"rules": document_rules + selection_rules})
         before = evaluate(base, evidence, only, now, checks=checks).results
     restricted = restrict(
         verdict,
@@ -411,23 +427,44 @@ def evaluate_diff(
         policy,
         document_checks={rule.check for rule in document_rules},
         base_results=before,
+        selection_checks={rule.check for rule in selection_rules},
     )
     subject = replace(restricted.subject, base=_subject(_documents(base)))
     return replace(restricted, subject=subject)
 
 
-def overall_outcome(results: Iterable[RuleResult], on_missing: OnMissingEvidence) -> Outcome:
-    """docs/verdict.md: fail > incomplete (unknown, fail-closed) > warn > pass."""
-    return _outcome_of({r.outcome for r in results}, on_missing)
+def overall_outcome(results: Iterable[RuleResult], policy: Policy) -> Outcome:
+    """docs/verdict.md: fail > incomplete (unknown, fail-closed) > warn > pass.
+
+    An unknown (or error) result weighs as its rule's ``on_missing_evidence`` says, or
+    else as the policy's setting does.
+    """
+    rules = {rule.id: rule for rule in policy.rules}
+    seen: set[str] = set()
+    missing: set[OnMissingEvidence] = set()
+    for result in results:
+        seen.add(result.outcome)
+        if result.outcome in _INCOMPLETE:
+            rule = rules.get(result.rule)
+            missing.add(
+                policy.settings.on_missing_evidence if rule is None else _on_missing(rule, policy)
+            )
+    return _outcome_of(seen, missing)
 
 
-def _outcome_of(seen: set[str], on_missing: OnMissingEvidence) -> Outcome:
+_INCOMPLETE = frozenset({"unknown", "error"})
+
+
+def _on_missing(rule: Rule, policy: Policy) -> OnMissingEvidence:
+    return rule.on_missing_evidence or policy.settings.on_missing_evidence
+
+
+def _outcome_of(seen: set[str], missing: set[OnMissingEvidence]) -> Outcome:
     if "fail" in seen:
         return "fail"
-    incomplete = bool(seen & {"unknown", "error"})
-    if incomplete and on_missing is OnMissingEvidence.FAIL:
+    if OnMissingEvidence.FAIL in missing:
         return "incomplete"
-    if "warn" in seen or (incomplete and on_missing is OnMissingEvidence.WARN):
+    if "warn" in seen or OnMissingEvidence.WARN in missing:
         return "warn"
     return "pass"
 
@@ -494,6 +531,12 @@ def _run_rule(
         yield _Raw(rule, None, Finding(Status.ERROR, f"invalid params: {exc.errors()[0]['msg']}"))
         return
     check = check_type()
+    try:
+        notes = list(check.check_rule(params))
+    except Exception as exc:  # a broken check must not hide the other results
+        notes = [Finding(Status.ERROR, f"the check raised {type(exc).__name__}: {exc}")]
+    for note in notes:
+        yield _Raw(rule, None, note)
     for document in documents:
         # One context per document for all rules, so checks can share work through its memo.
         context = contexts.get(id(document))
@@ -502,9 +545,25 @@ def _run_rule(
         if check_type.level == "document":
             yield from _document_findings(rule, check, params, context)
             continue
-        for component in document.components:
-            if selects(rule.selector, component):
-                yield from _component_findings(rule, check, component, params, context)
+        selected = [c for c in document.components if selects(rule.selector, c)]
+        whole = _selection_finding(check, selected, params, context)
+        if whole is not None:
+            yield _Raw(rule, None, whole)
+            continue
+        for component in selected:
+            yield from _component_findings(rule, check, component, params, context)
+
+
+def _selection_finding(
+    check: Check, selected: list[Component], params: CheckParams, context: CheckContext
+) -> Finding | None:
+    """The check's one answer for the document's selection, if it gives one."""
+    if not selected:
+        return None
+    try:
+        return check.check_selection(selected, params, context)
+    except Exception as exc:  # a broken check must not hide the other results
+        return Finding(Status.ERROR, f"the check raised {type(exc).__name__}: {exc}")
 
 
 def _component_findings(
@@ -600,6 +659,8 @@ def _result(
                 break
     elif finding.status is Status.UNKNOWN:
         outcome = "unknown"
+    elif finding.status is Status.INFO:
+        outcome = "info"
     else:
         outcome = "error"
     result = RuleResult(

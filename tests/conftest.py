@@ -21,6 +21,31 @@ def corpus_path(*parts: str) -> Path:
     return path
 
 
+NETWORK_VARIABLES = (
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "https_proxy",
+    "http_proxy",
+    "all_proxy",
+    "no_proxy",
+    "POLICYENGINE_CA_BUNDLE",
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_from_the_environment(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests talk to servers on 127.0.0.1: a proxy named by the machine (CI runners often
+    set one) would carry their requests away. The proxy tests set what they need; the
+    live tests keep the machine's settings, which are how it reaches the internet."""
+    if request.node.get_closest_marker("live") is None:
+        for name in NETWORK_VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     """Run ``policyengine`` in-process; return (exit code, stdout, stderr)."""

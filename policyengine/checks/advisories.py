@@ -9,7 +9,14 @@ from typing import Literal
 from pydantic import Field
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
-from policyengine.checks.common import describe, iso, require, version_greater
+from policyengine.checks.common import (
+    describe,
+    is_malicious,
+    iso,
+    require,
+    version_greater,
+    withdrawn_by,
+)
 from policyengine.model import (
     Advisories,
     Advisory,
@@ -144,8 +151,9 @@ class AdvisoriesCheck(Check):
             yield found
             return
         facts, source = found
-        live = [a for a in facts.advisories if a.withdrawn is None]
-        withdrawn = [a.id for a in facts.advisories if a.withdrawn is not None]
+        # A withdrawal counts from its date: one dated after ``now`` is not in force yet.
+        live = [a for a in facts.advisories if not withdrawn_by(a, context.now)]
+        withdrawn = [a.id for a in facts.advisories if withdrawn_by(a, context.now)]
         if not live:
             note = f" ({len(withdrawn)} withdrawn ignored)" if withdrawn else ""
             yield Finding(
@@ -156,7 +164,7 @@ class AdvisoriesCheck(Check):
                 sources=(source,),
             )
             return
-        counts = Counter(severity_of(a) for a in live if not a.malicious)
+        counts = Counter(severity_of(a) for a in live if not is_malicious(a))
         for advisory in sorted(live, key=lambda a: a.id):
             yield _judge(component, advisory, params, counts, source)
 
@@ -183,7 +191,7 @@ def _judge(
         "aliases": list[JsonValue](advisory.aliases),
         "severity": severity,
         "score": advisory.score,
-        "malicious": advisory.malicious,
+        "malicious": is_malicious(advisory),
         "fixed": list[JsonValue](advisory.fixed),
         "published": iso(advisory.published),
         "url": advisory.url,
@@ -192,7 +200,8 @@ def _judge(
     summary = f": {advisory.summary}" if advisory.summary else ""
     reasons: list[str] = []
     status = Status.PASS
-    if advisory.malicious and params.malicious == "ignore":
+    malicious = is_malicious(advisory)
+    if malicious and params.malicious == "ignore":
         return Finding(
             status=Status.NOT_APPLICABLE,
             message=f"{label} reports a malicious package; another rule judges those",
@@ -200,7 +209,7 @@ def _judge(
             subject=advisory.id,
         )
     limited = params.severity is not None or params.min_score is not None or params.max_counts
-    if advisory.malicious:
+    if malicious:
         reasons.append("it reports a malicious package")
     else:
         if (
@@ -256,7 +265,7 @@ def _below(params: AdvisoriesParams) -> str:
 
 
 def _remedy(component: Component, advisory: Advisory) -> str:
-    if advisory.malicious:
+    if is_malicious(advisory):
         return (
             f"Remove {describe(component)} now: it is known malicious. Treat every machine "
             "and CI runner that installed it as compromised, rotate the credentials it could "

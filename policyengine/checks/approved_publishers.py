@@ -67,6 +67,23 @@ def _allowed(identity: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatchcase(identity.lower(), p.lower()) for p in patterns)
 
 
+def approves_anyone(patterns: tuple[str, ...]) -> bool:
+    """Whether an allow-list approves every identity (a pattern of only ``*``).
+
+    Such a list is a placeholder (the shipped release-gate's ``"*"``), not a decision
+    about who may publish: judging components against it would pass them all.
+    """
+    return any(p.strip() and not p.strip().strip("*") for p in patterns)
+
+
+def _unconfigured(params: ApprovedPublishersParams) -> list[str]:
+    """The allow-lists (as ``ecosystems.X`` / ``packages.X``) that approve anyone."""
+    return [
+        *(f"ecosystems.{k}" for k, v in sorted(params.ecosystems.items()) if approves_anyone(v)),
+        *(f"packages.{k}" for k, v in sorted(params.packages.items()) if approves_anyone(v)),
+    ]
+
+
 class ApprovedPublishersCheck(Check):
     """The version was published by an identity on the allowlist.
 
@@ -81,6 +98,13 @@ class ApprovedPublishersCheck(Check):
         account with a role on the project (PyPI ownership roles, npm
         maintainers) must be allowed. Entries may be glob patterns.
         Components without an allowlist are not judged.
+
+        What it ignores, and why: an allow-list that approves anyone (``"*"``,
+        as release-gate ships it) is not configured: it decides nothing, so
+        the components it covers are not judged (neither passed nor unknown),
+        and the rule reports once, with outcome ``info`` and no component,
+        which lists are not configured and how to configure them. A pass per
+        component would claim a check that was never made.
 
     Why:
         Stolen publishing tokens are the common path to a malicious release.
@@ -118,6 +142,33 @@ class ApprovedPublishersCheck(Check):
     needs = (FactKind.PUBLISHERS, FactKind.PACKAGE)
     params_model = ApprovedPublishersParams
 
+    def check_rule(self, params: CheckParams) -> Iterable[Finding]:
+        """One ``info`` finding naming the allow-lists that approve anyone, if any."""
+        assert isinstance(params, ApprovedPublishersParams)
+        lists = _unconfigured(params)
+        if not lists:
+            return
+        which = (
+            f"the allow-list {lists[0]} approves"
+            if len(lists) == 1
+            else f"the allow-lists {', '.join(lists)} approve"
+        )
+        yield Finding(
+            status=Status.INFO,
+            message=f'approved publishers are not configured: {which} anyone ("*"), so no '
+            "component they cover was judged; to configure it, list in this rule's params the "
+            "accounts, 'org:<organization>' or attestation identities that may publish",
+            observed={"approves_anyone": list[JsonValue](lists)},
+            expected={"allowlist": "the identities that may publish"},
+            remediation=(
+                "Name who may publish: override this rule id in a policy that extends yours "
+                "and list, per ecosystem (params.ecosystems) or per package (params.packages, "
+                "keyed 'ecosystem/name'), account names, 'org:<organization>' or attestation "
+                "identities such as 'https://github.com/<org>/*' (see `policyengine checks "
+                "approved-publishers`)."
+            ),
+        )
+
     def check_component(
         self,
         component: Component,
@@ -135,6 +186,13 @@ class ApprovedPublishersCheck(Check):
             yield Finding(
                 status=Status.NOT_APPLICABLE,
                 message=f"no publisher allowlist applies to {key}",
+            )
+            return
+        if approves_anyone(patterns):
+            # Said once for the rule (check_rule); a pass here would claim a check not made.
+            yield Finding(
+                status=Status.NOT_APPLICABLE,
+                message=f"the publisher allowlist for {key} approves anyone (not configured)",
             )
             return
         found = require(

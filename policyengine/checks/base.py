@@ -9,7 +9,7 @@ generated from the registry.
 from __future__ import annotations
 
 from abc import ABC
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Literal
@@ -72,8 +72,34 @@ class Check(ABC):
         """Judge one component; yield at least one finding."""
         raise NotImplementedError(f"{self.slug} is not a component-level check")
 
+    def check_rule(self, params: CheckParams) -> Iterable[Finding]:
+        """Findings about the rule's own configuration, reported once, with no component.
+
+        For what a rule says whatever the input (e.g. "this allow-list approves
+        everything, so it is not configured"); none by default.
+        """
+        return ()
+
     def check_document(
         self, params: CheckParams, context: CheckContext
     ) -> Iterable[tuple[Component | None, Finding]]:
         """Judge the whole input; yield (component or None, finding) pairs."""
         raise NotImplementedError(f"{self.slug} is not a document-level check")
+
+    def check_selection(
+        self, components: Sequence[Component], params: CheckParams, context: CheckContext
+    ) -> Finding | None:
+        """One answer for a component-level rule's whole selection in one document, or None.
+
+        Called once per document with the components the rule selects (never empty),
+        before any ``check_component``. A finding replaces every per-component answer
+        with one result about the document (``component`` null), for a cause that lies
+        in the input itself (``hashes``: an input that records no digest at all); the
+        default ``None`` judges each component.
+        """
+        return None
+
+
+def answers_for_selection(check: type[Check]) -> bool:
+    """True when the check may answer once for a document (it overrides ``check_selection``)."""
+    return check.check_selection is not Check.check_selection

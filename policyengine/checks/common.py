@@ -16,6 +16,7 @@ from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 from policyengine.checks.base import CheckContext
 from policyengine.model import (
+    Advisory,
     Component,
     ComponentEvidence,
     FactKind,
@@ -25,6 +26,7 @@ from policyengine.model import (
     JsonValue,
     Missing,
     Ok,
+    Release,
     ReleaseHistory,
     Source,
     Status,
@@ -130,7 +132,7 @@ def published_release(
     if isinstance(found, Finding):
         return found
     history, source = found
-    current = history.current
+    current = current_release(history, key_ecosystem(evidence.key))
     if current is None or current.published_at is None:
         return undecided(
             FactKind.RELEASES,
@@ -268,6 +270,58 @@ class _NpmKey:
 
     def __hash__(self) -> int:
         return hash(self.version)
+
+
+def same_version(ecosystem: str | None, left: str, right: str) -> bool:
+    """Whether two spellings name one version in the ecosystem's own rules.
+
+    ``1.3``, ``1.3.0`` and ``01.3.0`` are one PEP 440 version; ``v1.3.0`` and
+    ``1.3.0`` one semver version. Elsewhere (or unparseable) only equal text is equal.
+    """
+    if left == right:
+        return True
+    a, b = version_key(ecosystem, left), version_key(ecosystem, right)
+    return a[0] == 0 and b[0] == 0 and a[1] == b[1]
+
+
+def is_malicious(advisory: Advisory) -> bool:
+    """Whether an advisory reports a malicious package: its flag, or its own identity.
+
+    A MAL- id or alias (OpenSSF malicious-packages) or CWE-506 (embedded malicious code)
+    says so whatever the flag: an evidence bundle edited to drop the flag cannot hide it.
+    """
+    return (
+        advisory.malicious
+        or advisory.id.startswith("MAL-")
+        or any(alias.startswith("MAL-") for alias in advisory.aliases)
+        or "CWE-506" in advisory.cwes
+    )
+
+
+def withdrawn_by(advisory: Advisory, now: datetime) -> bool:
+    """Whether the advisory's withdrawal is in force at ``now``."""
+    return advisory.withdrawn is not None and advisory.withdrawn <= now
+
+
+def key_ecosystem(key: str) -> str | None:
+    """The ecosystem of an evidence key (``pypi/name@1.0`` -> ``pypi``)."""
+    ecosystem = key.partition("/")[0]
+    return ecosystem if ecosystem and ecosystem != "unknown" else None
+
+
+def current_release(history: ReleaseHistory, ecosystem: str | None) -> Release | None:
+    """The component's own release in ``history``, matched by version equality, not text.
+
+    A purl spelling the version differently from the registry (``1.3`` for ``1.3.0``)
+    must still find the release, or its yank and upload time would go unseen.
+    """
+    exact = history.current
+    if exact is not None:
+        return exact
+    for release in history.releases:
+        if same_version(ecosystem, release.version, history.version):
+            return release
+    return None
 
 
 def version_greater(ecosystem: str | None, left: str, right: str) -> bool | None:

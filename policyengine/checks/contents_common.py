@@ -5,10 +5,12 @@ from __future__ import annotations
 import fnmatch
 from abc import abstractmethod
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import ClassVar
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.model import (
+    ArchiveLink,
     ArtifactContents,
     ArtifactReport,
     Component,
@@ -43,6 +45,19 @@ def contents_or_unknown(evidence: ComponentEvidence) -> tuple[ArtifactContents, 
         remediation="Re-run enrichment with network access to the registry's file URLs, "
         "or raise the artifact size limits if an artifact was too large to inspect.",
     )
+
+
+def unjudged_links(contents: ArtifactContents) -> list[ArchiveLink]:
+    """The links of the inspected artifacts whose target lies outside their archive."""
+    return [link for report in contents.artifacts for link in report.links if not link.judged]
+
+
+def _links(links: list[ArchiveLink]) -> list[JsonValue]:
+    return [{"path": link.path, "kind": link.kind, "target": link.target} for link in links]
+
+
+def _as_dict(observed: JsonValue) -> dict[str, JsonValue]:
+    return dict(observed) if isinstance(observed, dict) else {"observed": observed}
 
 
 def matches(path: str, patterns: Iterable[str]) -> bool:
@@ -137,10 +152,35 @@ class ContentsCheck(Check):
         if isinstance(got, Finding):
             return [got]
         contents, source = got
-        return self.judge(contents, source, params)
+        findings = self.judge(component, contents, source, params)
+        outside = unjudged_links(contents)
+        if not outside:
+            return findings
+        # What a link outside the archive brings in was never seen: a pass cannot stand,
+        # but a failure found in what was seen still does.
+        shown = ", ".join(f"{link.path} -> {link.target}" for link in outside[:3])
+        more = f" and {len(outside) - 3} more" if len(outside) > 3 else ""
+        return [
+            replace(
+                finding,
+                status=Status.UNKNOWN,
+                message=f"{finding.message}; but {len(outside)} link(s) point outside the "
+                f"archive, whose contents cannot be judged: {shown}{more}",
+                observed={**_as_dict(finding.observed), "unjudged_links": _links(outside)},
+                remediation="Inspect the link targets by hand: an sdist link that leaves the "
+                "archive reads a file of the installing machine or another package.",
+            )
+            if finding.status is Status.PASS
+            else finding
+            for finding in findings
+        ]
 
     @abstractmethod
     def judge(
-        self, contents: ArtifactContents, source: Source, params: CheckParams
+        self,
+        component: Component,
+        contents: ArtifactContents,
+        source: Source,
+        params: CheckParams,
     ) -> list[Finding]:
         """The findings on the inspected contents (at least one)."""

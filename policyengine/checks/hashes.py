@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -75,6 +75,16 @@ class HashesCheck(Check):
         gives no digest of a common algorithm: ``registry_absent`` decides),
         **unknown** (the artifact facts are missing).
 
+        When none of the components the rule selects carries any digest in the
+        input (``pip freeze`` output, a requirements file without ``--hash``,
+        an SBOM of an installed environment or an ``npm sbom`` without
+        hashes), the cause is the input's format, not each package: the rule
+        fails once, for the document (``component`` null), naming the format
+        and how to get a hashed input, instead of failing every component. As
+        soon as one selected component carries a digest, every component
+        without one fails on its own again, and a digest that matches none of
+        the registry's files fails exactly as before.
+
     Why:
         A digest pins the exact bytes that were reviewed. A digest that matches
         no file the registry serves means the SBOM describes something other
@@ -114,6 +124,34 @@ class HashesCheck(Check):
         """Registry digests only when they are compared (``compare_registry``)."""
         assert isinstance(params, HashesParams)
         return (FactKind.ARTIFACTS,) if params.compare_registry else ()
+
+    def check_selection(
+        self, components: Sequence[Component], params: CheckParams, context: CheckContext
+    ) -> Finding | None:
+        """One failure for the document when none of the selected components has a digest."""
+        assert isinstance(params, HashesParams)
+        if any(c.hashes for c in components):
+            return None
+        document = context.sbom
+        total = len(document.components)
+        scope = "" if len(components) == total else f" ({total} in the input)"
+        return Finding(
+            status=Status.FAIL,
+            message=(
+                f"the input ({_format_name(document.format)}) records no digest for any of "
+                f"the {len(components)} components this rule selects{scope}, so none carries "
+                f"{', '.join(params.algorithms)} and none can be compared with the registry"
+            ),
+            observed={
+                "format": document.format,
+                "components": total,
+                "selected": len(components),
+                "with_digests": sum(1 for c in document.components if c.hashes),
+            },
+            expected={"algorithms": json_list(params.algorithms)},
+            sources=(input_source(context),),
+            remediation=_without_digests_remedy(document.format),
+        )
 
     def check_component(
         self,
@@ -161,6 +199,31 @@ class HashesCheck(Check):
         yield compare_with_registry(
             component, own, artifacts, params, (input_source(context), source)
         )
+
+
+def _format_name(fmt: str) -> str:
+    return {"cyclonedx": "CycloneDX SBOM", "spdx": "SPDX SBOM"}.get(fmt, fmt)
+
+
+def _without_digests_remedy(fmt: str) -> str:
+    """What to do when the whole input has no digests, by input format."""
+    if fmt in {"cyclonedx", "spdx"}:
+        return (
+            "Generate the SBOM from a lockfile that records hashes instead of from an "
+            "installed environment or a manifest (`cyclonedx-py requirements` over a "
+            "`pip-compile --generate-hashes` or `uv export` file; `npm sbom` / cyclonedx-npm "
+            "over a package-lock.json with integrity), or judge the lockfile itself."
+        )
+    if fmt.startswith("requirements") or fmt.endswith(".txt"):
+        return (
+            "`pip freeze` and plain requirements files record no hashes: lock with "
+            "`pip-compile --generate-hashes`, `uv pip compile --generate-hashes` or "
+            "`uv export --format requirements-txt` and judge that file."
+        )
+    return (
+        "Judge a lockfile that records a digest per package (uv.lock, poetry.lock, "
+        "package-lock.json, a requirements file with --hash), or generate the SBOM from one."
+    )
 
 
 def compare_with_registry(

@@ -13,7 +13,7 @@ from policyengine.checks.contents_common import (
     mark_failure,
     where,
 )
-from policyengine.model import ArtifactContents, Finding, Source
+from policyengine.model import ArtifactContents, Component, Finding, Source
 
 HookKind = Literal[
     "npm-script",
@@ -100,7 +100,11 @@ class InstallScriptsCheck(ContentsCheck):
     params_model: ClassVar[type[CheckParams]] = InstallScriptsParams
 
     def judge(
-        self, contents: ArtifactContents, source: Source, params: CheckParams
+        self,
+        component: Component,
+        contents: ArtifactContents,
+        source: Source,
+        params: CheckParams,
     ) -> list[Finding]:
         """Fail once per install hook of a failing kind; pass when there is none."""
         assert isinstance(params, InstallScriptsParams)

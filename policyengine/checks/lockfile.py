@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from pathlib import PurePosixPath
 
 from pydantic import Field
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.checks.common import undecided, unknown
-from policyengine.checks.project_view import project_facts
+from policyengine.checks.project_view import covering_lock, project_facts
 from policyengine.model import Component, FactKind, Finding, JsonValue, Source, Status
 from policyengine.model.project import LockfileFacts, ManifestFacts
 
@@ -23,33 +22,41 @@ class LockfileParams(CheckParams):
     )
 
 
-def _covering(manifest: ManifestFacts, lockfiles: Iterable[LockfileFacts]) -> list[LockfileFacts]:
-    """Lockfiles of the manifest's ecosystem in its directory or above (workspaces)."""
-    folder = PurePosixPath(manifest.path).parent
-    found = []
-    for lock in lockfiles:
-        lock_dir = PurePosixPath(lock.path).parent
-        if lock.ecosystem == manifest.ecosystem and (
-            lock_dir == folder or lock_dir in folder.parents
-        ):
-            found.append(lock)
-    # The nearest lockfile wins: a package's own lock before a workspace root's.
-    found.sort(key=lambda lock: -len(PurePosixPath(lock.path).parent.parts))
-    return found[:1]
-
-
 class LockfileCheck(Check):
     """Every manifest has a lockfile, and the lockfile agrees with it.
 
     What it checks:
         The project facts (``--project-dir``): for every manifest
-        (pyproject.toml, package.json, requirements.in ...) there is a lockfile
-        of the same ecosystem in its directory or a parent (a workspace root),
-        and that lockfile covers the manifest: every declared dependency has an
-        entry whose version satisfies the declaration. With
-        ``require_hashes`` every entry must also carry a digest. One finding
-        per manifest, with the manifest path as its subject. Missing project
-        facts, or a manifest or lockfile that could not be read, are unknown.
+        (pyproject.toml, package.json, Pipfile, requirements.in ...) there is
+        a lockfile that locks it (uv.lock, poetry.lock, pdm.lock, pylock.toml,
+        Pipfile.lock, package-lock.json, npm-shrinkwrap.json, yarn.lock,
+        pnpm-lock.yaml, or a requirements lock), and that lockfile agrees with
+        it: every declared dependency has an entry whose version satisfies the
+        declaration (PEP 440 specifiers read by ``packaging``, npm ranges by
+        ``node-semver``). With ``require_hashes`` every entry must also carry a
+        digest. One finding per manifest, with the manifest path as its
+        subject. Missing project facts, or a manifest or lockfile that could
+        not be read, are unknown.
+
+        pip has no lockfile format of its own: a requirements file in which
+        every line names one release (``==`` versions, optionally with
+        ``--hash``; full-commit VCS links; local paths) is a lock, which is what
+        ``pip freeze``, ``pip-compile`` and ``uv pip compile`` write. It locks
+        the files its pip-compile / ``uv pip compile`` header names (so
+        ``pip-compile pyproject.toml`` passes once, for pyproject.toml), the
+        ``X.in`` beside an ``X.txt``, else a pyproject.toml with no lockfile of
+        its own, else only itself (a ``pip freeze`` file passes as its own
+        lock). A requirements file with any range (``requests>=2``) is a
+        manifest and still needs a lock.
+
+        What it ignores, and why: a requirements lock is compiled for one
+        interpreter and platform, so a declaration that is optional (an
+        extra), development-only or guarded by an environment marker may be
+        absent from it; when it is present it must still agree. A hand-written
+        requirements file that pins only its direct dependencies with ``==``
+        cannot be told from a full lock without resolving, and is taken for
+        one: every line still names one release. Local path dependencies (the
+        project's own code) need no entry.
 
     Why:
         Without a lockfile every install resolves afresh and may pick up a
@@ -120,8 +127,8 @@ def _judge(
             ),
             manifest.path,
         )
-    covering = _covering(manifest, lockfiles)
-    if not covering:
+    lock = covering_lock(manifest.path, manifest.ecosystem, lockfiles)
+    if lock is None:
         return Finding(
             status=Status.FAIL,
             message=f"{manifest.path} has no {manifest.ecosystem} lockfile",
@@ -131,11 +138,11 @@ def _judge(
             remediation=(
                 f"Create a lockfile for {manifest.path} (uv lock, poetry lock, pip-compile "
                 "--generate-hashes, npm install --package-lock-only), commit it and install "
-                "from it in CI."
+                "from it in CI. A requirements file is a lock when every line pins one "
+                "version with == (pip freeze, pip-compile, uv pip compile write such files)."
             ),
             subject=manifest.path,
         )
-    lock = covering[0]
     if lock.error:
         return _with_subject(
             undecided(
@@ -171,7 +178,11 @@ def _judge(
     if not problems:
         return Finding(
             status=Status.PASS,
-            message=f"{lock.path} locks every dependency {manifest.path} declares",
+            message=(
+                f"{lock.path} pins every requirement to one version, so it is its own lockfile"
+                if lock.path == manifest.path
+                else f"{lock.path} locks every dependency {manifest.path} declares"
+            ),
             observed=observed,
             expected=expected,
             sources=(source,),

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from policyengine.checks.base import CheckParams
 from policyengine.checks.contents_common import ContentsCheck, failures_or_pass, matches
-from policyengine.model import ArtifactContents, Finding, JsonValue, Source, Status
+from policyengine.model import ArtifactContents, Component, Finding, JsonValue, Source, Status
 
 LISTED = 50
 """How many new file names a finding lists before cutting the list short."""
@@ -77,7 +77,11 @@ class NewFilesCheck(ContentsCheck):
     params_model: ClassVar[type[CheckParams]] = NewFilesParams
 
     def judge(
-        self, contents: ArtifactContents, source: Source, params: CheckParams
+        self,
+        component: Component,
+        contents: ArtifactContents,
+        source: Source,
+        params: CheckParams,
     ) -> list[Finding]:
         """Fail per offending new file and on too many new files; else pass."""
         assert isinstance(params, NewFilesParams)

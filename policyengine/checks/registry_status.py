@@ -10,9 +10,11 @@ from pydantic import Field
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.checks.common import (
+    current_release,
     describe,
     fact_value,
     require,
+    same_version,
     sources,
     unknown,
     version_greater,
@@ -49,7 +51,20 @@ class RegistryStatusCheck(Check):
         listed (a version in the SBOM that the registry no longer lists was
         removed), is not yanked (the yank reason is shown) and not deprecated.
         From the package metadata: the project is not quarantined, archived or
-        deprecated (PEP 792 status markers, npm deprecation).
+        deprecated (PEP 792 status markers). A project whose latest release
+        declares the trove classifier ``Development Status :: 7 - Inactive``
+        counts as ``archived``: its maintainers say it is no longer developed.
+        On npm, deprecation is per version: the component's own version's
+        ``deprecated`` message is the ``deprecated`` condition.
+
+        What it ignores, and why: free text (a summary or README saying
+        "unmaintained") is never read: words are not a status, and a guess
+        would flag projects that merely mention the phrase. A deprecated
+        ``latest`` npm release says nothing about another version (a single
+        bad release is often deprecated), so only the component's own
+        version's deprecation counts. Other ``Development Status`` values (1 -
+        Planning ... 6 - Mature) say how far along a project is, not that it
+        was abandoned.
 
     Why:
         Registries remove and quarantine releases when they are found malicious:
@@ -102,11 +117,14 @@ class RegistryStatusCheck(Check):
         package_result = evidence.get(FactKind.PACKAGE)
         package = fact_value(package_result, PackageMetadata)
         problems: dict[Condition, str] = {}
-        if not history.listed:
+        current = current_release(history, component.ecosystem)
+        # Listed means the registry's own list holds the version: a ``listed`` flag that the
+        # list contradicts (an edited bundle) cannot hide a removal.
+        listed = history.listed and current is not None
+        if not listed:
             problems["removed"] = (
                 f"version {history.version} is no longer listed by the registry (removed)"
             )
-        current = history.current
         if current is not None and current.yanked:
             reason = f": {current.yanked_reason}" if current.yanked_reason else " (no reason given)"
             problems["yanked"] = f"version {current.version} is yanked{reason}"
@@ -115,6 +133,7 @@ class RegistryStatusCheck(Check):
                 f"version {current.version} is deprecated: {current.deprecated}"
             )
         status = None
+        development: str | None = None
         if package is not None:
             metadata, _ = package
             status = (metadata.status or "").lower() or None
@@ -122,13 +141,22 @@ class RegistryStatusCheck(Check):
                 why = f": {metadata.status_reason}" if metadata.status_reason else ""
                 key: Condition = status
                 problems.setdefault(key, f"the project is {status}{why}")
+            development = metadata.development_status
+            if inactive(development):
+                problems.setdefault(
+                    "archived",
+                    "the project declares itself no longer maintained "
+                    f"(classifier Development Status :: {development})",
+                )
         observed: dict[str, JsonValue] = {
-            "listed": history.listed,
+            "listed": listed,
             "yanked": bool(current and current.yanked),
             "yanked_reason": current.yanked_reason if current else None,
             "deprecated": current.deprecated if current else None,
             "project_status": status,
         }
+        if development is not None:
+            observed["development_status"] = development
         failing = {k: v for k, v in problems.items() if k in params.fail_on}
         used = sources(history_source, package[1] if package else None)
         if failing:
@@ -164,6 +192,19 @@ class RegistryStatusCheck(Check):
         )
 
 
+def inactive(development_status: str | None) -> bool:
+    """Whether a trove ``Development Status`` value is ``7 - Inactive``.
+
+    The classifier is the maintainers' own statement that the project is no longer
+    developed: the same thing PEP 792's ``archived`` says for the index. Read by its
+    number and word, as the trove list spells it; nothing else in free text counts.
+    """
+    if development_status is None:
+        return False
+    number, _, word = development_status.partition(" - ")
+    return number.strip() == "7" or word.strip().lower() == "inactive"
+
+
 def _remedy(component: Component, failing: dict[Condition, str], history: ReleaseHistory) -> str:
     steps = []
     if "removed" in failing or "yanked" in failing:
@@ -184,7 +225,9 @@ def _alternatives(component: Component, history: ReleaseHistory) -> str:
     usable = [
         r.version
         for r in history.releases
-        if not r.yanked and r.version != history.version and not _prerelease(component, r.version)
+        if not r.yanked
+        and not same_version(component.ecosystem, r.version, history.version)
+        and not _prerelease(component, r.version)
     ]
     if not usable or component.version is None:
         return ""

@@ -10,7 +10,14 @@ from pydantic import Field
 
 from policyengine.checks.advisories import severity_of
 from policyengine.checks.base import Check, CheckContext, CheckParams
-from policyengine.checks.common import Duration, describe, fact_value, sources
+from policyengine.checks.common import (
+    Duration,
+    describe,
+    fact_value,
+    is_malicious,
+    sources,
+    withdrawn_by,
+)
 from policyengine.checks.hashes import HashesParams, compare_with_registry, normalise_alg
 from policyengine.checks.install_scripts import InstallScriptsCheck, InstallScriptsParams
 from policyengine.checks.metadata_completeness import (
@@ -143,7 +150,9 @@ class RiskScoreCheck(Check):
         weight: ``malicious`` (a live malicious-package advisory),
         ``vulnerability`` (the worst live advisory: critical 1, high 0.7,
         medium 0.4, low or unrated 0.1), ``removed`` (registry-status fails:
-        removed, yanked, quarantined, archived, deprecated), ``hash_mismatch``
+        removed, yanked, quarantined; an archived or deprecated project is a
+        maintenance concern that ``registry-status`` reports on its own, not
+        a sign of a compromised release), ``hash_mismatch``
         (hashes fails against the registry), ``publisher_change``
         (publisher-change fails), ``fresh`` (younger than ``fresh_within``),
         ``cadence`` (release-cadence fails), ``metadata``
@@ -428,13 +437,21 @@ def _signals(
     def malicious() -> Term:
         if found is None:
             return None, "advisories unknown", (), False
-        bad = [a.id for a in found[0].advisories if a.malicious and a.withdrawn is None]
+        bad = [
+            a.id
+            for a in found[0].advisories
+            if is_malicious(a) and not withdrawn_by(a, context.now)
+        ]
         return (1.0 if bad else 0.0), ", ".join(bad) or "no malicious advisory", (found[1],), False
 
     def vulnerability() -> Term:
         if found is None:
             return None, "advisories unknown", (), False
-        live = [a for a in found[0].advisories if not a.malicious and a.withdrawn is None]
+        live = [
+            a
+            for a in found[0].advisories
+            if not is_malicious(a) and not withdrawn_by(a, context.now)
+        ]
         if not live:
             return 0.0, "no vulnerability advisory", (found[1],), False
         worst = max(live, key=lambda a: VULNERABILITY_VALUE[severity_of(a)])
@@ -444,7 +461,7 @@ def _signals(
     signals: dict[Signal, Callable[[], Term]] = {
         "malicious": malicious,
         "vulnerability": vulnerability,
-        "removed": run(RegistryStatusCheck(), _default(RegistryStatusParams)),
+        "removed": run(RegistryStatusCheck(), _removed()),
         "hash_mismatch": lambda: _hash_mismatch(component, evidence, context),
         "publisher_change": run(PublisherChangeCheck(), _default(PublisherChangeParams)),
         "fresh": run(ReleaseAgeCheck(), _release_age(params.fresh_within)),
@@ -484,6 +501,11 @@ def _default(params_type: type[CheckParams]) -> CheckParams:
     # Built once: constructing seven pydantic models per component and rule was ~3 % of
     # a release-gate run (benchmarks/README.md). Checks never mutate their params.
     return params_type()
+
+
+@cache
+def _removed() -> CheckParams:
+    return RegistryStatusParams(fail_on=("removed", "yanked", "quarantined"))
 
 
 @cache

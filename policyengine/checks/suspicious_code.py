@@ -17,6 +17,7 @@ from policyengine.checks.contents_common import (
 from policyengine.model import (
     ArtifactContents,
     ArtifactReport,
+    Component,
     ContentMark,
     Finding,
     Source,
@@ -95,7 +96,11 @@ class SuspiciousCodeCheck(ContentsCheck):
     params_model: ClassVar[type[CheckParams]] = SuspiciousCodeParams
 
     def judge(
-        self, contents: ArtifactContents, source: Source, params: CheckParams
+        self,
+        component: Component,
+        contents: ArtifactContents,
+        source: Source,
+        params: CheckParams,
     ) -> list[Finding]:
         """Fail once per marker of a failing kind, with file and line; else pass."""
         assert isinstance(params, SuspiciousCodeParams)

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from policyengine.checks.base import CheckParams
 from policyengine.checks.contents_common import ContentsCheck, failures_or_pass, matches
-from policyengine.model import ArtifactContents, Finding, Source, Status
+from policyengine.model import ArtifactContents, Component, Finding, Source, Status
 
 
 class UnexpectedBinariesParams(CheckParams):
@@ -67,7 +67,11 @@ class UnexpectedBinariesCheck(ContentsCheck):
     params_model: ClassVar[type[CheckParams]] = UnexpectedBinariesParams
 
     def judge(
-        self, contents: ArtifactContents, source: Source, params: CheckParams
+        self,
+        component: Component,
+        contents: ArtifactContents,
+        source: Source,
+        params: CheckParams,
     ) -> list[Finding]:
         """Fail once per unexpected binary; pass when there is none."""
         assert isinstance(params, UnexpectedBinariesParams)

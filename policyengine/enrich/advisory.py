@@ -58,9 +58,12 @@ def entries_for(record: Mapping[str, Any], ecosystem: str, name: str) -> list[Ma
 
 
 def record_affects(record: Mapping[str, Any], ecosystem: str, name: str, version: str) -> bool:
-    """Whether an OSV record (not withdrawn) affects that package version."""
-    if record.get("withdrawn"):
-        return False
+    """Whether an OSV record affects that package version.
+
+    Withdrawn records are matched too: whether a withdrawal is in force is decided by
+    the evaluation against its ``now`` (a withdrawal dated after it is not), so the
+    evidence keeps them with their date.
+    """
     return any(affects(ecosystem, version, e) for e in entries_for(record, ecosystem, name))
 
 
@@ -83,6 +86,7 @@ def to_advisory(record: Mapping[str, Any], ecosystem: str, name: str) -> Advisor
         score=score,
         vector=vector,
         malicious=malicious,
+        # A value that is no date is no withdrawal: the advisory stays in force.
         withdrawn=parse_time(record.get("withdrawn")),
         published=parse_time(record.get("published")),
         modified=parse_time(record.get("modified")),
@@ -146,8 +150,12 @@ def _label(text: str) -> str:
 
 
 def merge(advisories: Iterable[Advisory], ecosystem: str) -> tuple[Advisory, ...]:
-    """One Advisory per group of aliases; withdrawn ones dropped; sorted by id."""
-    items = [a for a in advisories if a.withdrawn is None]
+    """One Advisory per group of aliases, sorted by id.
+
+    A group is withdrawn only when every member is, as of the latest withdrawal: one
+    live alias keeps the advisory in force.
+    """
+    items = list(advisories)
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -189,6 +197,11 @@ def _merge_group(group: list[Advisory], ecosystem: str) -> Advisory:
         score=best.score if best else None,
         vector=best.vector if best else None,
         malicious=any(a.malicious for a in group),
+        withdrawn=(
+            max(withdrawn)
+            if len(withdrawn := [a.withdrawn for a in group if a.withdrawn]) == len(group)
+            else None
+        ),
         published=min(published) if published else None,
         modified=max(modified) if modified else None,
         fixed=sort_versions(ecosystem, (f for a in group for f in a.fixed)),

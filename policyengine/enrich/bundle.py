@@ -25,6 +25,7 @@ from pydantic import ConfigDict, Discriminator, Tag, TypeAdapter, ValidationErro
 from typing_extensions import TypedDict
 
 from policyengine.enrich.bundle_fast import Parts, fast_canonical, fast_document
+from policyengine.enrich.bundle_verify import check_consistency, refuse_duplicate_keys
 from policyengine.enrich.http import VERSION
 from policyengine.model import (
     Advisories,
@@ -173,6 +174,13 @@ def parse_bundle(data: bytes, source: str) -> Evidence:
 
 
 def _parse(data: bytes, source: str) -> Evidence:
+    evidence = _decode(data, source)
+    refuse_duplicate_keys(data, source)
+    check_consistency(evidence, source)
+    return evidence
+
+
+def _decode(data: bytes, source: str) -> Evidence:
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     # The layout dump_bundle writes is decoded one component at a time, any other layout
     # whole, by msgspec (bundle_fast.py); anything unusual is left to pydantic.

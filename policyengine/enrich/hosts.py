@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 import httpx
 
+from policyengine.enrich.proxies import PROXY_HINT, ProxyFailed
+from policyengine.enrich.trust import TLS_HINT
+
 # getaddrinfo's answers that the name has no address: the resolver got a definite
 # answer (NXDOMAIN, or no record of the family) and caches it for the zone's negative
 # TTL (RFC 2308, minutes to hours), so asking again within a run gets the same answer.
@@ -29,14 +32,30 @@ _NO_SUCH_NAME = frozenset(
 )
 # The network stack answered at once that no route leads there.
 _UNREACHABLE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH})
+# OpenSSL's verify codes saying no trusted CA issued the chain, what a TLS-intercepting
+# proxy with a company CA causes: another trust anchor fixes them. An expired certificate
+# or a name mismatch is another matter, and gets no such hint.
+_UNTRUSTED_ISSUER = frozenset(
+    {
+        2,  # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
+        18,  # X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+        19,  # X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN
+        20,  # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+        21,  # X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Trouble:
-    """Why a host cannot be reached; ``final``: not even one retry can change it."""
+    """Why a host cannot be reached; ``final``: not even one retry can change it.
+
+    ``fix`` names the setting that would change it, said after the reason.
+    """
 
     what: str
     final: bool
+    fix: str = ""
 
 
 def classify(exc: BaseException) -> Trouble | None:
@@ -49,6 +68,8 @@ def classify(exc: BaseException) -> Trouble | None:
     ``ssl.SSLError`` for the handshake, or anyio's "All connection attempts failed"
     raised from the ``ConnectionRefusedError`` (or a group of them, one per address).
     """
+    if isinstance(exc, ProxyFailed):
+        return _proxy_trouble(exc)
     if not isinstance(exc, httpx.ConnectError):
         return None
     for cause in _causes(exc):
@@ -62,7 +83,8 @@ def classify(exc: BaseException) -> Trouble | None:
         if isinstance(cause, ssl.SSLCertVerificationError):
             # The same server presents the same certificate on the next attempt.
             detail = cause.verify_message or cause.reason or "not verified"
-            return Trouble(f"TLS certificate not accepted ({detail})", final=True)
+            fix = TLS_HINT if cause.verify_code in _UNTRUSTED_ISSUER else ""
+            return Trouble(f"TLS certificate not accepted ({detail})", final=True, fix=fix)
         if isinstance(cause, ssl.SSLZeroReturnError | ssl.SSLEOFError):
             return None  # the connection was closed mid-handshake, like a reset
         if isinstance(cause, ssl.SSLError):
@@ -77,6 +99,31 @@ def classify(exc: BaseException) -> Trouble | None:
         if isinstance(cause, OSError) and cause.errno in _UNREACHABLE:
             return Trouble(f"unreachable ({cause.strerror})", final=False)
     return None
+
+
+def _proxy_trouble(exc: ProxyFailed) -> Trouble:
+    """What a failure of the proxy itself says: the proxy is named, and what to check."""
+    name = f"the proxy {exc.proxy.name}"
+    if exc.status is None:
+        reached = exc.__cause__
+        trouble = classify(reached) if reached is not None else None
+        if trouble is not None:
+            detail, final = trouble.what, trouble.final
+        elif isinstance(reached, httpx.TimeoutException):
+            detail, final = "timed out", False
+        else:
+            detail, final = str(reached or "no connection"), False
+        return Trouble(f"cannot connect to {name}: {detail}", final=final, fix=PROXY_HINT)
+    if exc.status == 407:
+        return Trouble(
+            f"{name} asks for credentials (HTTP 407)",
+            final=True,
+            fix=f"put them in the proxy URL (http://user:password@host:port); {PROXY_HINT}",
+        )
+    # 403: the proxy's policy forbids the host, for good; 502/503/504: it could not reach
+    # it, which may pass (retried once, as a refused connection is).
+    final = exc.status < 500
+    return Trouble(f"{name} refused the tunnel (HTTP {exc.status})", final=final, fix=PROXY_HINT)
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -160,19 +207,22 @@ class Hosts:
         if known is not None:
             return known
         name = host_name(url)
+        fix = f"; {trouble.fix}" if trouble.fix else ""
         if asker.probing == key:
             return self._mark_down(
-                key, f"{name}: {trouble.what}, also when retried once; no other request was retried"
+                key,
+                f"{name}: {trouble.what}, also when retried once; no other request was retried"
+                + fix,
             )
         if trouble.final:
-            return self._mark_down(key, f"{name}: {trouble.what}; no request was retried")
+            return self._mark_down(key, f"{name}: {trouble.what}; no request was retried{fix}")
         if key in self._probes:
             return await self.settled(key, asker)
         if not can_retry:
             if retried:  # out of attempts after other faults: one refusal judges no host
                 return None
             # ``retries`` is 0: no request can ever be the probe.
-            return self._mark_down(key, f"{name}: {trouble.what}; no request was retried")
+            return self._mark_down(key, f"{name}: {trouble.what}; no request was retried{fix}")
         self.reached(asker)
         self._probes[key] = (asker, asyncio.Event())
         asker.probing = key

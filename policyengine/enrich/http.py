@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import hashlib
+import os
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -26,7 +27,9 @@ import httpx
 
 from policyengine.enrich.cache import Cache, Entry
 from policyengine.enrich.hosts import Asker, Hosts, classify, origin
+from policyengine.enrich.proxies import ThroughProxy, proxy_routes
 from policyengine.enrich.settings import EnrichSettings
+from policyengine.enrich.trust import tls_context
 
 VERSION = "0.1.0"
 # Answers that say something true about the request and are worth keeping:
@@ -68,19 +71,37 @@ def user_agent() -> str:
 
 
 def make_client(settings: EnrichSettings) -> httpx.AsyncClient:
-    """The one async client: timeouts, pool limits matching the concurrency, User-Agent."""
+    """The one async client: trust, proxies, timeouts, pool limits, User-Agent.
+
+    Trust is ``settings.ssl_context`` when the caller built it (the CLI does, once per
+    run, to report a bad ``--ca-bundle`` before any work), else built here
+    (:mod:`policyengine.enrich.trust`). Proxies come from the environment
+    (:mod:`policyengine.enrich.proxies`); every transport shares the one context.
+    """
     timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
     limits = httpx.Limits(
         max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
     )
+    context = settings.ssl_context or tls_context(settings.ca_bundle, os.environ)
+
+    def through(proxy: httpx.Proxy) -> httpx.AsyncBaseTransport:
+        return httpx.AsyncHTTPTransport(verify=context, limits=limits, proxy=proxy)
+
+    mounts: dict[str, httpx.AsyncBaseTransport | None] = {
+        pattern: None if proxy is None else ThroughProxy(proxy, through)
+        for pattern, proxy in proxy_routes().items()
+    }
     return httpx.AsyncClient(
         timeout=timeout,
         limits=limits,
         headers={"User-Agent": user_agent(), "Accept": "application/json"},
         follow_redirects=True,
-        # Proxy variables and SSL_CERT_FILE / SSL_CERT_DIR, as pip honours them: behind a
-        # company proxy that re-signs TLS, nothing is reachable otherwise.
-        trust_env=True,
+        verify=context,
+        mounts=mounts,
+        # The environment is read above, on our terms: httpx would build a context per
+        # transport from SSL_CERT_FILE (replacing the system store) and route proxies
+        # without saying which one failed.
+        trust_env=False,
     )
 
 

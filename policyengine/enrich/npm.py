@@ -17,7 +17,7 @@ from urllib.parse import quote, urljoin
 from policyengine.enrich.advisory import parse_time
 from policyengine.enrich.http import Fetcher
 from policyengine.enrich.pypi import VersionFacts, fill, registry_document, removed
-from policyengine.enrich.versions import sort_key
+from policyengine.enrich.versions import same_version, sort_key
 from policyengine.model import (
     Artifact,
     Artifacts,
@@ -69,27 +69,41 @@ async def npm_facts(
     order = [r.version for r in history]
     out: VersionFacts = {}
     for version in versions:
-        manifest = known.get(version)
+        # The registry's own spelling of the version: an input's ``v1.3.0`` is ``1.3.0``.
+        spelled = _spelling(known, version)
+        manifest = known.get(spelled) if spelled is not None else None
         listed = isinstance(manifest, dict)
         facts: dict[FactKind, FactResult] = {}
         if FactKind.PACKAGE in kinds:
-            facts[FactKind.PACKAGE] = Ok(_package(name, data), source)
+            facts[FactKind.PACKAGE] = Ok(_package(name, data, version), source)
         if FactKind.RELEASES in kinds:
             facts[FactKind.RELEASES] = Ok(ReleaseHistory(version, listed, history), source)
         if FactKind.ARTIFACTS in kinds:
             facts[FactKind.ARTIFACTS] = (
-                Ok(_artifacts(version, manifest, times, served_from), source)
+                Ok(_artifacts(spelled or version, manifest, times, served_from), source)
                 if isinstance(manifest, dict)
                 else removed(version)
             )
         if FactKind.PUBLISHERS in kinds:
             facts[FactKind.PUBLISHERS] = (
-                _with_source(_publishers(version, known, order), source)
+                _with_source(_publishers(spelled or version, known, order), source)
                 if listed
                 else removed(version)
             )
         out[version] = facts
     return out
+
+
+def _spelling(known: Mapping[str, Any], version: str) -> str | None:
+    """The key under which the packument lists ``version`` (semver equality), or None."""
+    if version in known:
+        return version
+    if sort_key("npm", version) is None:
+        return None
+    for listed in known:
+        if same_version("npm", str(listed), version):
+            return str(listed)
+    return None
 
 
 def person(value: object) -> Person | None:
@@ -113,33 +127,53 @@ def _url_of(value: object) -> str | None:
     return str(value) if isinstance(value, str) and value else None
 
 
-def _latest(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    tags = data.get("dist-tags") or {}
-    versions = data.get("versions") or {}
-    found = versions.get(tags.get("latest")) if isinstance(tags, dict) else None
-    return found if isinstance(found, dict) else {}
+def _package(name: str, data: Mapping[str, Any], version: str) -> PackageMetadata:
+    """The package facts of ``version``: read from its own manifest, never the latest's.
 
-
-def _package(name: str, data: Mapping[str, Any]) -> PackageMetadata:
-    latest = _latest(data)
-    maintainers = data.get("maintainers") or latest.get("maintainers") or ()
-    people = tuple(p for p in (person(m) for m in maintainers) if p is not None)
-    deprecated = latest.get("deprecated")
-    unpublished = (
-        not data.get("versions")
-        and isinstance(data.get("time"), dict)
-        and bool(data["time"].get("unpublished"))
-    )
-    status = "unpublished" if unpublished else ("deprecated" if deprecated else None)
+    Each version's manifest is the package.json it was published with: a field the
+    publisher left out (``author``, ``repository``) was not given. ``maintainers`` is the
+    registry's own field, on every packument and version document: without it (a mirror
+    stripped it) who maintains the package is unknown, not nobody. A version the
+    packument does not list (removed) has no manifest: only the package-level fields
+    speak for it, and what they leave out is unknown.
+    """
+    versions = data.get("versions")
+    manifest = versions.get(version) if isinstance(versions, dict) else None
+    own: Mapping[str, Any] = manifest if isinstance(manifest, dict) else {}
+    unknown: list[str] = []
+    if own:
+        repository = _url_of(own.get("repository"))
+        homepage = _url_of(own.get("homepage"))
+        author = person(own.get("author"))
+    else:
+        repository = _url_of(data.get("repository"))
+        homepage = _url_of(data.get("homepage"))
+        author = person(data.get("author"))
+        values = {"repository": repository, "homepage": homepage, "author": author}
+        unknown.extend(field for field, value in values.items() if value is None)
+    if "maintainers" in own:
+        maintainers = own["maintainers"]
+    elif "maintainers" in data:
+        maintainers = data["maintainers"]  # the package's current maintainers
+    else:
+        maintainers, unknown = (), [*unknown, "maintainers"]
+    listed = maintainers if isinstance(maintainers, list) else ()
+    people = tuple(p for p in (person(m) for m in listed) if p is not None)
+    times = data.get("time")
+    unpublished = not versions and isinstance(times, dict) and bool(times.get("unpublished"))
+    # npm deprecates versions, not packages: the component's own deprecation is in its
+    # release history (registry-status reads it there); a deprecated latest release says
+    # nothing about another version.
     return PackageMetadata(
         ecosystem="npm",
         name=name,
-        repository=_url_of(data.get("repository")) or _url_of(latest.get("repository")),
-        homepage=_url_of(data.get("homepage")) or _url_of(latest.get("homepage")),
-        author=person(data.get("author")) or person(latest.get("author")),
+        repository=repository,
+        homepage=homepage,
+        author=author,
         maintainers=people,
-        status=status,
-        status_reason=str(deprecated) if isinstance(deprecated, str) and deprecated else None,
+        status="unpublished" if unpublished else None,
+        described_version=version if own else None,
+        unknown_fields=tuple(unknown),
     )
 
 

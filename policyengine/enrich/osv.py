@@ -90,9 +90,7 @@ async def osv_advisories(
             results[target] = broken[0]
             continue
         advisories = [
-            to_advisory(records[i], target.ecosystem, target.name)
-            for i in sorted(hit.ids)
-            if not records[i].get("withdrawn")
+            to_advisory(records[i], target.ecosystem, target.name) for i in sorted(hit.ids)
         ]
         stamp = datetime.fromtimestamp(hit.fetched_at, UTC).replace(microsecond=0)
         results[target] = Ok(

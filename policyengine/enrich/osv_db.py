@@ -115,7 +115,7 @@ class AdvisoryDb:
                 )
 
     def lookup(self, ecosystem: str, name: str, version: str) -> FactResult:
-        """The advisories (aliases merged, withdrawn ignored) affecting one package version."""
+        """The advisories (aliases merged, withdrawals kept with their date) of one version."""
         if ecosystem not in ORDERED_ECOSYSTEMS:
             return Missing(
                 f"offline advisory matching needs the {ecosystem} version order, not known yet"

@@ -9,9 +9,11 @@ endpoint is not served (404/403) the publishers of that release stay unknown.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping, Sequence
+from email.utils import getaddresses
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 import orjson
 
@@ -40,7 +42,12 @@ REGISTRY_KINDS = frozenset(
     {FactKind.PACKAGE, FactKind.RELEASES, FactKind.ARTIFACTS, FactKind.PUBLISHERS}
 )
 _DIGESTS = {"sha256": "sha256", "blake2b_256": "blake2b_256", "md5": "md5"}
-_REPO_KEYS = ("source", "source code", "repository", "code", "github", "git")
+# Project URL labels that name the source repository, compared as PEP 753 normalises them
+# (lower case, punctuation and whitespace removed): "Source Code", "Sources", "GitHub"...
+_FORGES = frozenset({"github.com", "gitlab.com", "codeberg.org", "bitbucket.org"})
+_FORGE_PAGES = frozenset({"sponsors", "orgs", "apps", "marketplace", "features", "topics"})
+"""First path segments of forge pages that are not a repository (GitHub Sponsors ...)."""
+_REPO_LABELS = ("source", "sources", "sourcecode", "repository", "repo", "code", "github", "git")
 
 
 def removed(version: str) -> Missing:
@@ -110,7 +117,7 @@ async def pypi_facts(
         facts: dict[FactKind, FactResult] = {}
         listed = _find(history, version)
         if FactKind.PACKAGE in kinds:
-            facts[FactKind.PACKAGE] = Ok(_package(name, data), source)
+            facts[FactKind.PACKAGE] = Ok(_package(name, data, version), source)
         if FactKind.RELEASES in kinds:
             facts[FactKind.RELEASES] = Ok(
                 ReleaseHistory(version, listed is not None, tuple(r for r, _ in history)), source
@@ -196,19 +203,85 @@ def _files(files: Sequence[Mapping[str, Any]], base: str) -> tuple[Artifact, ...
     return tuple(sorted(out, key=lambda a: a.filename))
 
 
+def _forge_repository(urls: Sequence[str]) -> str | None:
+    """The repository a code-forge URL of the project points into (its issues, its docs).
+
+    A project that links ``https://github.com/owner/repo/issues`` but labels no "Source"
+    still names its repository: ``https://github.com/owner/repo``.
+    """
+    for url in urls:
+        parts = urlsplit(url)
+        segments = [s for s in parts.path.split("/") if s]
+        if (
+            (parts.hostname or "").lower() in _FORGES
+            and len(segments) >= 2
+            and segments[0].lower() not in _FORGE_PAGES
+        ):
+            return f"https://{parts.hostname}/{segments[0]}/{segments[1].removesuffix('.git')}"
+    return None
+
+
+def _label(key: object) -> str:
+    """A project URL label as PEP 753 compares it: lower case, no punctuation or spaces."""
+    return "".join(c for c in str(key).lower() if c not in string.punctuation and not c.isspace())
+
+
 def _person(name: object, email: object) -> Person | None:
     if not name and not email:
         return None
+    if not name and isinstance(email, str) and "<" in email:
+        # Core metadata 2.1+ writes "Name <address>" (pyproject ``authors`` with both keys)
+        # into Author-email alone: the first entry names the person.
+        found = getaddresses([email])
+        if found and any(found[0]):
+            return Person(found[0][0] or None, found[0][1] or None)
     return Person(str(name) if name else None, str(email) if email else None)
 
 
-def _package(name: str, data: Mapping[str, Any]) -> PackageMetadata:
+# The keys of ``info`` that give each field. The JSON API always sends them (null when the
+# release declares nothing), so an answer without any of a field's keys was cut short
+# (a mirror stripped it): that field is missing evidence, not empty.
+_FIELD_KEYS: Mapping[str, tuple[str, ...]] = {
+    "repository": ("project_urls",),
+    "homepage": ("project_urls", "home_page"),
+    "author": ("author", "author_email"),
+    "maintainers": ("maintainer", "maintainer_email"),
+}
+_DEVELOPMENT_STATUS = "Development Status :: "
+
+
+def _package(name: str, data: Mapping[str, Any], version: str | None = None) -> PackageMetadata:
+    """The package facts as the project document gives them, for ``version``.
+
+    Its ``info`` describes the latest release only: for another release, what it names
+    still names the project's source and people, but what it leaves empty says nothing
+    about the component's release, so those fields are unknown (the per-version endpoint
+    is not asked: one request per project, and mirrors often do not serve it).
+    """
     info = data.get("info") or {}
+    latest = str(info["version"]) if info.get("version") else None
+    other_release = version is not None and (
+        latest is None or not same_version("pypi", latest, version)
+    )
     urls: Mapping[str, Any] = info.get("project_urls") or {}
-    lowered = {str(k).lower(): str(v) for k, v in urls.items() if v}
-    repository = next((lowered[k] for k in _REPO_KEYS if k in lowered), None)
-    homepage = lowered.get("homepage") or info.get("home_page") or None
+    labels = {_label(k): str(v) for k, v in urls.items() if v}
+    repository = next((labels[k] for k in _REPO_LABELS if k in labels), None)
+    if repository is None:
+        repository = _forge_repository([*labels.values(), str(info.get("home_page") or "")])
+    homepage = labels.get("homepage") or info.get("home_page") or None
+    author = _person(info.get("author"), info.get("author_email"))
     maintainer = _person(info.get("maintainer"), info.get("maintainer_email"))
+    values = {
+        "repository": repository,
+        "homepage": homepage,
+        "author": author,
+        "maintainers": maintainer,
+    }
+    unknown = tuple(
+        field
+        for field, keys in _FIELD_KEYS.items()
+        if not any(k in info for k in keys) or (other_release and not _declares(values[field]))
+    )
     # PEP 792: the JSON API's info.project_status, or the Simple API's "project-status".
     status = (
         info.get("project_status") or data.get("project_status") or data.get("project-status") or {}
@@ -226,7 +299,7 @@ def _package(name: str, data: Mapping[str, Any]) -> PackageMetadata:
         name=name,
         repository=repository,
         homepage=str(homepage) if homepage else None,
-        author=_person(info.get("author"), info.get("author_email")),
+        author=author,
         maintainers=(maintainer,) if maintainer else (),
         status=str(status["status"]) if isinstance(status, dict) and status.get("status") else None,
         status_reason=(
@@ -234,7 +307,32 @@ def _package(name: str, data: Mapping[str, Any]) -> PackageMetadata:
         ),
         organization=str(ownership["organization"]) if ownership.get("organization") else None,
         roles=roles,
+        described_version=latest,
+        unknown_fields=unknown,
+        development_status=_development_status(info.get("classifiers")),
     )
+
+
+def _declares(value: str | Person | None) -> bool:
+    """Whether a field names something: setuptools wrote ``UNKNOWN`` for an empty one."""
+    texts = (value.name, value.email) if isinstance(value, Person) else (value,)
+    return any(t and t.strip().upper() not in ("", "UNKNOWN") for t in texts)
+
+
+def _development_status(classifiers: object) -> str | None:
+    """The latest release's ``Development Status :: ...`` classifier, without the prefix.
+
+    A release may (wrongly) declare several; the most advanced one (7 - Inactive is the
+    highest) is what the project says about itself last.
+    """
+    if not isinstance(classifiers, list):
+        return None
+    found = sorted(
+        str(c)[len(_DEVELOPMENT_STATUS) :].strip()
+        for c in classifiers
+        if isinstance(c, str) and c.startswith(_DEVELOPMENT_STATUS)
+    )
+    return found[-1] if found else None
 
 
 def _accounts(info: Mapping[str, Any]) -> tuple[str, ...]:

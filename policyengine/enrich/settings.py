@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ ENV_PYPI_URL = "POLICYENGINE_PYPI_URL"
 ENV_NPM_URL = "POLICYENGINE_NPM_URL"
 ENV_OSV_URL = "POLICYENGINE_OSV_URL"
 ENV_CACHE_DIR = "POLICYENGINE_CACHE_DIR"
+ENV_CA_BUNDLE = "POLICYENGINE_CA_BUNDLE"
 
 
 def default_cache_dir() -> Path:
@@ -71,6 +73,10 @@ class EnrichSettings:
     pypi_version_metadata: bool = True
     osv_batch_size: int = 1000
     progress: bool = True
+    ca_bundle: Path | None = None
+    """A PEM file of CAs trusted on top of the system store (``--ca-bundle``)."""
+    ssl_context: ssl.SSLContext | None = field(default=None, compare=False, repr=False)
+    """The TLS context, when built ahead (once per run); else the client builds it."""
 
 
 def settings_from(
@@ -82,9 +88,11 @@ def settings_from(
     cache_dir: str | None = None,
     offline: bool = False,
     advisories: str | None = None,
+    ca_bundle: str | None = None,
 ) -> EnrichSettings:
     """Settings from command-line values, falling back to the environment, then defaults."""
     directory = cache_dir or env.get(ENV_CACHE_DIR)
+    bundle = ca_bundle or env.get(ENV_CA_BUNDLE)
     return EnrichSettings(
         pypi_url=pypi_url or env.get(ENV_PYPI_URL) or DEFAULT_PYPI_URL,
         npm_url=npm_url or env.get(ENV_NPM_URL) or DEFAULT_NPM_URL,
@@ -92,4 +100,5 @@ def settings_from(
         cache_dir=Path(directory) if directory else default_cache_dir(),
         offline=offline,
         advisories=advisories or "auto",
+        ca_bundle=Path(bundle) if bundle else None,
     )

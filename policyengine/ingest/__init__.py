@@ -15,6 +15,7 @@ from pathlib import Path
 
 from policyengine.ingest.detect import check_encoding, sniff
 from policyengine.model import InputError, Position, Sbom
+from policyengine.safeio import read_capped
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 """Default cap on an input's size, compressed and decompressed (512 MiB)."""
@@ -51,14 +52,7 @@ def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Read a file's bytes, gunzipping transparently, refusing anything over ``max_bytes``."""
     source = str(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(
-                f"the file is {size} bytes, over the {max_bytes}-byte input cap",
-                position=Position(source),
-                hint="raise --max-input-size if the file is expected to be this large",
-            )
-        data = path.read_bytes()
+        data = read_capped(path, max_bytes=max_bytes, regular_only=False)
     except FileNotFoundError:
         raise InputError("no such file", position=Position(source), hint="check the path") from None
     except IsADirectoryError:

@@ -6,9 +6,22 @@ answer ``unknown`` for it, never ``pass``. Only the directory itself is looked a
 (no recursion): the project is what sits beside the input.
 
 Which manifests a lockfile locks: pyproject.toml for poetry.lock, uv.lock,
-pdm.lock and pylock.toml; Pipfile for Pipfile.lock; ``X.in`` for a pip-compile
-``X.txt``; package.json for the npm, yarn and pnpm lockfiles. A requirements
-file with no ``.in`` beside it is a manifest (its ``==`` pins are declarations).
+pdm.lock and pylock.toml; Pipfile for Pipfile.lock; package.json for the npm,
+yarn and pnpm lockfiles. pip has no lockfile format of its own, so a
+requirements file is a lock when it is compiled (``X.in`` beside ``X.txt``) or
+when every requirement names one release (``pip freeze``, ``pip-compile``,
+``uv pip compile``; see :mod:`~policyengine.ingest.lockfiles.requirements_lock`).
+Such a lock locks the manifests its pip-compile / ``uv pip compile`` header
+names; without a header, a pyproject.toml that has no lockfile of its own (the
+``pip-compile pyproject.toml`` layout with ``--no-header``); else nothing but
+itself, and then it is also listed as a manifest that is its own lock. A
+requirements file with ranges is a manifest (its lines are declarations).
+
+Coverage is strict, as the tools are: every declared dependency needs an
+entry whose version satisfies the declaration (``packaging`` for PEP 440,
+``node-semver`` for npm ranges). A requirements lock is compiled for one
+environment, so a declaration that is optional, development-only or carries
+an environment marker may be absent from it; when present it must agree.
 """
 
 from __future__ import annotations
@@ -25,6 +38,7 @@ from policyengine.ingest.lockfiles.python_manifests import (
     is_dynamic,
 )
 from policyengine.ingest.lockfiles.requirements import declared as declared_requirements
+from policyengine.ingest.lockfiles.requirements_lock import compiled_from, is_lock
 from policyengine.ingest.lockfiles.yarn import berry_checksummed
 from policyengine.model import (
     DeclaredDependency,
@@ -35,6 +49,7 @@ from policyengine.model import (
     PolicyEngineError,
     ProjectFacts,
 )
+from policyengine.safeio import read_capped
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
@@ -76,7 +91,8 @@ _NOT_LOCKABLE = ("path", "url", "vcs-commit", "vcs-ref")
 def project_facts(directory: Path) -> ProjectFacts:
     """Find and read every manifest and lockfile directly inside ``directory``."""
     manifests: list[ManifestFacts] = []
-    locks: list[tuple[str, Path, str | None]] = []
+    locks: list[tuple[str, Path]] = []
+    requirement_locks: list[tuple[Path, tuple[str, ...]]] = []
     files = sorted(p for p in directory.iterdir() if p.is_file()) if directory.is_dir() else []
     compiled = {p.with_suffix(".txt") for p in files if p.suffix == ".in"}
     for path in files:
@@ -84,21 +100,64 @@ def project_facts(directory: Path) -> ProjectFacts:
         if kind is None:
             continue
         if kind == "requirements.txt" and path in compiled:
-            locks.append((kind, path, path.with_suffix(".in").name))
+            requirement_locks.append((path, (path.with_suffix(".in").name,)))
+        elif kind == "requirements.txt" and path.suffix != ".in" and _is_requirements_lock(path):
+            requirement_locks.append((path, compiled_from(_text(path))))
         elif kind in _MANIFEST_READERS:
             manifests.append(_manifest(kind, path))
         elif kind in KINDS:
-            locks.append((kind, path, None))
-    lockfiles = tuple(_lockfile(kind, path, source, manifests) for kind, path, source in locks)
+            locks.append((kind, path))
+    lockfiles = [_lockfile(kind, path, _related_by_kind(kind, manifests)) for kind, path in locks]
+    lockfiles += _requirement_lockfiles(requirement_locks, manifests, lockfiles)
     # A requirements file nested with -r is also found on its own: count each line once.
     declared = tuple(dict.fromkeys(d for m in manifests for d in m.declared))
-    return ProjectFacts(str(directory), tuple(manifests), lockfiles, declared)
+    return ProjectFacts(str(directory), tuple(manifests), tuple(lockfiles), declared)
+
+
+def _related_by_kind(kind: str, manifests: list[ManifestFacts]) -> list[ManifestFacts]:
+    return [m for m in manifests if m.kind in _LOCKS_MANIFEST.get(kind, ())]
+
+
+def _is_requirements_lock(path: Path) -> bool:
+    try:
+        return is_lock(declared_requirements(_read(path), str(path)))
+    except (PolicyEngineError, OSError):
+        return False  # read again as a manifest, which records the error
+
+
+def _text(path: Path) -> str:
+    return _read(path).decode("utf-8", errors="replace")
+
+
+def _requirement_lockfiles(
+    found: list[tuple[Path, tuple[str, ...]]],
+    manifests: list[ManifestFacts],
+    lockfiles: list[LockfileFacts],
+) -> list[LockfileFacts]:
+    """Requirements locks with the manifests they lock; an orphan locks itself."""
+    locked = {path for lock in lockfiles for path in lock.locks}
+    orphans = [
+        m for m in manifests if m.kind == "pyproject.toml" and m.path not in locked and not m.error
+    ]
+    # The conventional name first: with --no-header, requirements.txt is the one
+    # compiled from pyproject.toml.
+    order = sorted(found, key=lambda item: item[0].name != "requirements.txt")
+    result: list[LockfileFacts] = []
+    for path, sources in order:
+        related = [m for m in manifests if Path(m.path).name in sources]
+        if not related and not sources and orphans:
+            related, orphans = orphans, []
+        if not related:
+            own = _manifest("requirements.txt", path)
+            manifests.append(own)
+            related = [own]
+        result.append(_lockfile("requirements.txt", path, related, environment_specific=True))
+    return result
 
 
 def _read(path: Path) -> bytes:
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise OSError(f"larger than {MAX_FILE_BYTES} bytes")
-    return path.read_bytes()
+    # A project file is found, not named: a FIFO or device under that name is refused.
+    return read_capped(path, max_bytes=MAX_FILE_BYTES, regular_only=True)
 
 
 def _manifest(kind: str, path: Path) -> ManifestFacts:
@@ -114,17 +173,22 @@ def _manifest(kind: str, path: Path) -> ManifestFacts:
 
 
 def _lockfile(
-    kind: str, path: Path, compiled_from: str | None, manifests: list[ManifestFacts]
+    kind: str,
+    path: Path,
+    related: list[ManifestFacts],
+    *,
+    environment_specific: bool = False,
 ) -> LockfileFacts:
     ecosystem = _ECOSYSTEM[kind]
+    locks = tuple(m.path for m in related)
     try:
         data = _read(path)
         sbom = reader_for(kind)(data, str(path), validate=False)
         checksummed = berry_checksummed(data, str(path)) if kind == "yarn.lock" else set()
     except PolicyEngineError as exc:
-        return LockfileFacts(kind, str(path), ecosystem, False, error=exc.one_line())
+        return LockfileFacts(kind, str(path), ecosystem, False, error=exc.one_line(), locks=locks)
     except OSError as exc:
-        return LockfileFacts(kind, str(path), ecosystem, False, error=f"{path}: {exc}")
+        return LockfileFacts(kind, str(path), ecosystem, False, error=f"{path}: {exc}", locks=locks)
     entries = tuple(
         LockEntry(
             ecosystem=c.ecosystem or ecosystem,
@@ -137,11 +201,7 @@ def _lockfile(
         )
         for c in sbom.components
     )
-    if compiled_from is not None:
-        related = [m for m in manifests if Path(m.path).name == compiled_from]
-    else:
-        related = [m for m in manifests if m.kind in _LOCKS_MANIFEST.get(kind, ())]
-    missing, disagreeing = _coverage(entries, related)
+    missing, disagreeing = _coverage(entries, related, environment_specific)
     unreadable = any(m.error for m in related)
     return LockfileFacts(
         kind=kind,
@@ -152,15 +212,23 @@ def _lockfile(
         disagreeing=disagreeing,
         entries_without_hash=tuple(f"{e.name}@{e.version}" for e in entries if not e.has_hash),
         entries=entries,
+        locks=locks,
     )
 
 
 def _coverage(
-    entries: tuple[LockEntry, ...], manifests: list[ManifestFacts]
+    entries: tuple[LockEntry, ...], manifests: list[ManifestFacts], environment_specific: bool
 ) -> tuple[tuple[str, ...], tuple[Disagreement, ...]]:
     locked: dict[str, list[str]] = {}
+    direct: dict[str, list[str]] = {}
     for entry in entries:
         locked.setdefault(entry.name, []).append(entry.version or "")
+        if entry.direct:
+            direct.setdefault(entry.name, []).append(entry.version or "")
+    # A declaration resolves to the lock's direct (top-level) entry where the lock
+    # marks one: a copy nested under another package satisfies that package's range,
+    # not the manifest's (npm installs both).
+    locked.update(direct)
     missing: list[str] = []
     disagreeing: list[Disagreement] = []
     for manifest in manifests:
@@ -169,7 +237,8 @@ def _coverage(
                 continue  # the project's own code, not something a lockfile pins
             versions = locked.get(dep.name)
             if not versions:
-                missing.append(dep.name)
+                if not (environment_specific and (dep.optional or dep.dev or dep.marker)):
+                    missing.append(dep.name)
                 continue
             if dep.pin in _NOT_LOCKABLE or dep.pin == "unpinned":
                 continue

@@ -13,6 +13,7 @@ from policyengine.model.component import (
     trove_license_ref,
 )
 from policyengine.model.contents import (
+    ArchiveLink,
     ArtifactContents,
     ArtifactReport,
     BinaryFile,
@@ -66,6 +67,7 @@ __all__ = [
     "TROVE_LICENSE_REF_PREFIX",
     "Advisories",
     "Advisory",
+    "ArchiveLink",
     "Artifact",
     "ArtifactContents",
     "ArtifactReport",

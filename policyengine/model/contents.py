@@ -47,6 +47,9 @@ class PthFile:
     executable_lines: tuple[int, ...] = ()
     excerpt: str | None = None
     new_file: bool = False
+    sha256: str | None = None
+    """Hex SHA-256 of the file's bytes, so a known shim is recognised by its exact content
+    (``None`` in evidence recorded before digests were kept: then nothing is recognised)."""
 
     @property
     def executes_code(self) -> bool:
@@ -69,6 +72,30 @@ class BinaryFile:
     size: int
     expected: bool = False
     new_file: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLink:
+    """A symbolic or hard link in an archive: recorded, never followed on disk or extracted.
+
+    ``kind`` is ``symlink`` or ``hardlink``; ``target`` is the target as the archive
+    writes it. ``resolved`` is the archive path it ends at (links followed inside the
+    archive only) when that stays inside the archive, ``None`` when it cannot be judged:
+    an absolute target, one that climbs out of the archive, a chain too long, or a hard
+    link to no regular member. When ``resolved`` names a regular member, the link's own
+    path was inspected with that member's bytes (a link named ``setup.py`` or ``*.pth``
+    is judged by what it would read).
+    """
+
+    path: str
+    kind: str
+    target: str
+    resolved: str | None = None
+
+    @property
+    def judged(self) -> bool:
+        """False when what the link brings in lies outside the archive."""
+        return self.resolved is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +122,7 @@ class ArtifactReport:
     ``encoded-blob``, ``credential-path``. ``files`` are member names
     normalised for comparison across versions (no version, no top directory).
     ``skipped`` says which members were not scanned and why (e.g. too large).
+    ``links`` are the archive's symbolic and hard links (see ``ArchiveLink``).
     """
 
     filename: str
@@ -109,6 +137,7 @@ class ArtifactReport:
     entry_points: tuple[EntryPoint, ...] = ()
     suspicious: tuple[ContentMark, ...] = ()
     skipped: tuple[str, ...] = ()
+    links: tuple[ArchiveLink, ...] = ()
     compared_with: str | None = None
     added_files: tuple[str, ...] = ()
     removed_files: tuple[str, ...] = ()

@@ -119,6 +119,19 @@ class PackageMetadata:
     organization: str | None = None
     roles: tuple[tuple[str, str], ...] = ()
     """(account, role) pairs from PyPI's ``ownership`` where present."""
+    described_version: str | None = None
+    """The release whose own metadata gave ``repository``, ``homepage``, ``author`` and
+    ``maintainers``: on npm the component's version (its manifest in the packument); on
+    PyPI the release the JSON API's ``info`` describes (the latest) unless the per-version
+    document was served. ``None`` when not recorded (bundles written before it existed)."""
+    unknown_fields: tuple[str, ...] = ()
+    """Which of ``repository``, ``homepage``, ``author`` and ``maintainers`` the registry did
+    not answer for the component's version: a field it always sends that the answer lacks
+    (a mirror stripped it), or an empty field of another release than the component's.
+    Missing evidence, not an empty value; empty in bundles written before it existed."""
+    development_status: str | None = None
+    """The trove ``Development Status`` classifier the project's latest release declares
+    (PyPI), without its prefix, e.g. ``7 - Inactive``; ``None`` when it declares none."""
 
 
 @dataclass(frozen=True, slots=True)

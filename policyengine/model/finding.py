@@ -16,6 +16,9 @@ class Status(StrEnum):
     ``unknown`` means the evidence needed was missing or failed: never a pass.
     ``not_applicable`` means the check has nothing to say about this component
     (e.g. an npm-only check on a PyPI package); the engine does not count it.
+    ``info`` is a note for the reader that is neither a pass nor a failure (e.g. a
+    rule whose allow-list is not configured): reported with outcome ``info``
+    whatever the rule's severity, and never waived.
     """
 
     PASS = "pass"
@@ -23,6 +26,7 @@ class Status(StrEnum):
     UNKNOWN = "unknown"
     ERROR = "error"
     NOT_APPLICABLE = "not_applicable"
+    INFO = "info"
 
 
 @dataclass(frozen=True, slots=True)

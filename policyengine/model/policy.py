@@ -116,6 +116,12 @@ class RuleEntry(_Strict):
     message: str | None = Field(default=None, description="Replaces the check's message.")
     description: str | None = Field(default=None, description="Why the rule exists.")
     selector: Selector | None = None
+    on_missing_evidence: OnMissingEvidence | None = Field(
+        default=None,
+        description="What this rule's unknown results do to the verdict, overriding "
+        "`settings.on_missing_evidence` (e.g. `ignore` for a fact some registries never "
+        "publish); the results are reported either way.",
+    )
     disabled: bool = Field(default=False, description="Remove an inherited rule.")
 
 
@@ -165,6 +171,8 @@ class Rule(_Strict):
     message: str | None = None
     description: str | None = None
     selector: Selector = Field(default_factory=Selector)
+    on_missing_evidence: OnMissingEvidence | None = None
+    """Overrides the policy's setting for this rule's unknown results (None: the setting)."""
     source: str | None = None
     """Where the rule was (last) defined, ``file:line``."""
 

@@ -98,7 +98,11 @@ class LockfileFacts:
     the same ecosystem has an entry (``missing`` lists those without one) and
     ``disagreeing`` is empty. ``entries_without_hash`` names (``name@version``)
     lock entries that carry no digest. ``error`` is set when the lockfile could
-    not be read; then the other fields say nothing.
+    not be read; then the other fields say nothing. ``locks`` names the
+    manifests (paths) this lockfile locks; a fully pinned requirements file with
+    no other manifest to lock names itself. Empty in facts recorded before the
+    field existed: then a lockfile covers the manifests of its ecosystem in its
+    directory and below.
     """
 
     kind: str
@@ -110,6 +114,7 @@ class LockfileFacts:
     entries_without_hash: tuple[str, ...] = ()
     entries: tuple[LockEntry, ...] = ()
     error: str | None = None
+    locks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +160,7 @@ def project_facts_from_json(document: dict[str, Any]) -> ProjectFacts:
             entries_without_hash=tuple(lf.get("entries_without_hash", [])),
             entries=tuple(LockEntry(**e) for e in lf.get("entries", [])),
             error=lf.get("error"),
+            locks=tuple(lf.get("locks", [])),
         )
         for lf in document.get("lockfiles", [])
     )

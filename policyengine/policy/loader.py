@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from policyengine.model import PolicyError, Position
+from policyengine.model import InputError, PolicyError, Position
 from policyengine.model.policy import (
     Policy,
     PolicyDocument,
@@ -31,8 +31,12 @@ from policyengine.model.policy import (
 )
 from policyengine.policy.selectors import purl_key
 from policyengine.policy.waivers import range_problem
+from policyengine.policy.yamlsafe import MAX_BYTES as MAX_YAML_BYTES
 from policyengine.policy.yamlsafe import Located, load_yaml
+from policyengine.safeio import OverCap, read_capped
 
+MAX_POLICY_BYTES = MAX_YAML_BYTES
+"""Largest policy file read (the shipped ones are a few kilobytes)."""
 MAX_EXTENDS_DEPTH = 16
 """Deepest chain of ``extends`` followed."""
 
@@ -176,11 +180,17 @@ def policy_digest(policy: Policy) -> str:
     document = {
         "name": policy.name,
         "settings": policy.settings.model_dump(mode="json"),
-        "rules": [r.model_dump(mode="json", exclude={"source"}) for r in policy.rules],
+        "rules": [r.model_dump(mode="json", exclude=_undecided(r)) for r in policy.rules],
         "waivers": [w.model_dump(mode="json", exclude={"source"}) for w in policy.waivers],
     }
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _undecided(rule: Rule) -> set[str]:
+    # Where a rule is defined does not change what it decides; an absent per-rule override
+    # is left out so that the digests of policies without one stay what they were.
+    return {"source"} | ({"on_missing_evidence"} if rule.on_missing_evidence is None else set())
 
 
 class _Loader:
@@ -334,7 +344,16 @@ def _source(position: Position) -> str:
 def read_located(path: Path) -> Located:
     """Read a policy file as YAML with positions; PolicyError when unreadable."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_capped(path, max_bytes=MAX_POLICY_BYTES, regular_only=True)
+        text = raw.decode("utf-8")
+    except OverCap:
+        raise PolicyError(
+            f"the policy file is over {MAX_POLICY_BYTES} bytes",
+            position=Position(str(path)),
+            hint="split it",
+        ) from None
+    except InputError as exc:
+        raise PolicyError(exc.message, position=exc.position, hint=exc.hint) from None
     except FileNotFoundError:
         shipped = ", ".join(sorted(shipped_policies())) or "none"
         raise PolicyError(

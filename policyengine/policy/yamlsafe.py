@@ -60,7 +60,14 @@ def load_yaml(text: str, file: str) -> Located:
         raise PolicyError(
             f"the policy file is over {MAX_BYTES} bytes", position=Position(file), hint="split it"
         )
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader checks every character as it is built: a NUL fails here already.
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "reason", None) or "a character YAML does not allow"
+        raise PolicyError(
+            f"invalid YAML: {problem}", position=Position(file), hint="a policy is UTF-8 text"
+        ) from None
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

@@ -69,6 +69,29 @@ def test_withdrawn_ignored() -> None:
     assert f.status is Status.PASS and "1 withdrawn" in f.message
 
 
+def test_a_withdrawal_dated_after_now_is_not_in_force() -> None:
+    # NOW is 2026-03-24: a withdrawal of 2026-04-01 cannot hide the advisory yet
+    later = Advisory("GHSA-later", severity="critical", withdrawn=at("2026-04-01T00:00:00"))
+    [f] = run(CHECK, COMP, facts(later))
+    assert f.status is Status.FAIL
+
+
+@pytest.mark.parametrize(
+    "advisory",
+    [
+        Advisory("MAL-2026-2144"),
+        Advisory("PYSEC-2026-2", aliases=("MAL-2026-2144",)),
+        Advisory("GHSA-x", cwes=("CWE-506",)),
+    ],
+    ids=["mal-id", "mal-alias", "cwe-506"],
+)
+def test_malicious_follows_the_record_not_only_the_flag(advisory: Advisory) -> None:
+    # an evidence bundle edited to drop `malicious` (or set it false) still fails
+    assert not advisory.malicious
+    [f] = run(CHECK, COMP, facts(advisory), {"severity": None})
+    assert f.status is Status.FAIL and "malicious" in f.message
+
+
 @pytest.mark.parametrize(
     ("setting", "status"),
     [("pass", Status.PASS), ("fail", Status.FAIL), ("unknown", Status.UNKNOWN)],

@@ -101,3 +101,25 @@ def test_package_keys_accept_purls_and_reject_bare_names() -> None:
     assert f.status is Status.PASS
     with pytest.raises(ValidationError):
         ApprovedPublishersCheck.params_model.model_validate({"packages": {"litellm": ["x"]}})
+
+
+@pytest.mark.parametrize("wildcard", [["*"], ["org:acme", "**"], [" * "]])
+def test_a_list_that_approves_anyone_is_not_configured(wildcard: list[str]) -> None:
+    params = {"ecosystems": {"pypi": wildcard, "npm": ["stevemao"]}}
+    [f] = run(CHECK, COMP, facts(("mallory",)), params)
+    assert f.status is Status.NOT_APPLICABLE and "not configured" in f.message
+    model = ApprovedPublishersCheck.params_model.model_validate(params)
+    [note] = CHECK.check_rule(model)
+    assert note.status is Status.INFO
+    assert "ecosystems.pypi" in note.message and "npm" not in note.message
+    assert note.remediation and "params.ecosystems" in note.remediation
+
+
+def test_a_configured_list_gives_no_note() -> None:
+    model = ApprovedPublishersCheck.params_model.model_validate(
+        {"ecosystems": {"pypi": ["org:*"]}, "packages": {"npm/x": ["*@acme.test"]}}
+    )
+    assert list(CHECK.check_rule(model)) == []
+    model = ApprovedPublishersCheck.params_model.model_validate({"packages": {"npm/x": ["*"]}})
+    [note] = CHECK.check_rule(model)
+    assert "packages.npm/x" in note.message

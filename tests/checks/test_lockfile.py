@@ -92,3 +92,44 @@ def test_project_facts_as_bundle_json_are_read() -> None:
     assert f.status is Status.PASS
     [g] = judge({"manifests": []})
     assert g.status is Status.UNKNOWN and "malformed" in g.message
+
+
+def test_a_lockfile_covers_only_the_manifests_it_locks() -> None:
+    requirements_in = ManifestFacts("requirements.txt", "requirements.in", "pypi")
+    compiled = LockfileFacts(
+        "requirements.txt", "requirements.txt", "pypi", True, locks=("requirements.in",)
+    )
+    found = judge(ProjectFacts(".", (PYPROJECT, requirements_in), (compiled,)))
+    # The lock was checked against requirements.in only: it says nothing of pyproject.toml.
+    assert [f.status for f in found] == [Status.FAIL, Status.PASS]
+    assert "pyproject.toml has no pypi lockfile" in found[0].message
+
+
+def test_a_dedicated_lock_wins_over_a_requirements_lock() -> None:
+    export = LockfileFacts(
+        "requirements.txt",
+        "requirements.txt",
+        "pypi",
+        False,
+        missing=("httpx",),
+        locks=("pyproject.toml",),
+    )
+    uv = LockfileFacts("uv.lock", "uv.lock", "pypi", True, locks=("pyproject.toml",))
+    [f] = judge(ProjectFacts(".", (PYPROJECT,), (export, uv)))
+    assert f.status is Status.PASS and f.observed["lockfile"] == "uv.lock"
+
+
+def test_a_fully_pinned_requirements_file_is_its_own_lock() -> None:
+    frozen = ManifestFacts("requirements.txt", "requirements.txt", "pypi")
+    lock = LockfileFacts(
+        "requirements.txt",
+        "requirements.txt",
+        "pypi",
+        True,
+        entries_without_hash=("six@1.16.0",),
+        locks=("requirements.txt",),
+    )
+    [f] = judge(ProjectFacts(".", (frozen,), (lock,)))
+    assert f.status is Status.PASS and "its own lockfile" in f.message
+    [g] = judge(ProjectFacts(".", (frozen,), (lock,)), {"require_hashes": True})
+    assert g.status is Status.FAIL and "1 entries have no digest" in g.message

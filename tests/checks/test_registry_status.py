@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from policyengine.checks.registry_status import RegistryStatusCheck
+from policyengine.checks.registry_status import RegistryStatusCheck, inactive
 from policyengine.model import (
     FactKind,
     Failed,
@@ -120,3 +120,31 @@ def test_the_remediation_names_final_releases_to_move_to() -> None:
     assert f.remediation is not None
     assert "e.g. 1.82.6, the newest release before it or 1.83.0, the latest" in f.remediation
     assert "rc1" not in f.remediation and "1.83.1" not in f.remediation
+
+
+def test_inactive_classifier_is_archived() -> None:
+    # click-plugins: "Development Status :: 7 - Inactive" on its latest release.
+    comp = component("click-plugins", "1.1.1", "pypi")
+    hist = ReleaseHistory("1.1.1", True, (Release("1.1.1", at("2019-04-04T04:27:04")),))
+    meta = PackageMetadata("pypi", "click-plugins", development_status="7 - Inactive")
+    facts = {FactKind.RELEASES: ok(hist), FactKind.PACKAGE: ok(meta)}
+    [f] = run(CHECK, comp, facts, {"fail_on": ["archived", "deprecated"]})
+    assert f.status is Status.FAIL
+    assert "Development Status :: 7 - Inactive" in f.message
+    assert isinstance(f.observed, dict) and f.observed["development_status"] == "7 - Inactive"
+    assert_actionable(f)
+    # Not a removal: the removed-or-yanked rule still passes it, naming the condition.
+    [g] = run(CHECK, comp, facts, {"fail_on": ["removed", "yanked", "quarantined"]})
+    assert g.status is Status.PASS and "not failed by this rule" in g.message
+
+
+@pytest.mark.parametrize("development", ["5 - Production/Stable", "6 - Mature", "1 - Planning"])
+def test_other_development_statuses_are_not_conditions(development: str) -> None:
+    meta = PackageMetadata("pypi", "litellm", development_status=development)
+    [f] = run(CHECK, COMP, {FactKind.RELEASES: ok(history()), FactKind.PACKAGE: ok(meta)})
+    assert f.status is Status.PASS
+
+
+def test_inactive_reads_number_or_word() -> None:
+    assert inactive("7 - Inactive") and inactive("7") and inactive("x - inactive")
+    assert not inactive(None) and not inactive("4 - Beta")

@@ -153,6 +153,22 @@ def test_a_warn_band_with_up_to_leaves_high_scores_to_the_fail_rule() -> None:
     assert warn.status is Status.PASS
 
 
+@pytest.mark.parametrize(
+    ("package", "removed"),
+    [
+        (PackageMetadata("pypi", "litellm", development_status="7 - Inactive"), 0),
+        (PackageMetadata("pypi", "litellm", status="archived"), 0),
+        (PackageMetadata("pypi", "litellm", status="quarantined"), 60),
+    ],
+)
+def test_removed_signal_is_removal_not_maintenance(package: PackageMetadata, removed: int) -> None:
+    # An archived or inactive project is registry-status's own concern, not a compromise.
+    facts = clean()
+    facts[FactKind.PACKAGE] = ok(package)
+    [f] = run(CHECK, COMP, facts)
+    assert terms(f)["removed"]["contribution"] == removed
+
+
 WARN_BAND = {"threshold": 40, "up_to": 60}
 """The release gate's warn band (policies/release-gate.yaml)."""
 

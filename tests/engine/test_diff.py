@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
+from policyengine.checks.hashes import HashesCheck
 from policyengine.engine import (
     evaluate,
     evaluate_diff,
@@ -23,7 +24,7 @@ from policyengine.engine import (
     restrict,
     summarise,
 )
-from policyengine.model import Component, Evidence, FactKind, Finding, Sbom, Status
+from policyengine.model import Component, Evidence, FactKind, Finding, Hash, Sbom, Status
 from policyengine.model.policy import OnMissingEvidence, Policy, Rule, Settings, Severity
 from policyengine.model.verdict import Subject, Verdict
 from policyengine.report.json import verdict_document
@@ -255,9 +256,31 @@ def test_a_diff_keeps_a_part_of_what_check_says_and_counts_only_it(
     full = evaluate(head, facts, policy, NOW, checks=ALL_CHECKS)
     everything = verdict_document(full)["results"]
     assert all(r in everything for r in verdict_document(verdict)["results"])
-    assert verdict.outcome == overall_outcome(verdict.results, missing)
+    assert verdict.outcome == overall_outcome(verdict.results, policy)
     assert verdict.summary == summarise(
         verdict.results, 0, full.summary.rules, verdict.summary.components
     )
     # The document rule is reported exactly when its outcome differs between the two.
     assert any(r.rule == "doc" for r in verdict.results) == (base_stamp != head_stamp)
+
+
+HASHES = Rule(id="hashes", check="hashes", params={"compare_registry": False})
+HASHED = component("idna", "3.10", hashes=(Hash("sha256", "a" * 64),))
+
+
+def _hash_diff(base: Sbom, head: Sbom) -> Verdict:
+    policy = Policy(name="hashes", rules=(HASHES,))
+    return evaluate_diff(base, head, FACTS, policy, NOW, checks=(*ALL_CHECKS, HashesCheck))
+
+
+def test_an_input_without_digests_fails_once_and_a_diff_reports_it_only_when_new() -> None:
+    # BASE carried digests, HEAD (a pip freeze, say) carries none: news, said once.
+    verdict = _hash_diff(sbom(HASHED), sbom(REQUESTS, LITELLM))
+    assert _outcomes(verdict) == [("hashes", None, "fail")]
+    # Both without digests: the format did not change; the new component is no news here.
+    assert _hash_diff(sbom(REQUESTS), sbom(REQUESTS, LITELLM)).results == ()
+
+
+def test_once_some_components_carry_digests_the_others_fail_on_their_own() -> None:
+    verdict = _hash_diff(sbom(HASHED), sbom(HASHED, LITELLM))
+    assert _outcomes(verdict) == [("hashes", "litellm", "fail")]

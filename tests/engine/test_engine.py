@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from policyengine.checks import registry
 from policyengine.engine import changed_components, evaluate, evaluate_diff, required_facts
 from policyengine.model import FactKind, Failed, Hash
 from policyengine.model.policy import Policy
+from policyengine.policy.loader import load_policy
 from tests.engine import fakes
 from tests.engine.fakes import (
     CHECKS,
@@ -19,7 +21,7 @@ from tests.engine.fakes import (
     package,
     sbom,
 )
-from tests.policy.helpers import load
+from tests.policy.helpers import load, write
 
 LITELLM = component("litellm", "1.82.8", direct=True)
 REQUESTS = component("requests", "2.32.0", direct=False)
@@ -94,6 +96,38 @@ def test_missing_evidence_is_unknown_never_pass(tmp_path: Path, setting: str, ov
     assert {r.outcome for r in verdict.results} == {"unknown"}
     assert verdict.outcome == overall
     assert verdict.summary.unknown == 2 and verdict.summary.passed == 0
+
+
+@pytest.mark.parametrize(
+    ("setting", "rule_setting", "overall"),
+    [
+        ("fail", "ignore", "pass"),
+        ("fail", "warn", "warn"),
+        ("ignore", "fail", "incomplete"),
+        ("warn", "ignore", "pass"),
+    ],
+)
+def test_a_rule_can_override_what_its_unknown_results_do(
+    tmp_path: Path, setting: str, rule_setting: str, overall: str
+) -> None:
+    policy = _policy(
+        tmp_path,
+        STATUS + f"    on_missing_evidence: {rule_setting}\n",
+        f"settings: {{on_missing_evidence: {setting}}}\n",
+    )
+    facts = evidence({LITELLM.key: {FactKind.PACKAGE: MISSING}})
+    verdict = evaluate(sbom(LITELLM), facts, policy, NOW, checks=CHECKS)
+    # reported either way: an ignored unknown is still an unknown result, never a pass
+    assert {r.outcome for r in verdict.results} == {"unknown"}
+    assert verdict.outcome == overall
+
+
+def test_an_override_counts_only_for_its_own_rule(tmp_path: Path) -> None:
+    rules = STATUS + "    on_missing_evidence: ignore\n" + STATUS.replace("id: status", "id: other")
+    policy = _policy(tmp_path, rules, "settings: {on_missing_evidence: fail}\n")
+    facts = evidence({LITELLM.key: {FactKind.PACKAGE: MISSING}})
+    verdict = evaluate(sbom(LITELLM), facts, policy, NOW, checks=CHECKS)
+    assert verdict.outcome == "incomplete"
 
 
 def test_failed_fact_is_unknown_and_fail_beats_incomplete(tmp_path: Path) -> None:
@@ -316,3 +350,19 @@ def test_expr_may_pass_on_purpose_when_guarded(tmp_path: Path) -> None:
     rules = "  - id: e\n    check: expr\n    params: {expr: 'has_fact(\"releases\") && true'}\n"
     verdict = evaluate(sbom(LITELLM), evidence({}), _policy(tmp_path, rules), NOW, checks=CHECKS)
     assert verdict.results[0].outcome == "pass"
+
+
+def test_a_rule_note_is_reported_once_without_a_component(tmp_path: Path) -> None:
+    # approved-publishers with "*" (as release-gate ships it): not configured, said once.
+    rules = (
+        "  - id: approved-publishers\n    check: approved-publishers\n"
+        "    params: {ecosystems: {pypi: ['*'], npm: ['*']}}\n    severity: fail\n"
+    )
+    body = "settings: {on_missing_evidence: fail}\nrules:\n" + rules
+    policy = load_policy(write(tmp_path, "policy.yaml", body), checks=registry.CHECKS)
+    docs = (sbom(LITELLM, REQUESTS), sbom(LITELLM))
+    verdict = evaluate(docs, evidence({}), policy, NOW)
+    assert _outcomes(verdict) == [("approved-publishers", None, "info")]
+    assert verdict.outcome == "pass"
+    assert verdict.summary.info == 1 and verdict.summary.not_applicable == 3
+    assert "not configured" in verdict.results[0].message

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import ssl
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 
 from policyengine.enrich.settings import EnrichSettings
 from policyengine.model import Component, Sbom
@@ -187,12 +190,33 @@ def _handler(state: Replay) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def replay() -> Iterator[Replay]:
-    state = Replay()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+class _TlsServer(ThreadingHTTPServer):
+    """The replay server over TLS: the handshake runs in the request's own thread."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
+        self.context = context
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        with self.context.wrap_socket(request, server_side=True) as tls:
+            super().finish_request(tls, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client refusing the certificate breaks the handshake: that is the test
+
+
+@contextmanager
+def serving(state: Replay, context: ssl.SSLContext | None = None) -> Iterator[Replay]:
+    """Serve ``state`` on 127.0.0.1, over TLS with ``context`` when given."""
+    handler = _handler(state)
+    server = (
+        ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        if context is None
+        else _TlsServer(handler, context)
+    )
     server.daemon_threads = True
-    state.root = f"http://127.0.0.1:{server.server_address[1]}"
+    scheme = "http" if context is None else "https"
+    state.root = f"{scheme}://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
@@ -200,6 +224,40 @@ def replay() -> Iterator[Replay]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def replay() -> Iterator[Replay]:
+    with serving(Replay()) as state:
+        yield state
+
+
+@pytest.fixture
+def ca() -> trustme.CA:
+    """A throwaway certificate authority that no trust store holds."""
+    return trustme.CA()
+
+
+@pytest.fixture
+def ca_file(ca: trustme.CA, tmp_path: Path) -> Path:
+    """``ca``'s certificate as a PEM file, what ``--ca-bundle`` is given."""
+    path = tmp_path / "company-ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return path
+
+
+def server_context(ca: trustme.CA) -> ssl.SSLContext:
+    """A server context whose certificate ``ca`` issued for 127.0.0.1 and localhost."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    return context
+
+
+@pytest.fixture
+def https_replay(ca: trustme.CA) -> Iterator[Replay]:
+    """The replay server over HTTPS, with a certificate from ``ca``."""
+    with serving(Replay(), server_context(ca)) as state:
+        yield state
 
 
 @pytest.fixture

@@ -65,7 +65,7 @@ def test_malicious_markers() -> None:
     assert not to_advisory(_record("PYSEC-2"), "pypi", "demo-pkg").malicious
 
 
-def test_merge_groups_aliases_transitively_and_drops_withdrawn() -> None:
+def test_merge_groups_aliases_transitively_and_keeps_withdrawals_dated() -> None:
     items = [
         to_advisory(_record("MAL-1", aliases=["PYSEC-1"]), "pypi", "demo-pkg"),
         to_advisory(_record("PYSEC-1", aliases=["CVE-1"]), "pypi", "demo-pkg"),
@@ -84,7 +84,22 @@ def test_merge_groups_aliases_transitively_and_drops_withdrawn() -> None:
         to_advisory(_record("OTHER-1"), "pypi", "demo-pkg"),
     ]
     merged = merge(items, "pypi")
-    assert [a.id for a in merged] == ["OTHER-1", "PYSEC-1"]
-    group = merged[1]
+    # the withdrawn record stays, with its date: the evaluation decides against its `now`
+    assert [a.id for a in merged] == ["GHSA-2", "OTHER-1", "PYSEC-1"]
+    assert merged[0].withdrawn is not None and merged[2].withdrawn is None
+    group = merged[2]
     assert group.aliases == ("CVE-1", "GHSA-1", "MAL-1")
     assert group.malicious and group.severity == "critical" and group.score == 9.8
+
+
+def test_a_group_is_withdrawn_only_when_every_member_is() -> None:
+    live = to_advisory(_record("PYSEC-9", aliases=["GHSA-9"]), "pypi", "demo-pkg")
+    gone = to_advisory(_record("GHSA-9", withdrawn="2026-01-01T00:00:00Z"), "pypi", "demo-pkg")
+    [merged] = merge([live, gone], "pypi")
+    assert merged.withdrawn is None
+
+
+def test_a_withdrawn_value_that_is_no_date_is_no_withdrawal() -> None:
+    # a live answer with `"withdrawn": "yes"` must not hide the advisory (issue 13, item 3)
+    advisory = to_advisory(_record("MAL-2026-9", withdrawn="yes"), "pypi", "demo-pkg")
+    assert advisory.withdrawn is None and advisory.malicious

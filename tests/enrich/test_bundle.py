@@ -7,12 +7,21 @@ import json
 from pathlib import Path
 
 import jsonschema
+import orjson
 import pytest
 
 from policyengine.enrich import dump_bundle, enrich, load_bundle
 from policyengine.enrich.bundle import SCHEMA_PATH, parse_bundle, schema_text
 from policyengine.enrich.settings import EnrichSettings
-from policyengine.model import Advisories, FactKind, InputError, Missing, Ok, ReleaseHistory
+from policyengine.model import (
+    Advisories,
+    FactKind,
+    InputError,
+    Missing,
+    Ok,
+    PackageMetadata,
+    ReleaseHistory,
+)
 from tests.enrich.conftest import Replay, sbom_of
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures/evidence/litellm-1.82.8.evidence.json"
@@ -126,3 +135,16 @@ def test_a_misspelt_field_is_refused_with_its_pointer() -> None:
         parse_bundle(json.dumps(document).encode(), "bundle.json")
     line = caught.value.one_line()
     assert "/components/pypi~1demo@1.0/package/value/repositry" in line
+
+
+def test_package_facts_of_older_bundles_load_with_the_newer_fields_empty() -> None:
+    # The fixture predates described_version, unknown_fields and development_status.
+    raw = FIXTURE.read_bytes()
+    value = json.loads(raw)["components"]["pypi/litellm@1.82.8"]["package"]["value"]
+    assert not {"described_version", "unknown_fields", "development_status"} & set(value)
+    compact = orjson.dumps(json.loads(raw))  # any other layout: the whole-document decoder
+    for data in (raw, compact):
+        package = parse_bundle(data, "e.json").for_key("pypi/litellm@1.82.8").get(FactKind.PACKAGE)
+        assert isinstance(package, Ok) and isinstance(package.value, PackageMetadata)
+        assert package.value.described_version is None
+        assert package.value.unknown_fields == () and package.value.development_status is None

@@ -29,6 +29,7 @@ from policyengine.enrich.core import CACHE_NAME
 from policyengine.enrich.hosts import classify
 from policyengine.enrich.http import Answer, Fetcher, HostDown, make_client
 from policyengine.enrich.settings import EnrichSettings
+from policyengine.enrich.trust import TLS_HINT
 from policyengine.model import Advisories, FactKind, Failed, Ok
 from tests.enrich.conftest import RECORDINGS, Replay, import_litellm_advisories, sbom_of
 
@@ -186,7 +187,8 @@ def test_an_untrusted_certificate_is_never_retried(tmp_path: Path, tls_server: _
     assert tls_server.connections == 1
     (error,) = _errors(run)
     assert error.startswith(f"127.0.0.1:{tls_server.port}: TLS certificate not accepted (self")
-    assert error.endswith("; no request was retried")
+    # A self-signed certificate is fixed by trusting it: the reason says how.
+    assert error.endswith(f"; no request was retried; {TLS_HINT}")
 
 
 def test_a_host_that_comes_back_during_the_probe_is_not_down(tmp_path: Path) -> None:

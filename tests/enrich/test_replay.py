@@ -253,3 +253,32 @@ def test_unidentified_and_other_ecosystems(replay: Replay, settings: EnrichSetti
     fact = evidence.for_key("maven/org.example:lib@1.0").get(FactKind.PACKAGE)
     assert isinstance(fact, Missing) and "maven" in fact.reason
     assert sum(replay.counts.values()) == 0
+
+
+@pytest.mark.parametrize("spelling", ["2.32", "2.32.0.0", "02.32.0", "v2.32.0"])
+def test_another_spelling_of_a_yanked_pypi_version_is_still_yanked(
+    replay: Replay, settings: EnrichSettings, spelling: str
+) -> None:
+    # PEP 440 equality: the purl's 2.32 is the registry's yanked 2.32.0 (issue 13, item 1).
+    from policyengine.checks.common import current_release
+
+    evidence = enrich(sbom_of(("pypi", "requests", spelling)), settings)
+    releases = _value(
+        evidence.for_key(f"pypi/requests@{spelling}").get(FactKind.RELEASES), ReleaseHistory
+    )
+    assert isinstance(releases, ReleaseHistory)
+    assert releases.listed
+    current = current_release(releases, "pypi")
+    assert current is not None and current.version == "2.32.0" and current.yanked
+
+
+def test_a_v_prefixed_npm_version_finds_its_manifest(
+    replay: Replay, settings: EnrichSettings
+) -> None:
+    evidence = enrich(sbom_of(("npm", "provenance-demo", "v5.1.0")), settings)
+    facts = evidence.for_key("npm/provenance-demo@v5.1.0")
+    releases = _value(facts.get(FactKind.RELEASES), ReleaseHistory)
+    assert isinstance(releases, ReleaseHistory) and releases.listed
+    publishers = _value(facts.get(FactKind.PUBLISHERS), Publishers)
+    assert isinstance(publishers, Publishers) and publishers.publishers == ("mallory",)
+    assert isinstance(_value(facts.get(FactKind.ARTIFACTS), Artifacts), Artifacts)

@@ -17,6 +17,7 @@ from benchmarks.synth import make_evidence
 from policyengine.enrich import bundle, bundle_fast
 from policyengine.enrich.bundle import _validated, parse_bundle
 from policyengine.enrich.bundle_fast import fast_canonical, fast_document, split_canonical
+from policyengine.enrich.bundle_verify import check_consistency, refuse_duplicate_keys
 from policyengine.model import InputError
 from tests.fuzz.strategies import EXAMPLES
 
@@ -31,7 +32,11 @@ BUNDLES = [
 
 
 def _slow(data: bytes) -> Any:
-    return _validated(data, "e.json", "sha256:x")
+    # pydantic's decoding, then the same consistency checks every bundle goes through
+    evidence = _validated(data, "e.json", "sha256:x")
+    refuse_duplicate_keys(data, "e.json")
+    check_consistency(evidence, "e.json")
+    return evidence
 
 
 @pytest.mark.parametrize("data", BUNDLES, ids=range(len(BUNDLES)))
@@ -75,7 +80,11 @@ def _base() -> Any:
     doc["components"][first]["contents"] = {
         "status": "ok",
         "source": {"name": "inspect", "fetched_at": "2026-01-01T00:00:00Z"},
-        "value": {"version": "1", "artifacts": [report], "previous_version": None},
+        "value": {
+            "version": first.rpartition("@")[2],
+            "artifacts": [report],
+            "previous_version": None,
+        },
     }
     project = CASES / "lockfile" / "pass-locked" / "evidence.json"
     doc["project"] = json.loads(project.read_text())["project"]

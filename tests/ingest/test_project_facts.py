@@ -6,6 +6,8 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from policyengine.ingest.project import project_facts
 from policyengine.model import ProjectFacts, project_facts_from_json, project_facts_to_json
 
@@ -128,3 +130,125 @@ def test_pydantic_round_trip_for_the_evidence_bundle() -> None:
     dumped = adapter.dump_python(facts, mode="json")
     assert dumped == json.loads(json.dumps(project_facts_to_json(facts)))
     assert adapter.validate_python(dumped) == facts
+
+
+def _names(paths: tuple[str, ...]) -> list[str]:
+    return [Path(p).name for p in paths]
+
+
+@pytest.mark.parametrize(
+    ("folder", "lock_name", "locks"),
+    [
+        ("pip-compile-pyproject", "requirements.txt", ["pyproject.toml"]),
+        ("uv-pip-compile", "requirements.txt", ["pyproject.toml"]),
+        ("pip-freeze", "requirements.txt", ["requirements.txt"]),
+        ("pip-compile", "requirements.txt", ["requirements.in"]),
+        ("uv", "uv.lock", ["pyproject.toml"]),
+        ("poetry", "poetry.lock", ["pyproject.toml"]),
+        ("pdm", "pdm.lock", ["pyproject.toml"]),
+        ("pipenv", "Pipfile.lock", ["Pipfile"]),
+        ("npm", "package-lock.json", ["package.json"]),
+        ("npm-nested", "package-lock.json", ["package.json"]),
+        ("npm-shrinkwrap", "npm-shrinkwrap.json", ["package.json"]),
+        ("pnpm-nested", "pnpm-lock.yaml", ["package.json"]),
+        ("yarn-v1-nested", "yarn.lock", ["package.json"]),
+        ("yarn-berry", "yarn.lock", ["package.json"]),
+    ],
+)
+def test_every_generated_layout_has_one_lock_that_covers_its_manifest(
+    folder: str, lock_name: str, locks: list[str]
+) -> None:
+    facts = project_facts(GENERATED / folder)
+    (lock,) = facts.lockfiles
+    assert Path(lock.path).name == lock_name
+    assert _names(lock.locks) == locks
+    assert lock.covers_manifest and lock.error is None, lock
+    assert [Path(m.path).name for m in facts.manifests] == locks
+
+
+def test_compiled_requirements_are_not_declarations() -> None:
+    facts = project_facts(GENERATED / "pip-compile-pyproject")
+    assert {(d.name, d.specifier) for d in facts.declared} == {
+        ("click", ">=8.1"),
+        ("markdown-it-py", ">=3"),
+    }
+    (lock,) = facts.lockfiles
+    assert {e.name: e.version for e in lock.entries} == {
+        "click": "8.5.1",
+        "markdown-it-py": "4.3.0",
+        "mdurl": "0.1.2",
+    }
+    assert lock.entries_without_hash == ()
+
+
+def test_a_requirements_lock_must_still_agree_with_pyproject(tmp_path: Path) -> None:
+    source = GENERATED / "pip-compile-pyproject"
+    pyproject = (source / "pyproject.toml").read_text()
+    (tmp_path / "pyproject.toml").write_text(
+        pyproject.replace('"markdown-it-py>=3",', '"markdown-it-py>=5",\n  "rich>=13",')
+    )
+    (tmp_path / "requirements.txt").write_text((source / "requirements.txt").read_text())
+    (lock,) = project_facts(tmp_path).lockfiles
+    assert not lock.covers_manifest
+    assert lock.missing == ("rich",)
+    assert [(d.name, d.declared, d.locked) for d in lock.disagreeing] == [
+        ("markdown-it-py", ">=5", "4.3.0")
+    ]
+
+
+def test_headerless_requirements_lock_covers_an_unlocked_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "1"\ndependencies = [\n  "six>=1.16",\n'
+        "  \"colorama>=0.4; sys_platform == 'win32'\",\n]\n"
+        '[project.optional-dependencies]\ndocs = ["sphinx>=7"]\n'
+    )
+    (tmp_path / "requirements.txt").write_text("six==1.16.0\n")
+    (tmp_path / "requirements-dev.txt").write_text("pytest==8.0.0\n")
+    facts = project_facts(tmp_path)
+    by_name = {Path(lock.path).name: lock for lock in facts.lockfiles}
+    assert _names(by_name["requirements.txt"].locks) == ["pyproject.toml"]
+    # An environment-specific lock may leave out marker-guarded and optional declarations.
+    assert by_name["requirements.txt"].covers_manifest
+    assert _names(by_name["requirements-dev.txt"].locks) == ["requirements-dev.txt"]
+    assert sorted(Path(m.path).name for m in facts.manifests) == [
+        "pyproject.toml",
+        "requirements-dev.txt",
+    ]
+
+
+def test_a_dedicated_lock_keeps_pyproject_and_the_export_locks_itself(tmp_path: Path) -> None:
+    for name in ("pyproject.toml", "uv.lock"):
+        (tmp_path / name).write_bytes((GENERATED / "uv" / name).read_bytes())
+    (tmp_path / "requirements.txt").write_text("requests==2.32.3\nclick==8.5.1\n")
+    facts = project_facts(tmp_path)
+    assert {Path(lock.path).name: _names(lock.locks) for lock in facts.lockfiles} == {
+        "uv.lock": ["pyproject.toml"],
+        "requirements.txt": ["requirements.txt"],
+    }
+
+
+def test_a_requirements_file_with_a_range_stays_a_manifest(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("six==1.16.0\nrequests>=2\n")
+    facts = project_facts(tmp_path)
+    assert facts.lockfiles == ()
+    assert [Path(m.path).name for m in facts.manifests] == ["requirements.txt"]
+
+
+def test_poetry_constraints_are_judged_not_skipped(tmp_path: Path) -> None:
+    pyproject = (GENERATED / "poetry" / "pyproject.toml").read_text()
+    (tmp_path / "pyproject.toml").write_text(pyproject.replace('click = "^8.1"', 'click = "^9.0"'))
+    (tmp_path / "poetry.lock").write_bytes((GENERATED / "poetry" / "poetry.lock").read_bytes())
+    (lock,) = project_facts(tmp_path).lockfiles
+    assert [(d.name, d.declared) for d in lock.disagreeing] == [("click", "^9.0")]
+
+
+def test_a_nested_copy_does_not_satisfy_the_manifest(tmp_path: Path) -> None:
+    for name in ("package.json", "package-lock.json"):
+        (tmp_path / name).write_bytes((GENERATED / "npm-nested" / name).read_bytes())
+    package = tmp_path / "package.json"
+    package.write_text(package.read_text().replace('"^5.6.2"', '"^4.1.0"'))
+    (lock,) = project_facts(tmp_path).lockfiles
+    # chalk 4.1.2 sits under log-symbols; the top-level chalk package.json gets is 5.6.2.
+    assert [(d.name, d.declared, d.locked) for d in lock.disagreeing] == [
+        ("chalk", "^4.1.0", "5.6.2")
+    ]

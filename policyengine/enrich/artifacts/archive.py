@@ -2,10 +2,19 @@
 
 Nothing is ever extracted to the file system: members are read from a zip or
 tar opened on ``BytesIO``. Before any member is read the whole listing is
-vetted: member names that are absolute or climb out with ``..``, links and
-device files, encrypted or duplicated entries, declared sizes beyond the cap,
-and compression ratios that only a zip bomb has. Compressed tar streams are
-decompressed by hand with a byte cap so that a gzip bomb stops at the cap.
+vetted: member names that are absolute or climb out with ``..``, device files,
+encrypted or duplicated entries, members placed under a symbolic link, zip
+symbolic links, declared sizes beyond the cap, and compression ratios that
+only a zip bomb has. Compressed tar streams are decompressed by hand with a
+byte cap so that a gzip bomb stops at the cap.
+
+Links in tars are common in sdists (``docs/CONTRIBUTING.md -> ../CONTRIBUTING.md``)
+and are recorded, never followed on disk: a link is resolved inside the archive's
+own listing only (:func:`resolve_link`). One that ends at a regular member is also
+listed as a member under its own name, read with that member's bytes, so a link
+named ``setup.py`` or ``x.pth`` is inspected as what it would read once extracted.
+One whose target lies outside the archive is recorded with ``resolved=None``: its
+contents cannot be judged, which the contents checks report (never a pass).
 """
 
 from __future__ import annotations
@@ -18,12 +27,16 @@ import stat
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from policyengine.enrich.artifacts.errors import ArtifactRefused
+from policyengine.model import ArchiveLink
 
 MiB = 1024 * 1024
+MAX_LINK_HOPS = 40
+"""Links followed while resolving one link, as Linux's ``ELOOP`` limit: a longer chain
+(or a loop) is not judged."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +118,11 @@ def archive_format(filename: str) -> str | None:
 
 
 class Archive:
-    """An archive opened in memory with its vetted listing of regular files.
+    """An archive opened in memory with its vetted listing of regular files and links.
 
-    ``read`` returns at most ``limit`` bytes of a member and counts every byte
-    decompressed against ``max_unpacked_bytes``.
+    ``members`` includes every link that ends at a regular member, under the link's
+    own name. ``read`` returns at most ``limit`` bytes of a member and counts every
+    byte decompressed against ``max_unpacked_bytes``.
     """
 
     def __init__(
@@ -116,8 +130,10 @@ class Archive:
         members: tuple[Member, ...],
         opener: Callable[[str, int], bytes],
         limits: ArchiveLimits,
+        links: tuple[ArchiveLink, ...] = (),
     ) -> None:
         self.members = members
+        self.links = links
         self._opener = opener
         self._limits = limits
         self._read = 0
@@ -226,6 +242,43 @@ class _BufferReader(io.RawIOBase):
         return chunk
 
 
+def _split(path: str) -> list[str]:
+    return [part for part in path.split("/") if part not in ("", ".")]
+
+
+def resolve_link(path: str, target: str, symlinks: Mapping[str, str]) -> str | None:
+    """Where the symbolic link ``path`` -> ``target`` ends, inside the archive, or ``None``.
+
+    Resolved like the kernel resolves a path, but over the archive's own listing: each
+    component that is itself a link in ``symlinks`` is replaced by its target. ``None``
+    when the target is absolute or has a drive letter, climbs above the archive's root,
+    or needs more than ``MAX_LINK_HOPS`` links (a loop). A path that names no member
+    resolves to itself (a dangling link inside the archive brings nothing in).
+    """
+    done: list[str] = _split(path)[:-1]
+    todo: list[str] = list(reversed(_split(target)))
+    if target.startswith("/") or _DRIVE.match(target) or "\x00" in target or "\\" in target:
+        return None
+    hops = 0
+    while todo:
+        part = todo.pop()
+        if part == "..":
+            if not done:
+                return None
+            done.pop()
+            continue
+        candidate = "/".join([*done, part])
+        inner = symlinks.get(candidate)
+        if inner is None:
+            done.append(part)
+            continue
+        hops += 1
+        if hops > MAX_LINK_HOPS or inner.startswith("/") or _DRIVE.match(inner):
+            return None
+        todo.extend(reversed(_split(inner)))
+    return "/".join(done)
+
+
 def _open_tar(raw: bytes | bytearray, limits: ArchiveLimits) -> Archive:
     try:
         tar = tarfile.open(fileobj=_BufferReader(raw), mode="r:")  # noqa: SIM115 - kept open for reads
@@ -234,34 +287,68 @@ def _open_tar(raw: bytes | bytearray, limits: ArchiveLimits) -> Archive:
         raise ArtifactRefused(f"not a readable tar archive (truncated or corrupt): {exc}") from exc
     if len(infos) > limits.max_members:
         raise ArtifactRefused(f"{len(infos)} entries exceeds the cap of {limits.max_members}")
-    members: list[Member] = []
     by_name: dict[str, tarfile.TarInfo] = {}
+    symlinks: dict[str, str] = {}
+    hardlinks: dict[str, str] = {}
+    seen: set[str] = set()
     for info in infos:
         reason = unsafe_name(info.name)
         if reason is not None:
             raise ArtifactRefused(f"{reason}: {info.name!r}")
-        if info.issym() or info.islnk():
-            raise ArtifactRefused(f"link in tar: {info.name!r} -> {info.linkname!r}")
+        name = _clean(info.name).rstrip("/")
         if info.isdir():
             continue
-        if not info.isreg():
+        if not (info.isreg() or info.issym() or info.islnk()):
             raise ArtifactRefused(f"device, fifo or special file in tar: {info.name!r}")
-        if info.offset_data + info.size > len(raw):
-            raise ArtifactRefused(f"tar truncated inside {info.name!r}")
-        name = _clean(info.name)
-        if name in by_name:
+        if name in seen:
+            # A second entry under one name overwrites the first on extraction: the
+            # one inspected would not be the one installed.
             raise ArtifactRefused(f"duplicate tar entry: {info.name!r}")
-        by_name[name] = info
-        members.append(Member(name, info.size))
+        seen.add(name)
+        if info.issym():
+            symlinks[name] = info.linkname
+        elif info.islnk():
+            hardlinks[name] = info.linkname
+        else:
+            if info.offset_data + info.size > len(raw):
+                raise ArtifactRefused(f"tar truncated inside {info.name!r}")
+            by_name[name] = info
+    for name in seen:
+        parts = name.split("/")
+        for depth in range(1, len(parts)):
+            parent = "/".join(parts[:depth])
+            if parent in symlinks:
+                # Extraction would write this entry wherever the link points (the
+                # classic tar-slip): what is inspected would not be what lands.
+                raise ArtifactRefused(f"entry {name!r} lies under the symbolic link {parent!r}")
+    members = [Member(name, info.size) for name, info in by_name.items()]
+    readable = dict(by_name)
+    links: list[ArchiveLink] = []
+    for name, target in hardlinks.items():
+        # A hard link's target is an archive path (not relative to the link); extracted,
+        # it is a copy of that member, so it is inspected as one under its own name.
+        clean = _clean(target)
+        copied = by_name.get(clean) if unsafe_name(target) is None else None
+        links.append(ArchiveLink(name, "hardlink", target, None if copied is None else clean))
+        if copied is not None:
+            readable[name] = copied
+            members.append(Member(name, copied.size))
+    for name, target in symlinks.items():
+        # After the hard links, so that a symbolic link to a hard link is read too.
+        resolved = resolve_link(name, target, symlinks)
+        links.append(ArchiveLink(name, "symlink", target, resolved))
+        if resolved is not None and resolved in readable:
+            readable[name] = readable[resolved]
+            members.append(Member(name, readable[resolved].size))
 
     def opener(name: str, limit: int) -> bytes:
-        handle = tar.extractfile(by_name[name])
+        handle = tar.extractfile(readable[name])
         if handle is None:  # pragma: no cover - only regular files are listed
             raise ArtifactRefused(f"cannot read {name!r}")
         with handle:
             return handle.read(limit)
 
-    return Archive(tuple(members), opener, limits)
+    return Archive(tuple(members), opener, limits, tuple(sorted(links, key=lambda k: k.path)))
 
 
 def _decompress(data: bytes, fmt: str, cap: int) -> bytes | bytearray:

@@ -14,7 +14,7 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 
-from policyengine.enrich.artifacts.pyast import call_name, import_aliases
+from policyengine.enrich.artifacts.pyast import call_name, import_aliases, parse
 from policyengine.model import ContentMark
 
 CODE_SUFFIXES = (
@@ -249,7 +249,7 @@ def _contains_decoder(node: ast.AST, aliases: dict[str, str]) -> str | None:
 
 def _ast_marks(text: str) -> Iterable[tuple[str, int, str]]:
     try:
-        tree = ast.parse(text)
+        tree = parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         # Not Python 3, or nested too deeply for the parser (a deliberate
         # stack-exhaustion input): the text pass already covered it.

@@ -32,7 +32,7 @@ from policyengine.model import (
 )
 
 MiB = 1024 * 1024
-INSPECTOR_VERSION = "3"
+INSPECTOR_VERSION = "4"
 """Bumped whenever the rules change, so cached reports from older rules are not reused."""
 
 _REPORT = TypeAdapter(ArtifactReport)

@@ -64,7 +64,10 @@ def inspect_archive(
     """The report for verified ``data``; ``ArtifactRefused`` when the archive is unsafe."""
     archive = open_archive(data, filename, settings.limits)
     found = _Collected()
-    names = {normalise(m.name, kind): m for m in archive.members}
+    # A link that brings in no member's bytes (to a directory, dangling, or outside the
+    # archive) still exists once extracted: it is part of the file list all the same.
+    names = {normalise(m.name, kind) for m in archive.members}
+    names.update(normalise(link.path, kind) for link in archive.links)
     for member in archive.members:
         normalised = normalise(member.name, kind)
         _inspect_member(archive.read, member, normalised, kind, filename, settings, found)
@@ -87,6 +90,7 @@ def inspect_archive(
         entry_points=_cut(found.entry_points, cap, "entry points", found.skipped),
         suspicious=_cut(suspicious, cap, "suspicious markers", found.skipped),
         skipped=tuple(found.skipped),
+        links=archive.links,
     )
 
 
@@ -151,7 +155,9 @@ def _inspect_member(
     is_code = is_code_file(lower) or script is not None
     is_entry_points = bool(_ENTRY_POINTS.match(normalised))
     wants_text = is_pth or is_code or is_entry_points
-    if wants_text and member.size > settings.scan_max_bytes:
+    # A .pth is read whole whatever its size (site.py does; the archive's byte budget
+    # still bounds it): skipping a large one would let padding hide a startup hook.
+    if wants_text and not is_pth and member.size > settings.scan_max_bytes:
         found.skipped.append(f"{member.name}: {member.size} bytes, larger than the scan limit")
         wants_text = False
     data = read(member, member.size if wants_text else HEAD_BYTES)

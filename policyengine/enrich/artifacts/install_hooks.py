@@ -10,7 +10,7 @@ import ast
 import json
 import tomllib
 
-from policyengine.enrich.artifacts.pyast import call_name, dotted, import_aliases, line_of
+from policyengine.enrich.artifacts.pyast import call_name, dotted, import_aliases, line_of, parse
 from policyengine.model import ContentMark
 
 SETUP_NAMES = frozenset(
@@ -88,7 +88,7 @@ def inspect_setup_py(path: str, source: bytes) -> list[ContentMark]:
     text = source.decode("utf-8", errors="replace")
     lines = text.splitlines()
     try:
-        tree = ast.parse(text, filename=path)
+        tree = parse(text, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return [
             ContentMark(

@@ -10,6 +10,7 @@ strips it would run the first line.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 
@@ -49,4 +50,5 @@ def inspect_pth(name: str, data: bytes, artifact_kind: str) -> PthFile:
         site_root=at_site_root(name, artifact_kind),
         executable_lines=lines,
         excerpt=excerpt,
+        sha256=hashlib.sha256(data).hexdigest(),
     )

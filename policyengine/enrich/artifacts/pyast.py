@@ -3,6 +3,21 @@
 from __future__ import annotations
 
 import ast
+import threading
+
+_PARSE = threading.Lock()
+
+
+def parse(text: str, filename: str = "<unknown>") -> ast.Module:
+    """``ast.parse`` one file at a time in this process.
+
+    Artifacts are inspected in worker threads (``asyncio.to_thread``), and CPython 3.11's
+    parser is not safe to run from several threads at once: a real enrichment failed with
+    ``SystemError: AST constructor recursion depth mismatch`` (gunicorn 27.0.1). Parsing
+    is a small share of an inspection, so serialising it costs little.
+    """
+    with _PARSE:
+        return ast.parse(text, filename=filename)
 
 
 def import_aliases(tree: ast.AST) -> dict[str, str]:

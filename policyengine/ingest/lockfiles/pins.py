@@ -1,7 +1,9 @@
 """Classify how a declared dependency is pinned, for PyPI (PEP 440/508) and npm (semver).
 
 Versions and ranges are judged by the maintained libraries (``packaging`` for
-PyPI, ``node-semver`` for npm); only the URL and VCS spellings are recognised here.
+PyPI, ``poetry-core`` for Poetry's own constraint syntax such as ``^8.1`` and
+``~1.2``, ``node-semver`` for npm); only the URL and VCS spellings are
+recognised here.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import nodesemver
 from packaging.requirements import Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
+from poetry.core.constraints.version import Version as PoetryVersion
+from poetry.core.constraints.version import parse_constraint
 
 from policyengine.model import Pin
 
@@ -119,14 +123,21 @@ def npm_satisfies(version: str, spec: str) -> bool | None:
 
 
 def python_satisfies(version: str, specifier: str) -> bool | None:
-    """Whether a locked version satisfies a PEP 440 specifier; ``None`` when unjudgeable."""
+    """Whether a locked version satisfies a PEP 440 specifier; ``None`` when unjudgeable.
+
+    A specifier PEP 440 refuses is read as a Poetry constraint (``^8.1``,
+    ``~1.2``, ``1.2.3``, ``>=1,<2 || ^3``), which is what pyproject.toml's
+    ``[tool.poetry.dependencies]`` holds.
+    """
     try:
-        spec = SpecifierSet(specifier)
-        return spec.contains(Version(version), prereleases=True)
-    except (InvalidSpecifier, InvalidVersion):
-        pin, exact = python_specifier_text(specifier)
-        if pin == "exact":
-            return exact == version
+        return SpecifierSet(specifier).contains(Version(version), prereleases=True)
+    except InvalidVersion:
+        return None
+    except InvalidSpecifier:
+        pass
+    try:
+        return bool(parse_constraint(specifier).allows(PoetryVersion.parse(version)))
+    except ValueError:  # poetry-core's parse errors are ValueErrors
         return None
 
 

