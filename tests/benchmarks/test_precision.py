@@ -67,8 +67,17 @@ def test_triage_entries_name_rules_of_the_policies(
         assert entry["rule"] in rules, entry
 
 
+NOISY_NPM = {"npm-app/sbom.cdx.json", "npm-app/package-lock.json", "npm-locked/package-lock.json"}
+"""Inputs whose baseline noise is known-origin's: their bundles were recorded before
+metadata-completeness read the installed version's manifest (re-record to lift it)."""
+
+
 @pytest.mark.parametrize(
-    "name", [pytest.param(i.name, marks=UNTIL_REDESIGN) for i in precision.INPUTS]
+    "name",
+    [
+        pytest.param(i.name, marks=UNTIL_REDESIGN) if i.name in NOISY_NPM else i.name
+        for i in precision.INPUTS
+    ],
 )
 def test_baseline_noise_is_at_most_one_percent(
     runs: dict[tuple[str, str], precision.Run], name: str
@@ -82,9 +91,7 @@ def test_baseline_noise_is_at_most_one_percent(
     assert len(run.noisy) <= 0.01 * run.components, noisy[:20]
 
 
-@pytest.mark.parametrize(
-    "name", [pytest.param(i.name, marks=UNTIL_REDESIGN) for i in precision.INPUTS if i.locked]
-)
+@pytest.mark.parametrize("name", [i.name for i in precision.INPUTS if i.locked])
 def test_release_gate_passes_the_hashed_locked_projects(
     runs: dict[tuple[str, str], precision.Run], name: str
 ) -> None:
