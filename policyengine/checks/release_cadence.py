@@ -215,7 +215,7 @@ class ReleaseCadenceCheck(Check):
                 "that records real publish times.",
             )
             return
-        judged = _judge(component, own, line, at, params)
+        judged = _judge(history.version, own, line, at, params)
         problems, observed, expected = judged
         observed["published_at"] = iso(at)
         if line.filled:
@@ -240,7 +240,7 @@ _Judged = tuple[list[str], dict[str, JsonValue], dict[str, JsonValue]]
 
 
 def _judge(
-    component: Component, own: Place, line: Timeline, at: datetime, params: ReleaseCadenceParams
+    version: str, own: Place, line: Timeline, at: datetime, params: ReleaseCadenceParams
 ) -> _Judged:
     """The problems with this release's timing on its line, and the numbers behind them."""
     observed: dict[str, JsonValue] = {
@@ -255,7 +255,7 @@ def _judge(
     }
     peers = [d for d in line.dated if d.place.line == own.line and d.place.channel == own.channel]
     advancing = _advancing(peers)
-    if not any(d.version == component.version for d in advancing):
+    if not any(d.version == version for d in advancing):
         observed["note"] = (
             "not the newest of its line when uploaded (a backport or a fix shipped on "
             "several lines): not part of the line's rhythm"
