@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
 import nodesemver
 from packaging.version import InvalidVersion, Version
@@ -32,21 +33,24 @@ REGISTRY_OPENED = {
 """No upload can be older than its registry: an earlier time was made up."""
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
-    """Where a version sits: its line, its channel (``""`` for stable) and its order key."""
+class Place(NamedTuple):
+    """Where a version sits: its line, its channel (``""`` for stable) and its order key.
+
+    A named tuple, not a dataclass: one is made per version of every history judged, and
+    a frozen dataclass took three times as long to build.
+    """
 
     line: Line
     channel: str
-    key: tuple[object, ...]
+    key: Any
+    """Orders versions of one ecosystem: packaging's Version, or semver's precedence tuple."""
     series: tuple[int, int] = (0, 0)
     """Major and minor: the patches of one minor form a series."""
     republished: bool = False
     """A PEP 440 post-release: a re-publication of an existing release."""
 
 
-@dataclass(frozen=True, slots=True)
-class Dated:
+class Dated(NamedTuple):
     """One release with a plausible upload time and its place."""
 
     at: datetime
@@ -83,8 +87,9 @@ def place(ecosystem: str | None, version: str) -> Place | None:
             return None
         release = (*parsed.release, 0)
         line: Line = (release[0],) if release[0] else (0, release[1])
-        channel = parsed.pre[0] if parsed.pre else ("dev" if parsed.is_devrelease else "")
-        return Place(line, channel, (parsed,), (release[0], release[1]), parsed.is_postrelease)
+        pre = parsed.pre
+        channel = pre[0] if pre else ("dev" if parsed.dev is not None else "")
+        return Place(line, channel, parsed, (release[0], release[1]), parsed.post is not None)
     if ecosystem == "npm":
         plain = _PLAIN.fullmatch(version)
         if plain is not None:
@@ -181,7 +186,7 @@ def timeline(
 
 def _stale(placed: Sequence[Dated]) -> set[str]:
     """Versions uploaded after a higher version of their own minor series and channel."""
-    highest: dict[tuple[tuple[int, int], str], tuple[object, ...]] = {}
+    highest: dict[tuple[tuple[int, int], str], Any] = {}
     stale: set[str] = set()
     for d in placed:
         where = (d.place.series, d.place.channel)

@@ -35,7 +35,7 @@ def test_place(ecosystem: str, version: str, line: tuple[int, ...], channel: str
 def test_place_orders_by_the_ecosystem_rules() -> None:
     def key(v: str) -> tuple[object, ...]:
         found = place("npm", v)
-        assert found is not None
+        assert found is not None and isinstance(found.key, tuple)
         return found.key
 
     assert key("1.2.3-beta.2") < key("1.2.3-beta.10") < key("1.2.3") < key("1.10.0")
