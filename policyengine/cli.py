@@ -66,7 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_checks(sub)
     _add_enrich(sub)
     _add_db(sub)
+    _add_inventory(sub)
     return parser
+
+
+def _add_inventory(sub: argparse._SubParsersAction[_Parser]) -> None:
+    from policyengine import cli_store
+
+    cli_store.add_commands(sub, _Parser)
 
 
 def _add_input_options(p: argparse.ArgumentParser) -> None:
@@ -180,6 +187,11 @@ def _add_db(sub: argparse._SubParsersAction[_Parser]) -> None:
     imp = actions.add_parser("import", help="import OSV records (zip, folder, or file)")
     imp.add_argument("path", metavar="PATH", help="OSV export: a zip or a folder of JSON/YAML")
     imp.add_argument("--cache-dir", metavar="DIR", help="cache folder (env POLICYENGINE_CACHE_DIR)")
+    imp.add_argument(
+        "--store",
+        metavar="URL",
+        help="import into the release inventory instead (one copy for every machine sharing it)",
+    )
     imp.set_defaults(handler=_run_db_import)
 
 
@@ -230,6 +242,10 @@ def _run_enrich(args: argparse.Namespace) -> int:
 def _run_db_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    if args.store:
+        from policyengine import cli_store
+
+        return cli_store.import_advisories(args)
     from policyengine.enrich.osv_db import AdvisoryDb
 
     settings = _enrich_settings(args)
@@ -314,6 +330,9 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument(
         "--project-dir", metavar="DIR", help="project folder for manifest and lockfile facts"
     )
+    from policyengine import cli_store
+
+    cli_store.add_release_options(p)
     p.set_defaults(handler=_run_check)
 
 
@@ -565,7 +584,7 @@ def _record(args: argparse.Namespace, evidence: Evidence) -> Evidence:
     return dataclasses.replace(evidence, digest="sha256:" + hashlib.sha256(data).hexdigest())
 
 
-def _finish(args: argparse.Namespace, verdict: Verdict) -> int:
+def _finish(args: argparse.Namespace, verdict: Verdict, policy: Policy) -> int:
     from policyengine.report import block_writer
     from policyengine.report.incomplete import incomplete_line
 
@@ -573,7 +592,20 @@ def _finish(args: argparse.Namespace, verdict: Verdict) -> int:
     with block_writer(args.format, inputs=inputs, tool_version=__version__) as writer:
         writer.add(verdict.results)
         _deliver(args, writer, verdict)
-    return _exit_code(args, verdict, lambda: incomplete_line(verdict))
+    blocking = _blocking_rules(policy)
+    return _exit_code(args, verdict, lambda: incomplete_line(verdict, blocking=blocking))
+
+
+def _blocking_rules(policy: Policy) -> frozenset[str]:
+    """The rules whose unknown results make the verdict incomplete (fail-closed)."""
+    from policyengine.model.policy import OnMissingEvidence
+
+    fallback = policy.settings.on_missing_evidence
+    return frozenset(
+        rule.id
+        for rule in policy.rules
+        if (rule.on_missing_evidence or fallback) is OnMissingEvidence.FAIL
+    )
 
 
 def _deliver(args: argparse.Namespace, writer: BlockWriter, verdict: Verdict) -> None:
@@ -644,10 +676,12 @@ def _gc_paused(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
 
 @_gc_paused
 def _run_check(args: argparse.Namespace) -> int:
+    from policyengine import cli_store
     from policyengine.engine import Evaluation, evaluate
     from policyengine.report import STREAMED
 
     settings = _check_judge_options(args)
+    cli_store.check_release(args)
     policy = _load_policy(args)
     sboms = [_read_sbom(args, path) for path in args.inputs]
     for sbom in sboms:
@@ -666,22 +700,28 @@ def _run_check(args: argparse.Namespace) -> int:
         first_input=args.inputs[0],
     )
     evidence = _record(args, evidence)
+    if args.release:
+        # The inventory keeps the whole verdict: judged in memory, written as usual, kept.
+        verdict = evaluate(sboms, evidence, policy, _now(args))
+        code = _finish(args, verdict)
+        cli_store.keep_release(args, sboms, evidence, policy, verdict)
+        return code
     if args.format in STREAMED:
         # Written rule by rule as evaluated: 50,000 components give 750,000 results and a
         # 370 MB verdict with release-gate (benchmarks/README.md).
-        return _stream(args, Evaluation(sboms, evidence, policy, _now(args)))
+        return _stream(args, Evaluation(sboms, evidence, policy, _now(args)), policy)
     verdict = evaluate(sboms, evidence, policy, _now(args))
     # The verdict holds its own copies; freeing the inputs before rendering lowers the
     # peak at 50k components by the size of the evidence (benchmarks/README.md).
     del sboms, evidence
-    return _finish(args, verdict)
+    return _finish(args, verdict, policy)
 
 
-def _stream(args: argparse.Namespace, run: Evaluation) -> int:
+def _stream(args: argparse.Namespace, run: Evaluation, policy: Policy) -> int:
     from policyengine.report import block_writer
     from policyengine.report.incomplete import Lacking
 
-    lacking = Lacking()
+    lacking = Lacking(_blocking_rules(policy))
     with block_writer(args.format, inputs=run.subject.inputs, tool_version=__version__) as writer:
         for block in run.blocks():
             for result in block:
@@ -748,7 +788,7 @@ def _run_diff(args: argparse.Namespace) -> int:
         first_input=args.head,
     )
     evidence = _record(args, evidence)
-    return _finish(args, evaluate_diff(base, head, evidence, policy, _now(args)))
+    return _finish(args, evaluate_diff(base, head, evidence, policy, _now(args)), policy)
 
 
 def _read_sbom(args: argparse.Namespace, path: str) -> Sbom:

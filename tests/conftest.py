@@ -57,3 +57,23 @@ def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
         return code, captured.out, captured.err
 
     return run
+
+
+@pytest.fixture(scope="session")
+def postgres_server():  # type: ignore[no-untyped-def]
+    """One throwaway PostgreSQL server for the session (tests/pg.py); skips without binaries."""
+    from tests.pg import find_bindir, server
+
+    if find_bindir() is None:
+        pytest.skip("no PostgreSQL binaries (pg_ctl, initdb) on this machine")
+    with server() as running:
+        yield running
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty store: an SQLite file, or a fresh database on the throwaway PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'inventory.sqlite3'}"
+    server = request.getfixturevalue("postgres_server")
+    return str(server.new_database())

@@ -34,6 +34,10 @@ _SCHEMA = (
     "id TEXT NOT NULL, PRIMARY KEY (ecosystem, name, id))",
     "CREATE TABLE IF NOT EXISTS imports (path TEXT, digest TEXT, imported_at TEXT, "
     "records INTEGER)",
+    # Which records each import added or changed (by the import's rowid, its generation):
+    # the release inventory re-judges only the releases those records can touch.
+    "CREATE TABLE IF NOT EXISTS import_changes (generation INTEGER NOT NULL, id TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS import_changes_generation ON import_changes (generation)",
 )
 
 
@@ -72,6 +76,7 @@ class AdvisoryDb:
         """Import every OSV record under ``path`` (a zip, a folder, or one file)."""
         stored = 0
         skipped: list[tuple[str, str]] = []
+        changed: list[str] = []
         digest = hashlib.sha256()
         try:
             with self._conn:
@@ -82,11 +87,16 @@ class AdvisoryDb:
                     if record is None:
                         skipped.append((name, problem))
                         continue
-                    self._store(record)
+                    if self._store(record):
+                        changed.append(str(record["id"]))
                     stored += 1
-                self._conn.execute(
+                cursor = self._conn.execute(
                     "INSERT INTO imports VALUES (?, ?, ?, ?)",
                     (str(path), "sha256:" + digest.hexdigest(), _now(), stored),
+                )
+                self._conn.executemany(
+                    "INSERT INTO import_changes VALUES (?, ?)",
+                    [(cursor.lastrowid, ident) for ident in dict.fromkeys(changed)],
                 )
         except sqlite3.Error as exc:
             raise InputError(
@@ -94,16 +104,19 @@ class AdvisoryDb:
             ) from None
         return ImportReport(stored, tuple(skipped), "sha256:" + digest.hexdigest())
 
-    def _store(self, record: dict[str, Any]) -> None:
+    def _store(self, record: dict[str, Any]) -> bool:
+        """Store one record; whether it was new or differs from the stored copy."""
         ident = str(record["id"])
         modified = str(record.get("modified") or "")
-        row = self._conn.execute("SELECT modified FROM vulns WHERE id = ?", (ident,)).fetchone()
+        text = json.dumps(record, sort_keys=True)
+        row = self._conn.execute(
+            "SELECT modified, record FROM vulns WHERE id = ?", (ident,)
+        ).fetchone()
         if row is not None and (row[0] or "") > modified:
-            return  # keep the newer copy already stored
-        self._conn.execute(
-            "INSERT OR REPLACE INTO vulns VALUES (?, ?, ?)",
-            (ident, modified, json.dumps(record, sort_keys=True)),
-        )
+            return False  # keep the newer copy already stored
+        if row is not None and row[1] == text:
+            return False
+        self._conn.execute("INSERT OR REPLACE INTO vulns VALUES (?, ?, ?)", (ident, modified, text))
         self._conn.execute("DELETE FROM packages WHERE id = ?", (ident,))
         for entry in record.get("affected") or ():
             package = entry.get("package") or {} if isinstance(entry, dict) else {}
@@ -113,6 +126,39 @@ class AdvisoryDb:
                     "INSERT OR IGNORE INTO packages VALUES (?, ?, ?)",
                     (eco, normalise_name(eco, str(package["name"])), ident),
                 )
+        return True
+
+    def generation(self) -> int:
+        """The latest import's generation (its row number); 0 before any import."""
+        row = self._conn.execute("SELECT MAX(rowid) FROM imports").fetchone()
+        return int(row[0] or 0)
+
+    def changed_since(self, generation: int) -> list[tuple[int, dict[str, Any]]]:
+        """(generation, record) of every record added or changed by a later import.
+
+        A record changed by several imports is given once, with the latest generation.
+        """
+        rows = self._conn.execute(
+            "SELECT MAX(c.generation), v.record FROM import_changes c JOIN vulns v "
+            "ON v.id = c.id WHERE c.generation > ? GROUP BY c.id ORDER BY c.id",
+            (generation,),
+        ).fetchall()
+        return [(int(g), json.loads(text)) for g, text in rows]
+
+    def record(self, ident: str) -> dict[str, Any] | None:
+        """The stored record with this id, else the first (by id) that names it as an alias."""
+        row = self._conn.execute("SELECT record FROM vulns WHERE id = ?", (ident,)).fetchone()
+        if row is not None:
+            return dict(json.loads(row[0]))
+        # Aliases live inside the records; the LIKE narrows, the parse decides.
+        quoted = json.dumps(ident)
+        for (text,) in self._conn.execute(
+            "SELECT record FROM vulns WHERE record LIKE ? ORDER BY id", (f"%{quoted}%",)
+        ):
+            record = json.loads(text)
+            if ident in (record.get("aliases") or ()):
+                return dict(record)
+        return None
 
     def lookup(self, ecosystem: str, name: str, version: str) -> FactResult:
         """The advisories (aliases merged, withdrawals kept with their date) of one version."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from policyengine.model.verdict import RuleResult, Verdict
 
 LIMIT = 5
@@ -12,10 +14,13 @@ class Lacking:
     """What the unknown and error results of a verdict say is missing, result by result.
 
     Fed one result at a time, so a verdict written as it is evaluated (``check --format
-    json``) can still name the components without holding its results.
+    json``) can still name the components without holding its results. ``blocking``
+    names the rules whose unknown results hold the verdict (their ``on_missing_evidence``
+    is ``fail``); the others are reported in the verdict but not here. ``None``: all.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, blocking: Collection[str] | None = None) -> None:
+        self.blocking = None if blocking is None else frozenset(blocking)
         self.components: dict[str, int] = {}
         self.document = 0
         self.unknown = 0
@@ -23,6 +28,8 @@ class Lacking:
 
     def add(self, result: RuleResult) -> None:
         """Count ``result`` if it is unknown or an error; other outcomes are ignored."""
+        if self.blocking is not None and result.rule not in self.blocking:
+            return
         if result.outcome == "unknown":
             self.unknown += 1
         elif result.outcome == "error":
@@ -51,9 +58,11 @@ class Lacking:
         )
 
 
-def incomplete_line(verdict: Verdict, limit: int = LIMIT) -> str:
+def incomplete_line(
+    verdict: Verdict, limit: int = LIMIT, blocking: Collection[str] | None = None
+) -> str:
     """:meth:`Lacking.line` over every result of ``verdict``."""
-    lacking = Lacking()
+    lacking = Lacking(blocking)
     for result in verdict.results:
         lacking.add(result)
     return lacking.line(verdict.summary.components, limit)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the inventory, shipped with the package and run by ``open_store``."""
