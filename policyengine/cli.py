@@ -703,7 +703,7 @@ def _run_check(args: argparse.Namespace) -> int:
     if args.release:
         # The inventory keeps the whole verdict: judged in memory, written as usual, kept.
         verdict = evaluate(sboms, evidence, policy, _now(args))
-        code = _finish(args, verdict)
+        code = _finish(args, verdict, policy)
         cli_store.keep_release(args, sboms, evidence, policy, verdict)
         return code
     if args.format in STREAMED:

@@ -10,13 +10,14 @@ from typing import Any
 from cvss import CVSS2, CVSS3, CVSS4
 
 from policyengine.enrich.versions import (
+    OSV_ECOSYSTEMS,
     affects,
     fixed_versions,
     normalise_name,
     purl_type,
     sort_versions,
 )
-from policyengine.model import Advisory
+from policyengine.model import Advisory, Missing
 
 _SEVERITY_ORDER = ("unknown", "low", "medium", "high", "critical")
 _GHSA_WORDS = {
@@ -55,6 +56,20 @@ def entries_for(record: Mapping[str, Any], ecosystem: str, name: str) -> list[Ma
         if eco == ecosystem and normalise_name(eco, str(package.get("name", ""))) == name:
             found.append(entry)
     return found
+
+
+def not_covered(ecosystem: str, covered: Iterable[str], where: str) -> Missing:
+    """The fact for a version whose ecosystem the offline database holds no records of.
+
+    "No advisory affects it" would be a claim about records the database never saw: an
+    import of npm advisories says nothing about PyPI (issue 13).
+    """
+    held = ", ".join(sorted(covered)) or "no ecosystem"
+    export = OSV_ECOSYSTEMS.get(ecosystem, ecosystem)
+    return Missing(
+        f"{where} holds no {ecosystem} advisories (it covers {held}): "
+        f"import an OSV export of {export} with `policyengine db import`"
+    )
 
 
 def record_affects(record: Mapping[str, Any], ecosystem: str, name: str, version: str) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from policyengine.enrich.advisory import merge, record_affects, to_advisory
+from policyengine.enrich.advisory import merge, not_covered, record_affects, to_advisory
 from policyengine.enrich.cache import cache_error, connect
 from policyengine.enrich.versions import ORDERED_ECOSYSTEMS, normalise_name, purl_type
 from policyengine.model import Advisories, FactResult, InputError, Missing, Ok, Position, Source
@@ -38,6 +38,11 @@ _SCHEMA = (
     # the release inventory re-judges only the releases those records can touch.
     "CREATE TABLE IF NOT EXISTS import_changes (generation INTEGER NOT NULL, id TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS import_changes_generation ON import_changes (generation)",
+    # Which ecosystems each import brought records of: what the database can speak for,
+    # and as of when (a database of npm records cannot say no advisory affects a PyPI
+    # package). Imports made before this table have no rows; see _covering_import.
+    "CREATE TABLE IF NOT EXISTS import_ecosystems (generation INTEGER NOT NULL, "
+    "ecosystem TEXT NOT NULL, PRIMARY KEY (generation, ecosystem))",
 )
 
 
@@ -55,6 +60,7 @@ class AdvisoryDb:
 
     def __init__(self, cache_dir: Path) -> None:
         self.path = cache_dir / DB_NAME
+        self._covered: frozenset[str] | None = None
         self._conn = connect(self.path)
         try:
             with self._conn:
@@ -77,6 +83,7 @@ class AdvisoryDb:
         stored = 0
         skipped: list[tuple[str, str]] = []
         changed: list[str] = []
+        ecosystems: set[str] = set()
         digest = hashlib.sha256()
         try:
             with self._conn:
@@ -89,6 +96,7 @@ class AdvisoryDb:
                         continue
                     if self._store(record):
                         changed.append(str(record["id"]))
+                    ecosystems.update(_ecosystems_of(record))
                     stored += 1
                 cursor = self._conn.execute(
                     "INSERT INTO imports VALUES (?, ?, ?, ?)",
@@ -98,10 +106,15 @@ class AdvisoryDb:
                     "INSERT INTO import_changes VALUES (?, ?)",
                     [(cursor.lastrowid, ident) for ident in dict.fromkeys(changed)],
                 )
+                self._conn.executemany(
+                    "INSERT INTO import_ecosystems VALUES (?, ?)",
+                    [(cursor.lastrowid, eco) for eco in sorted(ecosystems)],
+                )
         except sqlite3.Error as exc:
             raise InputError(
                 f"cannot write the advisory database: {exc}", position=Position(str(self.path))
             ) from None
+        self._covered = None
         return ImportReport(stored, tuple(skipped), "sha256:" + digest.hexdigest())
 
     def _store(self, record: dict[str, Any]) -> bool:
@@ -166,6 +179,9 @@ class AdvisoryDb:
             return Missing(
                 f"offline advisory matching needs the {ecosystem} version order, not known yet"
             )
+        covered = self.ecosystems()
+        if ecosystem not in covered:
+            return not_covered(ecosystem, covered, f"the offline advisory database {self.path}")
         rows = self._conn.execute(
             "SELECT v.record FROM packages p JOIN vulns v ON v.id = p.id "
             "WHERE p.ecosystem = ? AND p.name = ? ORDER BY v.id",
@@ -177,9 +193,7 @@ class AdvisoryDb:
             for r in records
             if record_affects(r, ecosystem, normalise_name(ecosystem, name), version)
         ]
-        last = self._conn.execute(
-            "SELECT path, digest, imported_at FROM imports ORDER BY rowid DESC LIMIT 1"
-        ).fetchone()
+        last = self._covering_import(ecosystem)
         source = Source(
             "osv-db",
             url=Path(last[0]).resolve().as_uri() if last else None,
@@ -187,6 +201,41 @@ class AdvisoryDb:
             digest=last[1] if last else None,
         )
         return Ok(Advisories(version, merge(hits, ecosystem)), source)
+
+    def ecosystems(self) -> frozenset[str]:
+        """The ecosystems (purl types) the database holds records of: what it speaks for."""
+        if self._covered is None:
+            rows = self._conn.execute("SELECT DISTINCT ecosystem FROM packages").fetchall()
+            self._covered = frozenset(str(r[0]) for r in rows)
+        return self._covered
+
+    def _covering_import(self, ecosystem: str) -> tuple[str, str, str] | None:
+        """(path, digest, time) of the latest import with records of ``ecosystem``.
+
+        That import is what a "no advisory" answer rests on, and its time is the "as of"
+        of the answer. A database imported before imports recorded their ecosystems
+        names its latest import instead.
+        """
+        row = self._conn.execute(
+            "SELECT i.path, i.digest, i.imported_at FROM imports i JOIN import_ecosystems e "
+            "ON e.generation = i.rowid WHERE e.ecosystem = ? ORDER BY i.rowid DESC LIMIT 1",
+            (ecosystem,),
+        ).fetchone()
+        if row is None:
+            row = self._conn.execute(
+                "SELECT path, digest, imported_at FROM imports ORDER BY rowid DESC LIMIT 1"
+            ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
+
+
+def _ecosystems_of(record: dict[str, Any]) -> set[str]:
+    found = set()
+    for entry in record.get("affected") or ():
+        package = entry.get("package") or {} if isinstance(entry, dict) else {}
+        eco = purl_type(str(package.get("ecosystem", "")))
+        if eco:
+            found.add(eco)
+    return found
 
 
 def _now() -> str:

@@ -127,6 +127,13 @@ class StoredAdvisories:
             return None
         return ImportRow(row.generation, row.source, row.digest, _utc(row.imported_at), row.records)
 
+    def ecosystems(self) -> frozenset[str]:
+        """The ecosystems the stored records name: what the database speaks for."""
+        p = t.advisory_packages.c
+        with self.store._read() as conn:
+            rows = conn.execute(sa.select(p.ecosystem).distinct()).scalars()
+            return frozenset(str(e) for e in rows)
+
     def for_package(self, ecosystem: str, name: str) -> list[dict[str, Any]]:
         """Every stored record naming this package, by id."""
         a, p = t.advisories.c, t.advisory_packages.c

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from policyengine.enrich.advisory import merge, record_affects, to_advisory
+from policyengine.enrich.advisory import merge, not_covered, record_affects, to_advisory
 from policyengine.enrich.osv_db import ImportReport, parse_record, source_files
 from policyengine.enrich.versions import ORDERED_ECOSYSTEMS, normalise_name, purl_type
 from policyengine.model import Advisories, FactResult, Missing, Ok, Source
@@ -110,11 +110,14 @@ class StoreAdvisoryDb:
         return self.tables.record(ident)
 
     def lookup(self, ecosystem: str, name: str, version: str) -> FactResult:
-        """The advisories (aliases merged, withdrawn ignored) affecting one package version."""
+        """The advisories (aliases merged, withdrawals dated) affecting one package version."""
         if ecosystem not in ORDERED_ECOSYSTEMS:
             return Missing(
                 f"offline advisory matching needs the {ecosystem} version order, not known yet"
             )
+        covered = self.tables.ecosystems()
+        if ecosystem not in covered:
+            return not_covered(ecosystem, covered, f"the advisory database in {self.path}")
         key = normalise_name(ecosystem, name)
         hits = [
             to_advisory(r, ecosystem, key)

@@ -237,7 +237,10 @@ def rejudge(
 ) -> list[Change]:
     """Select and re-judge; each change goes to ``on_change`` as soon as it is stored."""
     fresh = parse_bundle(fresh_bundle, "--evidence") if fresh_bundle is not None else None
-    plain = json.loads(fresh_bundle).get("components") if fresh_bundle is not None else None
+    # Fingerprinted as `check --release` stored them: the canonical dump of the parsed
+    # facts, so that fields a newer version adds with their defaults are not read as a
+    # change of every fact (an older bundle's raw JSON lacks them).
+    plain = json.loads(dump_bundle(fresh)).get("components") if fresh is not None else None
     chosen = select(store, advisories, plain, everything=everything)
     changes: list[Change] = []
     for release_id in sorted(chosen):

@@ -127,3 +127,52 @@ def test_enrich_offline_uses_the_db(tmp_path: Path) -> None:
     assert any(a.malicious for a in getattr(advisories.value, "advisories"))  # noqa: B009
     releases = facts.get(FactKind.RELEASES)
     assert isinstance(releases, Missing) and releases.reason.startswith("offline")
+
+
+def test_a_database_answers_only_for_the_ecosystems_it_holds(tmp_path: Path) -> None:
+    # issue 13, item 2: npm records alone said "no advisory" for litellm 1.82.8
+    db = AdvisoryDb(tmp_path)
+    db.import_path(corpus_path("osv", "npm"))
+    assert db.ecosystems() == frozenset({"npm"})
+    fact = db.lookup("pypi", "litellm", "1.82.8")
+    assert isinstance(fact, Missing)
+    assert "holds no pypi advisories (it covers npm)" in fact.reason
+    assert "OSV export of PyPI" in fact.reason
+
+
+def test_a_pypi_only_database_says_nothing_about_npm(litellm_db: AdvisoryDb) -> None:
+    fact = litellm_db.lookup("npm", "ms", "2.1.3")
+    assert isinstance(fact, Missing) and "holds no npm advisories" in fact.reason
+
+
+def test_the_source_is_the_import_that_covers_the_ecosystem(tmp_path: Path) -> None:
+    db = AdvisoryDb(tmp_path)
+    pypi = corpus_path("osv", "litellm-2026-03")
+    db.import_path(pypi)
+    db.import_path(corpus_path("osv", "npm"))  # later, and about another ecosystem
+    fact = db.lookup("pypi", "litellm", "1.82.8")
+    assert isinstance(fact, Ok)
+    assert fact.source.url == pypi.resolve().as_uri()
+
+
+def test_check_offline_with_only_npm_records_does_not_pass_litellm(
+    tmp_path: Path, run_cli: object
+) -> None:
+    from tests.conftest import ROOT
+
+    cache = str(tmp_path / "cache")
+    run = run_cli  # type: ignore[assignment]
+    code, _, err = run("db", "import", str(corpus_path("osv", "npm")), "--cache-dir", cache)  # type: ignore[operator]
+    assert code == 0, err
+    sbom = ROOT / "examples" / "litellm-2026" / "sbom-litellm-1.82.8.cdx.json"
+    policy = tmp_path / "p.yaml"
+    policy.write_text(
+        "apiVersion: policyengine/v1\nkind: Policy\nmetadata: {name: adv}\n"
+        "rules:\n  - id: malicious\n    check: advisories\n    params: {severity: null}\n"
+    )
+    code, out, err = run(  # type: ignore[operator]
+        "check", str(sbom), "--policy", str(policy), "--offline", "--cache-dir", cache,
+        "--now", "2026-11-28T12:00:00Z", "--format", "json",
+    )  # fmt: skip
+    assert code == 4, err  # fail-closed: unknown, never the PASS of before
+    assert "holds no pypi advisories" in out
