@@ -147,7 +147,7 @@ async def _advisories(
             )
     if mode == "off":
         for key in targets:
-            facts[key][FactKind.ADVISORIES] = Missing("advisories were not collected (off)")
+            facts[key][FactKind.ADVISORIES] = Missing.off("advisories")
         return
     if mode == "db" or (mode == "auto" and settings.offline):
         if _answer_from_db(settings.cache_dir, targets, facts, list(targets)):
