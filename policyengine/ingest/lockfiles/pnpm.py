@@ -102,7 +102,8 @@ def read(data: bytes, source: str, *, validate: bool = False) -> Sbom:
         origin = _origin(str(key), resolution)
         reason = None
         if origin is not None:
-            name = name if explicit else str(key)
+            if origin.kind == "path" and not explicit:
+                name = str(key)  # a path key carries no package name
             if version is not None and nodesemver.valid(version, True) is None:
                 version = None
         elif version is None or nodesemver.valid(version, True) is None:
