@@ -135,9 +135,10 @@ def _scp_to_path(url: str) -> str:
     if not sep:
         return url
     netloc, slash, path = rest.partition("/")
-    host, colon, tail = netloc.rpartition(":")
+    user, at, hostport = netloc.rpartition("@")
+    host, colon, tail = hostport.rpartition(":")
     if colon and host and tail and not tail.isdigit():
-        return f"{scheme}://{host}/{tail}{slash}{path}"
+        return f"{scheme}://{user}{at}{host}/{tail}{slash}{path}"
     return url
 
 
