@@ -9,7 +9,7 @@ from pydantic import Field
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.checks.common import input_source
-from policyengine.model import Component, Finding, JsonValue, Sbom, Status
+from policyengine.model import Component, Finding, JsonValue, Sbom, Source, Status
 
 Element = Literal[
     "supplier",
@@ -106,7 +106,11 @@ class SbomQualityCheck(Check):
         phase). Per-component elements must be present on at least
         ``min_coverage`` of the components. The finding lists each missing
         element with how many components lack it and a few examples.
-        A lockfile input is no SBOM and gives unknown.
+        A lockfile input is no SBOM and gives unknown. Whatever the profile, a
+        component whose purl and own name/version disagree (or an SPDX package
+        with two purls naming different packages) fails, once per component:
+        every identity is judged by the other rules, and this says the document
+        named one component as two packages.
 
     Why:
         An SBOM without versions, identifiers or hashes cannot be matched
@@ -206,6 +210,7 @@ class SbomQualityCheck(Check):
             "min_coverage": params.min_coverage,
         }
         source = input_source(context)
+        yield from _conflicts(sbom, source)
         if not missing:
             yield (
                 None,
@@ -232,6 +237,41 @@ class SbomQualityCheck(Check):
                     "Regenerate the SBOM with a tool that records these elements (e.g. "
                     "cyclonedx-py or cdxgen from a lockfile with hashes) and set the document "
                     "metadata: authors, timestamp, tools and lifecycle phase."
+                ),
+            ),
+        )
+
+
+def _conflicts(sbom: Sbom, source: Source) -> Iterable[tuple[Component | None, Finding]]:
+    """One failure per component whose purl and name/version (or two purls) disagree.
+
+    The reader judges every identity; this says, in the verdict, that the document
+    named one component as two packages (a clean purl can hide a malicious name).
+    """
+    seen: set[str] = set()
+    for component in sbom.components:
+        note = component.identity_conflict
+        if note is None or note in seen:
+            continue
+        seen.add(note)
+        yield (
+            component,
+            Finding(
+                status=Status.FAIL,
+                message=f"{component.ref}: {note}",
+                observed={
+                    "identities": [
+                        c.purl or f"{c.name}@{c.version or ''}"
+                        for c in sbom.components
+                        if c.identity_conflict == note
+                    ]
+                },
+                expected="one identity: the purl, name and version name the same package",
+                sources=(source,),
+                remediation=(
+                    "Regenerate the SBOM so that each component's purl matches its name and "
+                    "version (and give one purl per package); until then every identity it "
+                    "names is judged."
                 ),
             ),
         )

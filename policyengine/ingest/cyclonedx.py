@@ -24,6 +24,8 @@ from policyengine.ingest.cyclonedx_map import (
     walk_components,
 )
 from policyengine.ingest.cyclonedx_xml import parse_xml
+from policyengine.ingest.identity import with_other_identities
+from policyengine.ingest.normalize import normalize_name
 from policyengine.ingest.spdx_build import gc_paused
 from policyengine.model import Component, InputError, Position, Sbom
 
@@ -106,4 +108,17 @@ def _components(
                 is_direct = True
             elif ref in direct[1]:
                 is_direct = False
-        yield map_component(raw, pointer, source, direct=is_direct)
+        component = map_component(raw, pointer, source, direct=is_direct)
+        name = raw.get("name")
+        if component.purl is None or not isinstance(name, str):
+            yield component
+            continue
+        group = raw.get("group")
+        version = raw.get("version")
+        yield from with_other_identities(
+            component,
+            normalize_name(
+                component.ecosystem, name.strip(), group if isinstance(group, str) else None
+            ),
+            version.strip() if isinstance(version, str) else None,
+        )

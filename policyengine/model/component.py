@@ -110,6 +110,10 @@ class Component:
     unidentified_reason: str | None = None
     unmapped_license_classifiers: tuple[str, ...] = ()
     identifiers: tuple[str, ...] = ()
+    identity_conflict: str | None = None
+    """Set when the input names this component in two ways that disagree (the purl
+    against the name/version, or two purls): the reader then gives one component per
+    identity, each carrying this note, so that every identity is judged."""
     origin: Origin | None = None
     """Set when the component was not installed from its ecosystem's registry (a git
     repository, a local path, a plain URL): then no registry is asked about it."""
@@ -139,7 +143,9 @@ class Component:
         key = f"{self.ecosystem or 'unknown'}/{self.name}@{self.version or ''}"
         if self.origin is not None:
             # Never the key of the same-named registry package: its facts are not these.
-            where = self.origin.location + (f"#{self.origin.revision}" if self.origin.revision else "")
+            where = self.origin.location + (
+                f"#{self.origin.revision}" if self.origin.revision else ""
+            )
             key += f" ({self.origin.kind} {where})"
         return key
 
@@ -203,6 +209,15 @@ def coverage_of(components: tuple[Component, ...]) -> Coverage:
     return Coverage(
         total=len(components), identified=len(components) - len(missing), unidentified=missing
     )
+
+
+def identity_conflicts(components: tuple[Component, ...]) -> tuple[Unidentified, ...]:
+    """Each component whose identities disagree, once (its first identity's ref), with the note."""
+    notes: dict[str, Unidentified] = {}
+    for c in components:
+        if c.identity_conflict is not None and c.identity_conflict not in notes:
+            notes[c.identity_conflict] = Unidentified(c.ref, c.identity_conflict)
+    return tuple(notes.values())
 
 
 def _missing_part(component: Component) -> str:

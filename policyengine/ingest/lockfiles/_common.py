@@ -390,7 +390,9 @@ def build_sbom(
         # A name no purl can carry (a local path) still needs a stable, unique ref.
         ref = purl or f"{pkg.file or source}:{pkg.line or 0}:{pkg.name}"
         if ref in used:
-            ref = f"{ref}#{pkg.name}" if f"{ref}#{pkg.name}" not in used else f"{ref}#{pkg.line or 0}"
+            ref = (
+                f"{ref}#{pkg.name}" if f"{ref}#{pkg.name}" not in used else f"{ref}#{pkg.line or 0}"
+            )
         used.add(ref)
         if origin is None or (name, version) not in refs:
             refs[(name, version)] = ref

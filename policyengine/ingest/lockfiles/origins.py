@@ -40,7 +40,7 @@ def is_path_spec(spec: str) -> bool:
 
 
 def npm_origin(spec: str) -> Origin | None:
-    """The origin an npm-family lockfile's ``resolved``/``resolution`` text names, if not a registry.
+    """The origin a ``resolved``/``resolution`` text of an npm-family lockfile names.
 
     ``None`` for a registry tarball or a version: the package came from a registry.
     """

@@ -139,7 +139,7 @@ def read(data: bytes, source: str, *, validate: bool = False) -> Sbom:
 
 
 def _origin(key: str, resolution: dict[str, Any]) -> Origin | None:
-    """A path key, a ``type: git`` resolution or a non-registry tarball; ``None`` for the registry."""
+    """A path key, a git resolution or a non-registry tarball; ``None`` for the registry."""
     bare = key.lstrip("/")
     if bare.startswith(("file:", "link:")):
         return path_origin(bare)

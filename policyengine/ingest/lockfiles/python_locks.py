@@ -27,8 +27,8 @@ from policyengine.ingest.lockfiles._common import (
     table_lines,
     text_of,
 )
-from policyengine.ingest.normalize import normalize_hash_alg, normalize_hash_value, normalize_name
 from policyengine.ingest.lockfiles.origins import path_origin, python_origin, vcs_origin
+from policyengine.ingest.normalize import normalize_hash_alg, normalize_hash_value, normalize_name
 from policyengine.model import Hash, Origin, Sbom
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -154,8 +154,8 @@ def _uv_origin(source: Any) -> Origin | None:
     for key in ("path", "directory", "editable"):
         if _str(source.get(key)) is not None:
             return path_origin(str(source[key]))
-    url = _str(source.get("url"))
-    return python_origin(url) if url is not None else None
+    address = _str(source.get("url"))
+    return python_origin(address) if address is not None else None
 
 
 def _pdm_origin(entry: dict[str, Any]) -> Origin | None:

@@ -32,7 +32,15 @@ from policyengine.ingest.lockfiles._common import Package, build_sbom, parse_has
 from policyengine.ingest.lockfiles.origins import python_origin
 from policyengine.ingest.lockfiles.pins import python_pin, python_url_pin
 from policyengine.ingest.normalize import normalize_name
-from policyengine.model import DeclaredDependency, Hash, InputError, Pin, Position, Sbom
+from policyengine.model import (
+    DeclaredDependency,
+    Hash,
+    InputError,
+    Origin,
+    Pin,
+    Position,
+    Sbom,
+)
 from policyengine.safeio import read_capped
 
 KIND = "requirements.txt"

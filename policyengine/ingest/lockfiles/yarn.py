@@ -231,9 +231,7 @@ def read_berry(data: bytes, source: str, text: str) -> Sbom:
         if version is None:
             raise fail(source, f"entry {key!r} has no version", line, kind="yarn.lock")
         origin = _berry_origin(protocol)
-        entries.append(
-            (name, str(version), line, bool(entry.get("checksum")), depends_on, origin)
-        )
+        entries.append((name, str(version), line, bool(entry.get("checksum")), depends_on, origin))
     packages = [
         Package(
             "npm",

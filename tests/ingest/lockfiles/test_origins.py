@@ -200,7 +200,7 @@ BERRY = b"""__metadata:
 
 "sprintf-js@file:./mocks/sprintf-js::locator=app%40workspace%3A.":
   version: 0.0.0
-  resolution: "sprintf-js@file:./mocks/sprintf-js#./mocks/sprintf-js::hash=1&locator=app%40workspace%3A."
+  resolution: "sprintf-js@file:./mocks/sprintf-js#./mocks/sprintf-js::hash=1&locator=app"
 
 "linked@link:../linked::locator=app%40workspace%3A.":
   version: 0.0.0-use.local
@@ -230,18 +230,14 @@ def test_every_lockfile_kind_keeps_its_git_and_path_entries(
     found = {c.name: (c.origin.kind if c.origin else None) for c in sbom.components}
     assert found == expected
     _never_a_registry_purl(sbom)
-    assert set(targets_of(sbom.components)) == {
-        c.key for c in sbom.components if c.origin is None
-    }
+    assert set(targets_of(sbom.components)) == {c.key for c in sbom.components if c.origin is None}
 
 
 def _verdict_rows(sbom: Sbom, policy: str) -> dict[tuple[str, str], str]:
     loaded = load_policy(ROOT / "policies" / policy, checks=registry.CHECKS)
     verdict = evaluate(sbom, Evidence(components={}), loaded, NOW)
     return {
-        (r.rule, r.component.name): r.outcome
-        for r in verdict.results
-        if r.component is not None
+        (r.rule, r.component.name): r.outcome for r in verdict.results if r.component is not None
     }
 
 
