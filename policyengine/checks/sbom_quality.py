@@ -9,7 +9,15 @@ from pydantic import Field
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.checks.common import input_source
-from policyengine.model import Component, Finding, JsonValue, Sbom, Source, Status
+from policyengine.model import (
+    OTHER_IDENTITY_MARK,
+    Component,
+    Finding,
+    JsonValue,
+    Sbom,
+    Source,
+    Status,
+)
 
 Element = Literal[
     "supplier",
@@ -171,7 +179,10 @@ class SbomQualityCheck(Check):
         required = [e for e in (NTIA if params.profile == "ntia" else CISA_2025)]
         required = [e for e in required if e not in params.ignore]
         missing: list[JsonValue] = []
-        total = len(sbom.components)
+        # The other identities of a component are copies the reader made (to judge each):
+        # the document's elements are counted on what it listed.
+        listed = [c for c in sbom.components if OTHER_IDENTITY_MARK not in c.ref]
+        total = len(listed)
         tests = _component_tests(sbom)
         document = {
             "author": bool(sbom.metadata.authors),
@@ -193,7 +204,7 @@ class SbomQualityCheck(Check):
                     }
                 )
                 continue
-            lacking = [c.ref for c in sbom.components if not tests[element](c)]
+            lacking = [c.ref for c in listed if not tests[element](c)]
             if total and (total - len(lacking)) / total < params.min_coverage:
                 missing.append(
                     {

@@ -21,7 +21,7 @@ import nodesemver
 from packaging.version import InvalidVersion, Version
 
 from policyengine.ingest.normalize import identity_from_purl, normalize_name, purl_for
-from policyengine.model import Component
+from policyengine.model import OTHER_IDENTITY_MARK, Component
 
 
 def same_name(ecosystem: str, a: str, b: str) -> bool:
@@ -111,7 +111,7 @@ def with_other_identities(
         found.append(
             replace(
                 component,
-                ref=f"{component.ref}#identity-{index}",
+                ref=f"{component.ref}{OTHER_IDENTITY_MARK}{index}",
                 ecosystem=ident_ecosystem,
                 name=other,
                 version=version,

@@ -1,6 +1,7 @@
 """Frozen data types shared by every layer; this package imports nothing else of ours."""
 
 from policyengine.model.component import (
+    OTHER_IDENTITY_MARK,
     TROVE_LICENSE_REF_PREFIX,
     Component,
     Coverage,
@@ -66,6 +67,7 @@ from policyengine.model.project import (
 
 __all__ = [
     "PINS",
+    "OTHER_IDENTITY_MARK",
     "TROVE_LICENSE_REF_PREFIX",
     "Advisories",
     "Advisory",

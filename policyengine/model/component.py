@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 TROVE_LICENSE_REF_PREFIX = "LicenseRef-PyPI-Trove-"
 """How ``Component.licenses`` writes a trove classifier that names no single SPDX license."""
 
+OTHER_IDENTITY_MARK = "#identity-"
+"""Joins a component's ref and a number into the ref of another identity the input gives it."""
+
 _NOT_IDSTRING = re.compile(r"[^A-Za-z0-9.]+")
 
 
