@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 import orjson
 
@@ -95,6 +96,24 @@ def _build(document: dict[str, Any], version: str, data: bytes, source: str) -> 
     )
 
 
+def _npm_alias(raw: dict[str, Any], component: Component) -> bool:
+    """True when a distribution reference is the purl package's own registry tarball.
+
+    ``npm sbom`` lists an aliased dependency (``"x": "npm:real@1.2.3"``) under the
+    folder name ``x`` with the purl and tarball of ``real``: the name is no package.
+    """
+    if component.ecosystem != "npm":
+        return False
+    refs = raw.get("externalReferences")
+    tail = f"/{component.name}/-/"
+    for ref in refs if isinstance(refs, list) else ():
+        if isinstance(ref, dict) and ref.get("type") == "distribution":
+            url = ref.get("url")
+            if isinstance(url, str) and tail in unquote(url):
+                return True
+    return False
+
+
 def _components(
     document: dict[str, Any],
     source: str,
@@ -121,4 +140,5 @@ def _components(
                 component.ecosystem, name.strip(), group if isinstance(group, str) else None
             ),
             version.strip() if isinstance(version, str) else None,
+            npm_alias=_npm_alias(raw, component),
         )

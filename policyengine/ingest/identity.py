@@ -54,12 +54,18 @@ def with_other_identities(
     declared_name: str | None,
     declared_version: str | None,
     other_purls: tuple[str, ...] = (),
+    *,
+    npm_alias: bool = False,
 ) -> tuple[Component, ...]:
     """``component`` (identity from its purl), plus one component per identity that differs.
 
     ``declared_name``/``declared_version`` are the document's own fields for it (the
     name already joined with a CycloneDX ``group``); ``other_purls`` are further purls
-    the document gives for the same component.
+    the document gives for the same component. ``npm_alias`` is true when the document
+    shows the name is an npm alias (``"x": "npm:real@1.2.3"``, which ``npm sbom``
+    writes as name ``x`` with the purl of ``real`` and ``real``'s tarball as the
+    distribution): the name is then a folder, not a package, and only a version
+    disagreement counts.
     """
     ecosystem = component.ecosystem
     if ecosystem is None or component.purl is None or component.unidentified_reason:
@@ -71,7 +77,7 @@ def with_other_identities(
         ecosystem in ("pypi", "npm")
         and declared_name
         and (
-            not same_name(ecosystem, declared_name, component.name)
+            (not npm_alias and not same_name(ecosystem, declared_name, component.name))
             or (
                 declared_version
                 and component.version
@@ -79,7 +85,7 @@ def with_other_identities(
             )
         )
     ):
-        name = normalize_name(ecosystem, declared_name)
+        name = component.name if npm_alias else normalize_name(ecosystem, declared_name)
         version = declared_version or component.version
         others.append(("name/version", name, version, purl_for(ecosystem, name, version)))
     for purl in other_purls:

@@ -66,8 +66,8 @@ from policyengine.model.project import (
 )
 
 __all__ = [
-    "PINS",
     "OTHER_IDENTITY_MARK",
+    "PINS",
     "TROVE_LICENSE_REF_PREFIX",
     "Advisories",
     "Advisory",

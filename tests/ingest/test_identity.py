@@ -120,6 +120,19 @@ def test_spdx_name_and_version_info_against_the_purl(tmp_path: Path) -> None:
         },
         {"name": "@babel/core", "version": "7.0.0", "purl": "pkg:npm/%40babel/core@7.0.0"},
         {"name": "litellm", "purl": "pkg:pypi/litellm@1.82.8"},
+        # `npm sbom` writes an alias ("@jest/react-is-18": "npm:react-is@18.3.1") under the
+        # folder name, with the real package's purl and tarball: the name is no package.
+        {
+            "name": "@jest/react-is-18",
+            "version": "18.3.1",
+            "purl": "pkg:npm/react-is@18.3.1",
+            "externalReferences": [
+                {
+                    "type": "distribution",
+                    "url": "https://registry.npmjs.org/react-is/-/react-is-18.3.1.tgz",
+                }
+            ],
+        },
     ],
 )
 def test_spellings_that_normalise_equal_are_one_identity(
