@@ -97,13 +97,16 @@ def _build(document: dict[str, Any], version: str, data: bytes, source: str) -> 
 
 
 def _npm_alias(raw: dict[str, Any], component: Component) -> bool:
-    """True when a distribution reference is the purl package's own registry tarball.
+    """True when the document says the name is an npm alias of the purl's package.
 
     ``npm sbom`` lists an aliased dependency (``"x": "npm:real@1.2.3"``) under the
-    folder name ``x`` with the purl and tarball of ``real``: the name is no package.
+    folder name ``x`` with the purl, the bom-ref (``real@1.2.3``) and the tarball of
+    ``real``: the name is no package. Either of the two agreeing with the purl says so.
     """
     if component.ecosystem != "npm":
         return False
+    if raw.get("bom-ref") == f"{component.name}@{component.version}":
+        return True
     refs = raw.get("externalReferences")
     tail = f"/{component.name}/-/"
     for ref in refs if isinstance(refs, list) else ():

@@ -63,9 +63,8 @@ def with_other_identities(
     name already joined with a CycloneDX ``group``); ``other_purls`` are further purls
     the document gives for the same component. ``npm_alias`` is true when the document
     shows the name is an npm alias (``"x": "npm:real@1.2.3"``, which ``npm sbom``
-    writes as name ``x`` with the purl of ``real`` and ``real``'s tarball as the
-    distribution): the name is then a folder, not a package, and only a version
-    disagreement counts.
+    writes as name ``x`` with the purl, bom-ref and tarball of ``real``): the name is
+    then a folder, not a package, and only a version disagreement counts.
     """
     ecosystem = component.ecosystem
     if ecosystem is None or component.purl is None or component.unidentified_reason:
