@@ -168,7 +168,7 @@ def test_pypi_names_follow_pep_503_and_identity_comes_from_the_purl() -> None:
     )
     assert component.identified
     # The package's own name/versionInfo disagree: that identity is judged too (issue 13).
-    assert (declared.name, declared.version) == ("whatever-name", "9")
+    assert (declared.name, declared.version) == ("whatever name", "9")
     assert component.identity_conflict == declared.identity_conflict is not None
 
 
