@@ -128,7 +128,11 @@ class PinningCheck(Check):
         ranges (``>=1.0``, ``^1.2.3``, ``~=1.4``), dist-tags (``latest``), URLs
         and paths, VCS references to a branch or tag, and missing versions fail;
         the finding names which of these it is. PyPI versions are read with
-        ``packaging`` (PEP 440), npm versions with ``node-semver``.
+        ``packaging`` (PEP 440), npm versions with ``node-semver``. A lockfile
+        entry installed from git is judged by its commit (a full 40- or 64-hex
+        commit passes, a branch or tag fails); one from a local path
+        (``file:``, ``link:``, ``portal:``, a directory or editable source) is
+        the project's own code and passes; one from a plain URL fails.
 
         With project facts (``--project-dir``), the manifest declarations that
         govern the component are judged as well (one finding each, subject
