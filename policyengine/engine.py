@@ -566,9 +566,38 @@ def _selection_finding(
         return Finding(Status.ERROR, f"the check raised {type(exc).__name__}: {exc}")
 
 
+_REGISTRY_FACTS = frozenset(
+    (
+        FactKind.PACKAGE,
+        FactKind.RELEASES,
+        FactKind.ARTIFACTS,
+        FactKind.PUBLISHERS,
+        FactKind.ADVISORIES,
+        FactKind.CONTENTS,
+    )
+)
+"""Facts only a package registry (or an advisory database keyed by it) can give."""
+
+
 def _component_findings(
     rule: Rule, check: Check, component: Component, params: CheckParams, context: CheckContext
 ) -> Iterable[_Raw]:
+    origin = component.origin
+    if origin is not None and _REGISTRY_FACTS.intersection(
+        (*check.needs, *_dynamic_needs(type(check), params))
+    ):
+        # Git, path and URL components are not the same-named registry package: a
+        # registry check has nothing to say about them (and must not ask the registry).
+        yield _Raw(
+            rule,
+            component,
+            Finding(
+                Status.NOT_APPLICABLE,
+                f"{component.name} comes from {origin.kind} {origin.location!r}, not from a "
+                "registry",
+            ),
+        )
+        return
     facts = context.evidence.for_key(component.key)
     try:
         findings = list(check.check_component(component, facts, params, context))

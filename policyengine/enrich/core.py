@@ -54,8 +54,12 @@ class EnrichRun:
 
 
 def targets_of(components: Iterable[Component]) -> dict[str, Component]:
-    """Identified components by evidence key (one entry per distinct key)."""
-    return {c.key: c for c in components if c.identified}
+    """Identified registry components by evidence key (one entry per distinct key).
+
+    A component from git, a local path or a plain URL is left out: its registry holds
+    a same-named package that is not it, whose facts would be judged in its place.
+    """
+    return {c.key: c for c in components if c.from_registry}
 
 
 async def enrich_async(
