@@ -296,6 +296,10 @@ class _Loader:
                 )
             fields["check"] = self._check_slug(fields["check"], located, (*where, "check"))
             fields["params"] = self._params(fields, located, where, entry.params is not None)
+            try:  # a key given empty (`severity:`) is null, which the rule itself refuses
+                Rule(**{**fields, "source": source})
+            except ValidationError as exc:
+                raise validation_error(exc, located, where, Rule, f"rule {entry.id!r}") from None
             composed.rules[entry.id] = _Entry(fields, source)
 
     def _check_slug(self, name: str, located: Located, path: tuple[str | int, ...]) -> str:
