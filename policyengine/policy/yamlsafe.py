@@ -31,6 +31,7 @@ def _excerpt(text: object) -> str:
     shown = str(text)
     return repr(shown if len(shown) <= 40 else shown[:40] + "...")
 
+
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _COLLECTION_TAGS: dict[type[yaml.Node], str] = {
     yaml.MappingNode: "tag:yaml.org,2002:map",

@@ -87,10 +87,10 @@ def text_of(data: bytes, source: str) -> str:
 
 
 def load_json(text: str, source: str, kind: str) -> Any:
-    """Parse JSON, turning a syntax error into an InputError with the line.
+    r"""Parse JSON, turning a syntax error into an InputError with the line.
 
     orjson refuses what no writer could output again: a lone surrogate escape
-    (``"\\ud800"``), NaN, and nesting deeper than 1,024 levels.
+    (``"\ud800"``), NaN, and nesting deeper than 1,024 levels.
     """
     try:
         return orjson.loads(text)
@@ -117,15 +117,15 @@ def load_toml(text: str, source: str, kind: str) -> dict[str, Any]:
             hint=f"regenerate the {kind} with its tool",
         ) from None
     except ValueError:  # an integer of more digits than Python converts
-        return _too_long_number(text, source, kind)
+        raise _too_long_number(text, source, kind) from None
     except RecursionError:
         raise InputError(f"{kind} nests too deeply to read", position=Position(source)) from None
 
 
-def _too_long_number(text: str, source: str, kind: str) -> Any:
+def _too_long_number(text: str, source: str, kind: str) -> InputError:
     found = _LONG_NUMBER.search(text)
     line = text.count("\n", 0, found.start()) + 1 if found else None
-    raise InputError(
+    return InputError(
         f"invalid TOML in {kind}: a number of more than 4,300 digits",
         position=Position(source, line),
         hint=f"regenerate the {kind} with its tool",
@@ -133,11 +133,11 @@ def _too_long_number(text: str, source: str, kind: str) -> Any:
 
 
 class _LockLoader(yaml.SafeLoader):
-    """The safe loader, keeping dates as text and refusing what no writer could output.
+    r"""The safe loader, keeping dates as text and refusing what no writer could output.
 
     A lockfile needs no date objects (``2026-02-30`` would not even build one), an
     integer over 4,300 digits cannot be converted, and a lone surrogate escape
-    (``"\\ud800"``) cannot be written as UTF-8: each is reported at its line.
+    (``"\ud800"``) cannot be written as UTF-8: each is reported at its line.
     """
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
