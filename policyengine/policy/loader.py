@@ -33,7 +33,7 @@ from policyengine.policy.selectors import purl_key
 from policyengine.policy.waivers import range_problem
 from policyengine.policy.yamlsafe import MAX_BYTES as MAX_YAML_BYTES
 from policyengine.policy.yamlsafe import Located, load_yaml
-from policyengine.safeio import OverCap, read_capped
+from policyengine.safeio import OverCap, display_name, read_capped
 
 MAX_POLICY_BYTES = MAX_YAML_BYTES
 """Largest policy file read (the shipped ones are a few kilobytes)."""
@@ -371,7 +371,7 @@ def read_located(path: Path) -> Located:
         raise PolicyError(
             f"cannot read the policy file: {exc.strerror}", position=Position(str(path))
         ) from None
-    return load_yaml(text, str(path))
+    return load_yaml(text, display_name(path))
 
 
 def parse_document(located: Located) -> PolicyDocument:
