@@ -468,3 +468,19 @@ def test_another_programs_sqlite_file_at_the_cache_path_is_one_line(
     foreign = sqlite3.connect(cache / name)  # and their data is left alone
     assert foreign.execute(f"SELECT payload FROM {table}").fetchall() == [("theirs",)]
     foreign.close()
+
+
+def test_validate_on_spdx_with_a_null_list_is_exit_3(tmp_path: Path, run_cli: RunCli) -> None:
+    """Found by the fuzz run: spdx-tools' parser raised TypeError on `"packages": null`."""
+    path = tmp_path / "sbom.spdx.json"
+    document = {
+        "spdxVersion": "SPDX-2.3",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "name": "doc",
+        "dataLicense": "CC0-1.0",
+        "creationInfo": {"created": "2026-01-01T00:00:00Z", "creators": ["Tool: x"]},
+        "packages": None,
+    }
+    path.write_text(json.dumps(document))
+    code, _, err = _inspect(run_cli, path, "--validate")
+    _error(code, err, 3, "sbom.spdx.json", "wrong type")
