@@ -323,6 +323,10 @@ def parse_record(name: str, data: bytes) -> tuple[dict[str, Any] | None, str]:
         return None, "not valid JSON/YAML: nested too deeply"
     if not isinstance(record, dict):
         return None, "not an OSV record (not an object)"
+    try:  # the pure-Python YAML loader accepts a lone surrogate escape; no verdict could carry it
+        orjson.dumps(record)
+    except TypeError as exc:
+        return None, f"not valid JSON/YAML: {exc}"
     if not record.get("id"):
         return None, "OSV record without an id"
     if not isinstance(record.get("affected") or [], list):
