@@ -95,6 +95,10 @@ def load_json(text: str, source: str, kind: str) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as exc:
+        if exc.msg == "depth limit exceeded":
+            raise InputError(
+                f"{kind} nests too deeply to read", position=Position(source)
+            ) from None
         raise InputError(
             f"invalid JSON in {kind}: {exc.msg}",
             position=Position(source, exc.lineno, exc.colno),
