@@ -185,7 +185,8 @@ def _record(body: bytes, url: str, status: int) -> Mapping[str, Any]:
     try:  # orjson also refuses lone surrogate escapes, which no verdict could carry
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise FetchError(f"invalid JSON from {url}: {exc}") from None
+        problem = "nested too deeply" if exc.msg == "depth limit exceeded" else str(exc)
+        raise FetchError(f"invalid JSON from {url}: {problem}") from None
     if not isinstance(data, dict) or not data.get("id"):
         raise FetchError(f"unexpected answer from {url}: not an OSV record")
     return data

@@ -317,6 +317,10 @@ def parse_record(name: str, data: bytes) -> tuple[dict[str, Any] | None, str]:
             record = orjson.loads(data)
         else:
             record = _plain(yaml.load(data, Loader=_LOADER))
+    except orjson.JSONDecodeError as exc:
+        if exc.msg == "depth limit exceeded":
+            return None, "not valid JSON/YAML: nested too deeply"
+        return None, f"not valid JSON/YAML: {exc}".splitlines()[0]
     except (ValueError, yaml.YAMLError) as exc:
         return None, f"not valid JSON/YAML: {exc}".splitlines()[0]
     except RecursionError:
