@@ -49,6 +49,35 @@ class Entry:
         return ((now if now is not None else time.time()) - self.fetched_at) < ttl
 
 
+class _Cursor(sqlite3.Cursor):
+    """A cursor whose reads turn a damaged row into the cache error (see _Connection)."""
+
+    def _failed(self, exc: Exception) -> UsageError:
+        connection = self.connection
+        return cache_error(connection.path if isinstance(connection, _Connection) else Path(), exc)
+
+    def fetchone(self) -> Any:
+        """``Cursor.fetchone``; a row that cannot be read is the cache error."""
+        try:
+            return super().fetchone()
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # a text byte overwritten
+            raise self._failed(exc) from None
+
+    def fetchall(self) -> list[Any]:
+        """``Cursor.fetchall``; a row that cannot be read is the cache error."""
+        try:
+            return super().fetchall()
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            raise self._failed(exc) from None
+
+    def __next__(self) -> Any:
+        """Iteration over rows; a row that cannot be read is the cache error."""
+        try:
+            return super().__next__()
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            raise self._failed(exc) from None
+
+
 class _Connection(sqlite3.Connection):
     """A connection whose database errors name the file and the setting that moves it.
 
@@ -61,18 +90,24 @@ class _Connection(sqlite3.Connection):
 
     path: Path = Path()
 
+    def cursor(self, factory: Any = _Cursor) -> Any:
+        """A cursor that reports damaged rows (``execute`` makes its cursors here too)."""
+        return super().cursor(factory)
+
     def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
         """``Connection.execute``, its database errors turned into the cache error."""
         try:
-            return super().execute(sql, parameters)
-        except sqlite3.DatabaseError as exc:
+            cursor: sqlite3.Cursor = self.cursor()
+            return cursor.execute(sql, parameters)
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             raise cache_error(self.path, exc) from None
 
     def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
         """``Connection.executemany``, its database errors turned into the cache error."""
         try:
-            return super().executemany(sql, parameters)
-        except sqlite3.DatabaseError as exc:
+            cursor: sqlite3.Cursor = self.cursor()
+            return cursor.executemany(sql, parameters)
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             raise cache_error(self.path, exc) from None
 
 

@@ -20,6 +20,10 @@ class Answers(dict[str, bytes]):
 
     root: str = ""
 
+    def __repr__(self) -> str:
+        """Short: hypothesis prints the fixture with every failing example."""
+        return f"Answers({self.root}, {sorted(self)})"
+
 
 def _handler(answers: Answers) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):

@@ -484,3 +484,27 @@ def test_validate_on_spdx_with_a_null_list_is_exit_3(tmp_path: Path, run_cli: Ru
     path.write_text(json.dumps(document))
     code, _, err = _inspect(run_cli, path, "--validate")
     _error(code, err, 3, "sbom.spdx.json", "wrong type")
+
+
+def test_a_cache_row_whose_text_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    """Found by the fuzz run: one byte 0x80 in a cached URL was a UnicodeDecodeError (70)."""
+    from policyengine.enrich.cache import Cache, Entry
+    from policyengine.model import UsageError
+
+    database = tmp_path / "http-cache.sqlite3"
+    cache = Cache(database)
+    cache.put("key", Entry("https://pypi.org/pypi/x/json", 200, b"{}", 1.0))
+    cache.close()
+    connection = sqlite3.connect(database)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    data = bytearray(database.read_bytes())
+    where = data.find(b"https://pypi.org/pypi/x/json")
+    data[where + 8] = 0x80
+    database.write_bytes(bytes(data))
+    cache = Cache(database)
+    try:
+        with pytest.raises(UsageError, match="http-cache.sqlite3.*decode"):
+            cache.get("key")
+    finally:
+        cache.close()
