@@ -28,13 +28,37 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+import importlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from policyengine.engine import Evaluation, evaluate, required_facts
-from policyengine.ingest import read_input as read_sbom
-from policyengine.model.policy import Policy
-from policyengine.report import block_writer, render
+if TYPE_CHECKING:
+    from policyengine.engine import Evaluation, evaluate, required_facts
+    from policyengine.ingest import read_input as read_sbom
+    from policyengine.model.policy import Policy
+    from policyengine.report import block_writer, render
+
+# The public names are imported when first used (PEP 562): `policyengine --version` and
+# commands that need no engine do not pay for the engine, the checks and pydantic models.
+_LAZY = {
+    "Evaluation": ("policyengine.engine", "Evaluation"),
+    "evaluate": ("policyengine.engine", "evaluate"),
+    "required_facts": ("policyengine.engine", "required_facts"),
+    "read_sbom": ("policyengine.ingest", "read_input"),
+    "block_writer": ("policyengine.report", "block_writer"),
+    "render": ("policyengine.report", "render"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use."""
+    found = _LAZY.get(name)
+    if found is None:
+        raise AttributeError(f"module 'policyengine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(found[0]), found[1])
+    globals()[name] = value
+    return value
 
 
 def load_policy(paths: str | Path | Sequence[str | Path]) -> Policy:

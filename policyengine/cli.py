@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from policyengine.enrich import EnrichSettings
     from policyengine.model import Evidence, Sbom
     from policyengine.model.policy import Policy
-    from policyengine.model.verdict import Verdict
+    from policyengine.model.verdict import RuleResult, Verdict
     from policyengine.report import BlockWriter
 
 EXIT_INTERNAL = 70
@@ -317,6 +317,14 @@ def _add_judge_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--evidence", metavar="FILE", help="judge on this evidence bundle (no network)")
     p.add_argument("--record", metavar="FILE", help="also write the evidence used to FILE")
     p.add_argument(
+        "--constraints",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also write what keeps the failing versions out: a pip/uv constraints file, or "
+        "an npm overrides snippet when FILE ends in .json (repeatable)",
+    )
+    p.add_argument(
         "--now", metavar="TIMESTAMP", help="evaluation time, RFC 3339 (default: the clock)"
     )
     _add_endpoint_options(p)
@@ -378,6 +386,8 @@ def _check_judge_options(args: argparse.Namespace) -> EnrichSettings:
     _check_input_options(args)
     _check_output(args.output, "-o")
     _check_output(args.record, "--record")
+    for path in getattr(args, "constraints", None) or ():
+        _check_output(path, "--constraints")
     project_dir = getattr(args, "project_dir", None)
     if project_dir and not Path(project_dir).is_dir():
         raise UsageError(
@@ -592,8 +602,31 @@ def _finish(args: argparse.Namespace, verdict: Verdict, policy: Policy) -> int:
     with block_writer(args.format, inputs=inputs, tool_version=__version__) as writer:
         writer.add(verdict.results)
         _deliver(args, writer, verdict)
+    if args.constraints:
+        _write_constraints(args, verdict, verdict.results)
     blocking = _blocking_rules(policy)
     return _exit_code(args, verdict, lambda: incomplete_line(verdict, blocking=blocking))
+
+
+def _write_constraints(
+    args: argparse.Namespace, verdict: Verdict, results: Sequence[RuleResult]
+) -> None:
+    """``--constraints``: the failing versions kept out, in each FILE's format."""
+    from policyengine.report.constraints import Constraints
+
+    found = Constraints()
+    for result in results:
+        found.add(result)
+    header = (
+        f"written by policyengine {__version__} from the verdict of {verdict.policy.name} "
+        f"({verdict.policy.digest}) at {verdict.evaluated_at.isoformat()}"
+    )
+    for path in args.constraints:
+        text = found.npm() if path.endswith(".json") else found.pip(header)
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _blocking_rules(policy: Policy) -> frozenset[str]:
@@ -722,14 +755,19 @@ def _stream(args: argparse.Namespace, run: Evaluation, policy: Policy) -> int:
     from policyengine.report.incomplete import Lacking
 
     lacking = Lacking(_blocking_rules(policy))
+    failing: list[RuleResult] = []
     with block_writer(args.format, inputs=run.subject.inputs, tool_version=__version__) as writer:
         for block in run.blocks():
             for result in block:
                 lacking.add(result)
+                if result.outcome == "fail" and args.constraints:
+                    failing.append(result)
             writer.add(block)
         verdict = run.verdict()
         # The output is opened only now: a failed evaluation leaves no half-written file.
         _deliver(args, writer, verdict)
+    if args.constraints:
+        _write_constraints(args, verdict, failing)
     return _exit_code(args, verdict, lambda: lacking.line(verdict.summary.components))
 
 

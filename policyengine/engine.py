@@ -566,9 +566,38 @@ def _selection_finding(
         return Finding(Status.ERROR, f"the check raised {type(exc).__name__}: {exc}")
 
 
+_REGISTRY_FACTS = frozenset(
+    (
+        FactKind.PACKAGE,
+        FactKind.RELEASES,
+        FactKind.ARTIFACTS,
+        FactKind.PUBLISHERS,
+        FactKind.ADVISORIES,
+        FactKind.CONTENTS,
+    )
+)
+"""Facts only a package registry (or an advisory database keyed by it) can give."""
+
+
 def _component_findings(
     rule: Rule, check: Check, component: Component, params: CheckParams, context: CheckContext
 ) -> Iterable[_Raw]:
+    origin = component.origin
+    if origin is not None and _REGISTRY_FACTS.intersection(
+        (*check.needs, *_dynamic_needs(type(check), params))
+    ):
+        # Git, path and URL components are not the same-named registry package: a
+        # registry check has nothing to say about them (and must not ask the registry).
+        yield _Raw(
+            rule,
+            component,
+            Finding(
+                Status.NOT_APPLICABLE,
+                f"{component.name} comes from {origin.kind} {origin.location!r}, not from a "
+                "registry",
+            ),
+        )
+        return
     facts = context.evidence.for_key(component.key)
     try:
         findings = list(check.check_component(component, facts, params, context))
@@ -653,6 +682,9 @@ def _result(
     elif finding.status is Status.FAIL:
         outcome = _fail_outcome(rule, now)
         message = rule.message or finding.message
+        if _staged(rule, now):
+            # Say why a failure reads as a warning: the rule is staged, not lenient.
+            message = f"{message} (a warning until the rule takes effect on {rule.effective_from})"
         for i, candidate in enumerate(waivers):
             if waiver_matches(candidate, rule.id, component, finding.subject):
                 outcome, waiver, index = "waived", waiver_ref(candidate), i
@@ -680,13 +712,21 @@ def _result(
     return result, index
 
 
+def _staged(rule: Rule, now: datetime) -> bool:
+    """A failing rule that does not take effect before ``effective_from`` (so it warns)."""
+    return (
+        rule.mode is not Mode.LOG
+        and rule.severity is Severity.FAIL
+        and rule.effective_from is not None
+        and now.date() < rule.effective_from
+    )
+
+
 def _fail_outcome(rule: Rule, now: datetime) -> ResultOutcome:
     if rule.mode is Mode.LOG:
         return "info"
     if rule.severity is Severity.FAIL:
-        if rule.effective_from is not None and now.date() < rule.effective_from:
-            return "warn"
-        return "fail"
+        return "warn" if _staged(rule, now) else "fail"
     return "warn" if rule.severity is Severity.WARN else "info"
 
 

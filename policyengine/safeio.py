@@ -10,8 +10,10 @@ opened without blocking.
 from __future__ import annotations
 
 import errno
+import gzip
 import os
 import stat
+import zlib
 from pathlib import Path
 
 from policyengine.model import InputError, Position
@@ -73,3 +75,29 @@ def read_capped(path: Path, *, max_bytes: int, regular_only: bool, hint: str = "
             hint=hint or "raise --max-input-size if the file is expected to be this large",
         )
     return b"".join(chunks)
+
+
+def gunzip_capped(data: bytes, source: str, max_bytes: int, hint: str = "") -> bytes:
+    """Decompress gzip ``data``, refusing more than ``max_bytes`` of output.
+
+    Decompressed in bounded steps so that a gzip bomb stops at the cap instead of
+    filling the memory; a truncated or corrupt stream is an :class:`InputError`.
+    """
+    decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = decomp.decompress(data, max_bytes + 1)
+        if len(out) > max_bytes or decomp.unconsumed_tail:
+            raise OverCap(
+                f"the gzip-compressed file expands past the {max_bytes}-byte input cap",
+                position=Position(source),
+                hint=hint or "raise --max-input-size if the file is expected to be this large",
+            )
+        if not decomp.eof:
+            raise InputError(
+                "the gzip stream is truncated", position=Position(source), hint="re-create the file"
+            )
+    except (zlib.error, gzip.BadGzipFile) as exc:
+        raise InputError(
+            f"invalid gzip data: {exc}", position=Position(source), hint="re-create the file"
+        ) from None
+    return out

@@ -65,3 +65,16 @@ def test_a_report_written_as_evaluated_is_the_rendered_report(tmp_path: Path) ->
         assert target.read_text(encoding="utf-8") == rendered, fmt
     with pytest.raises(ValueError, match="pdf"):
         policyengine.block_writer("pdf", inputs=(), tool_version="0")
+
+
+def test_importing_the_package_does_not_import_the_engine() -> None:
+    # issue 16: `policyengine --version` paid ~0.8 s for the engine, checks and models
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, policyengine; "
+        "assert 'policyengine.engine' not in sys.modules, 'engine imported eagerly'; "
+        "assert policyengine.evaluate.__name__ == 'evaluate'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -343,10 +343,8 @@ def _excerpt_again(shown: str, actual: str, where: str) -> str:
             parts.append([])
         else:
             parts[-1].append(line)
-    taken: list[str] = []
-    for index, part in enumerate(parts):
-        if index:
-            taken.append("...")
+    spans: list[tuple[int, int]] = []
+    for part in parts:
         if not part:
             continue
         if part[0] not in output:
@@ -358,8 +356,15 @@ def _excerpt_again(shown: str, actual: str, where: str) -> str:
             stop = next(
                 (i + 1 for i in range(start + 1, len(output)) if output[i][:1] == rule), stop
             )
+        spans.append((start, stop))
+    taken: list[str] = []
+    for start, stop in sorted(spans):  # in the output's order, which may have changed
+        if taken or start > 0:
+            taken.append("...")
         taken += output[start:stop]
-    return "\n".join(taken)
+    if spans and max(stop for _, stop in spans) < len(output):
+        taken.append("...")
+    return "\n".join(taken[1:] if parts[0] and taken[:1] == ["..."] else taken)
 
 
 def _missing_from(shown: str, actual: str) -> list[str]:

@@ -17,6 +17,7 @@ from policyengine.checks.common import (
     version_greater,
     withdrawn_by,
 )
+from policyengine.checks.safe_version import Suggestion, nearest_safe
 from policyengine.model import (
     Advisories,
     Advisory,
@@ -165,8 +166,10 @@ class AdvisoriesCheck(Check):
             )
             return
         counts = Counter(severity_of(a) for a in live if not is_malicious(a))
+        # One suggestion for every failing advisory: the version that clears them all.
+        suggestion = nearest_safe(component, evidence, context.now)
         for advisory in sorted(live, key=lambda a: a.id):
-            yield _judge(component, advisory, params, counts, source)
+            yield _judge(component, advisory, params, counts, source, suggestion)
 
 
 def _expected(params: AdvisoriesParams) -> JsonValue:
@@ -184,6 +187,7 @@ def _judge(
     params: AdvisoriesParams,
     counts: Counter[str],
     source: Source,
+    suggestion: Suggestion | None = None,
 ) -> Finding:
     severity = severity_of(advisory)
     observed: dict[str, JsonValue] = {
@@ -242,13 +246,17 @@ def _judge(
         )
     else:
         message = f"{label} affects {describe(component)}{summary}; " + "; ".join(reasons)
+    if status is Status.FAIL and suggestion is not None:
+        observed["suggested_version"] = suggestion.version
     return Finding(
         status=status,
         message=message,
         observed=observed,
         expected=_expected(params),
         sources=(source,),
-        remediation=_remedy(component, advisory) if status is not Status.PASS else None,
+        remediation=(
+            _remedy(component, advisory, suggestion) if status is not Status.PASS else None
+        ),
         subject=advisory.id,
     )
 
@@ -264,16 +272,25 @@ def _below(params: AdvisoriesParams) -> str:
     return "is under this rule's limits (" + ", ".join(limits or ["max_counts"]) + ")"
 
 
-def _remedy(component: Component, advisory: Advisory) -> str:
+def _remedy(component: Component, advisory: Advisory, suggestion: Suggestion | None) -> str:
     if is_malicious(advisory):
+        move = (
+            f"move to {suggestion.version} ({suggestion.why})"
+            if suggestion is not None
+            else "pin a version published before the compromise"
+        )
         return (
             f"Remove {describe(component)} now: it is known malicious. Treat every machine "
             "and CI runner that installed it as compromised, rotate the credentials it could "
-            "read, and pin a version published before the compromise."
+            f"read, and {move}."
         )
     fix = _fixed_version(component, advisory)
     if fix is not None:
-        return f"Upgrade {component.name} to {fix} or later (fixes {advisory.id})."
+        text = f"Upgrade {component.name} to {fix} or later (fixes {advisory.id})"
+        if suggestion is not None and suggestion.version != fix:
+            # The fix of one advisory may still carry the others: name what clears them all.
+            text += f"; {suggestion.version} is {suggestion.why}"
+        return text + "."
     return (
         f"No fixed version of {component.name} is known for {advisory.id}: replace the package "
         "or mitigate, and record a waiver with an owner and an expiry if it does not apply."

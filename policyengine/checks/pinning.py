@@ -21,6 +21,7 @@ from policyengine.model import (
     FactKind,
     Finding,
     JsonValue,
+    Origin,
     Source,
     Status,
 )
@@ -127,7 +128,11 @@ class PinningCheck(Check):
         ranges (``>=1.0``, ``^1.2.3``, ``~=1.4``), dist-tags (``latest``), URLs
         and paths, VCS references to a branch or tag, and missing versions fail;
         the finding names which of these it is. PyPI versions are read with
-        ``packaging`` (PEP 440), npm versions with ``node-semver``.
+        ``packaging`` (PEP 440), npm versions with ``node-semver``. A lockfile
+        entry installed from git is judged by its commit (a full 40- or 64-hex
+        commit passes, a branch or tag fails); one from a local path
+        (``file:``, ``link:``, ``portal:``, a directory or editable source) is
+        the project's own code and passes; one from a plain URL fails.
 
         With project facts (``--project-dir``), the manifest declarations that
         govern the component are judged as well (one finding each, subject
@@ -295,7 +300,40 @@ def _python_contains(spec: str, version: str) -> bool | None:
         return None
 
 
+def _judge_origin(component: Component, origin: Origin, context: CheckContext) -> Finding:
+    """A git component is pinned by a full commit id; a local path is the project's own code."""
+    where = origin.location + (f"#{origin.revision}" if origin.revision else "")
+    if origin.pinned:
+        what = "a local path (the project's own code)" if origin.kind == "path" else "a commit"
+        return Finding(
+            status=Status.PASS,
+            message=f"{component.name} is pinned to {what}: {where}",
+            observed=where,
+            expected="a full commit hash",
+        )
+    reason = (
+        f"{origin.revision!r} is a branch or tag, not a full commit hash"
+        if origin.revision and origin.kind == "vcs"
+        else f"{where!r} names no commit"
+        if origin.kind == "vcs"
+        else f"a URL ({where!r}) can serve other bytes tomorrow"
+    )
+    return Finding(
+        status=Status.FAIL,
+        message=f"{component.name} is not pinned: {reason}",
+        observed=where,
+        expected="a full commit hash",
+        sources=(input_source(context),),
+        remediation=(
+            f"Reference {component.name}'s repository by a full 40-character commit hash "
+            "(or install it from the registry at an exact version)."
+        ),
+    )
+
+
 def _judge_version(component: Component, context: CheckContext) -> Finding:
+    if component.origin is not None:
+        return _judge_origin(component, component.origin, context)
     reason = unpinned_reason(component.ecosystem, component.version)
     if reason is None:
         return Finding(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from packaging.version import InvalidVersion, Version
 from pydantic import Field
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
@@ -14,11 +13,10 @@ from policyengine.checks.common import (
     describe,
     fact_value,
     require,
-    same_version,
     sources,
     unknown,
-    version_greater,
 )
+from policyengine.checks.safe_version import Suggestion, nearest_safe
 from policyengine.model import (
     Component,
     ComponentEvidence,
@@ -160,13 +158,20 @@ class RegistryStatusCheck(Check):
         failing = {k: v for k, v in problems.items() if k in params.fail_on}
         used = sources(history_source, package[1] if package else None)
         if failing:
+            suggestion = (
+                nearest_safe(component, evidence, context.now)
+                if "removed" in failing or "yanked" in failing
+                else None
+            )
+            if suggestion is not None:
+                observed["suggested_version"] = suggestion.version
             yield Finding(
                 status=Status.FAIL,
                 message=f"{describe(component)}: " + "; ".join(failing.values()),
                 observed=observed,
                 expected={"fail_on": list(params.fail_on), "conditions": []},
                 sources=used,
-                remediation=_remedy(component, failing, history),
+                remediation=_remedy(component, failing, suggestion),
             )
             return
         if package is None and any(c in params.fail_on for c in _PROJECT_CONDITIONS):
@@ -205,57 +210,19 @@ def inactive(development_status: str | None) -> bool:
     return number.strip() == "7" or word.strip().lower() == "inactive"
 
 
-def _remedy(component: Component, failing: dict[Condition, str], history: ReleaseHistory) -> str:
+def _remedy(
+    component: Component, failing: dict[Condition, str], suggestion: Suggestion | None
+) -> str:
     steps = []
     if "removed" in failing or "yanked" in failing:
+        named = f" (e.g. {suggestion.version}, {suggestion.why})" if suggestion else ""
         steps.append(
             f"Replace {describe(component)} with a version the registry still serves and has "
-            f"not yanked{_alternatives(component, history)}, and check every system that "
-            "installed it (removed versions are often malicious)."
+            f"not yanked{named}, and check every system that installed it (removed versions "
+            "are often malicious)."
         )
     if "quarantined" in failing:
         steps.append(f"Stop installing {component.name} until the registry lifts the quarantine.")
     if "deprecated" in failing or "archived" in failing:
         steps.append(f"Plan a replacement for {component.name}: it is no longer maintained.")
     return " ".join(steps)
-
-
-def _alternatives(component: Component, history: ReleaseHistory) -> str:
-    """`` (e.g. X, the newest release before it, or Y, the latest)`` from the history."""
-    usable = [
-        r.version
-        for r in history.releases
-        if not r.yanked
-        and not same_version(component.ecosystem, r.version, history.version)
-        and not _prerelease(component, r.version)
-    ]
-    if not usable or component.version is None:
-        return ""
-    ecosystem = component.ecosystem
-    before = [v for v in usable if version_greater(ecosystem, component.version, v)]
-    newest = _highest(ecosystem, usable)
-    older = _highest(ecosystem, before)
-    named = []
-    if older is not None:
-        named.append(f"{older}, the newest release before it")
-    if newest is not None and newest != older:
-        named.append(f"{newest}, the latest")
-    return f" (e.g. {' or '.join(named)})" if named else ""
-
-
-def _highest(ecosystem: str | None, versions: list[str]) -> str | None:
-    best: str | None = None
-    for version in versions:
-        if best is None or version_greater(ecosystem, version, best):
-            best = version
-    return best
-
-
-def _prerelease(component: Component, version: str) -> bool:
-    # Suggest only final releases: an rc or a dev build is no replacement for a release.
-    if component.ecosystem == "pypi":
-        try:
-            return Version(version).is_prerelease
-        except InvalidVersion:
-            return True
-    return "-" in version if component.ecosystem == "npm" else False

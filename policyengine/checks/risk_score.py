@@ -38,6 +38,7 @@ from policyengine.model import (
     FactKind,
     Finding,
     JsonValue,
+    Missing,
     Source,
     Status,
 )
@@ -62,14 +63,21 @@ DEFAULT_WEIGHTS: dict[Signal, float] = {
     "removed": 60.0,
     "hash_mismatch": 50.0,
     "publisher_change": 25.0,
-    "fresh": 20.0,
-    "cadence": 15.0,
+    "fresh": 15.0,
+    "cadence": 20.0,
     "metadata": 10.0,
     "unpinned": 10.0,
     "startup_code": 0.0,
     "install_scripts": 0.0,
 }
 """Default weight per signal; a signal's value is 0..1, its contribution value x weight.
+
+Soft signals (``fresh``, ``cadence``, ``metadata``, ``unpinned``: each common on clean
+projects) weigh 20 or less, so a fresh release with one of them scores at most 35, under
+the release gate's warn band (40). A fresh release by a new publisher (40) warns, and
+with an unusual cadence on top (60, the LiteLLM 1.82.7/1.82.8 picture hours before any
+advisory) fails. The two signals registries most often cannot tell (``publisher_change``
+and ``metadata``: 35 together) cannot alone make a clean score unknown in that band.
 
 The artifact-content signals are off by default: they need the artifacts downloaded
 and inspected (``contents`` facts), which a policy asks for by giving them a weight.
@@ -116,8 +124,9 @@ class RiskScoreParams(CheckParams):
     )
 
 
-Term = tuple[float | None, str, tuple[Source, ...]]
-"""A signal's value (None: unknown), a short explanation, and the sources read."""
+Term = tuple[float | None, str, tuple[Source, ...], bool]
+"""A signal's value (None: unknown), a short explanation, the sources read, and whether
+its source was switched off by a setting (then its weight is left out of the score)."""
 
 
 def _from_check(findings: Iterable[Finding]) -> Term:
@@ -126,11 +135,11 @@ def _from_check(findings: Iterable[Finding]) -> Term:
     srcs = sources(*(s for f in found for s in f.sources))
     failed = [f for f in found if f.status is Status.FAIL]
     if failed:
-        return 1.0, failed[0].message, srcs
+        return 1.0, failed[0].message, srcs, False
     unknown = [f for f in found if f.status in (Status.UNKNOWN, Status.ERROR)]
     if unknown:
-        return None, unknown[0].message, srcs
-    return 0.0, found[0].message if found else "not applicable", srcs
+        return None, unknown[0].message, srcs, False
+    return 0.0, found[0].message if found else "not applicable", srcs, False
 
 
 class RiskScoreCheck(Check):
@@ -154,19 +163,32 @@ class RiskScoreCheck(Check):
         default parameters; only signals with a weight ask for evidence. The score is
         the sum of the contributions; it fails at ``threshold``. The finding
         lists every term with its value, weight and contribution. Signals whose
-        evidence is missing count as unknown: the result is unknown when they
-        could lift the score to the threshold, otherwise they are listed and
-        the known score decides.
+        evidence is missing or failed count as unknown: the result is unknown
+        when they could lift the score to the threshold, otherwise they are
+        listed and the known score decides. A signal whose source was switched
+        off by a setting (``--advisories off``) is left out instead: the score
+        is computed over the other signals and the finding says what was left
+        out (``observed.left_out``).
+
+        What it ignores, and why: a fresh release with one soft signal. ``fresh`` (15),
+        ``cadence`` (20), ``metadata`` (10) and ``unpinned`` (10) are each common on clean
+        real projects, so a fresh release with one of them scores at most 35, under the
+        release gate's warn band (40); two soft signals besides freshness, or a new
+        publisher with freshness (40), reach it, and freshness, cadence and a new publisher
+        together (60, LiteLLM 1.82.7 and 1.82.8) fail. Also ignored: the weights of sources
+        turned off on purpose.
 
     Why:
         No single weak signal justifies blocking a release, but several
         together (a fresh release, out of cadence, by a new publisher) are what
         the LiteLLM compromise looked like hours before any advisory existed.
+        A source turned off on purpose is a decision, not a gap: every score
+        would otherwise be unknown.
 
     Parameters:
         ``threshold`` (default 60). ``weights``: per-signal weights (defaults:
         malicious 100, removed 60, hash_mismatch 50, vulnerability 40,
-        publisher_change 25, fresh 20, cadence 15, metadata 10, unpinned 10,
+        publisher_change 25, fresh 15, cadence 20, metadata 10, unpinned 10,
         startup_code 0, install_scripts 0).
         ``fresh_within`` (default ``7d``). For a warn band and a fail band use
         two rules with different thresholds and severities; ``up_to`` on the
@@ -176,7 +198,7 @@ class RiskScoreCheck(Check):
         ```yaml
         - id: risk-warn
           check: risk-score
-          params: {threshold: 30, up_to: 60}
+          params: {threshold: 40, up_to: 60}
           severity: warn
         - id: risk-fail
           check: risk-score
@@ -233,15 +255,18 @@ class RiskScoreCheck(Check):
                 weights, memo.terms, lambda: _signals(component, evidence, params, context)
             )
             memo.keep(weights, scored)
-        score, open_weight, unknown, contributions, srcs, observed = scored
+        score, open_weight, unknown, left_out, contributions, srcs, observed = scored
         expected: JsonValue = {"below": params.threshold}
         top = sorted(contributions, key=lambda item: (-item[0], item[1]))[:3]
         top_text = ", ".join(f"{name} {value:g}" for value, name in top)
+        # Said in every message: a score computed without a source must say so.
+        without = f" (left out, source switched off: {', '.join(left_out)})" if left_out else ""
         if params.up_to is not None and score >= params.up_to:
             yield Finding(
                 status=Status.NOT_APPLICABLE,
                 message=f"{describe(component)} has risk score {score:g}, at or over this "
-                f"band's upper end {params.up_to:g}: the rule with that threshold judges it",
+                f"band's upper end {params.up_to:g}: the rule with that threshold judges it"
+                f"{without}",
                 observed=observed,
                 sources=srcs,
             )
@@ -249,7 +274,7 @@ class RiskScoreCheck(Check):
             yield Finding(
                 status=Status.FAIL,
                 message=f"{describe(component)} has risk score {score:g} (threshold "
-                f"{params.threshold:g}): {top_text}",
+                f"{params.threshold:g}): {top_text}{without}",
                 observed=observed,
                 expected=expected,
                 sources=srcs,
@@ -263,7 +288,7 @@ class RiskScoreCheck(Check):
                 status=Status.UNKNOWN,
                 message=f"{describe(component)} has risk score {score:g} from the known "
                 f"signals, but {', '.join(unknown)} (weight {open_weight:g}) could not be "
-                f"judged and could reach the threshold {params.threshold:g}",
+                f"judged and could reach the threshold {params.threshold:g}{without}",
                 observed=observed,
                 expected=expected,
                 sources=srcs,
@@ -276,7 +301,7 @@ class RiskScoreCheck(Check):
             yield Finding(
                 status=Status.PASS,
                 message=f"{describe(component)} has risk score {score:g}, below "
-                f"{params.threshold:g}" + (f" ({top_text})" if top_text else ""),
+                f"{params.threshold:g}" + (f" ({top_text})" if top_text else "") + without,
                 observed=observed,
                 expected=expected,
                 sources=srcs,
@@ -284,10 +309,17 @@ class RiskScoreCheck(Check):
 
 
 _Scored = tuple[
-    float, float, tuple[str, ...], tuple[tuple[float, str], ...], tuple[Source, ...], JsonValue
+    float,
+    float,
+    tuple[str, ...],
+    tuple[str, ...],
+    tuple[tuple[float, str], ...],
+    tuple[Source, ...],
+    JsonValue,
 ]
-"""Score, weight of the unknown signals, their names, the non-zero contributions, the
-sources read and the ``observed`` value of one component under one set of weights."""
+"""Score, weight of the unknown signals, their names, the signals left out (source
+switched off), the non-zero contributions, the sources read and the ``observed`` value
+of one component under one set of weights."""
 
 
 def _score(
@@ -301,6 +333,7 @@ def _score(
     score = 0.0
     open_weight = 0.0
     unknown: list[str] = []
+    left_out: list[str] = []
     contributions: list[tuple[float, str]] = []
     all_sources: list[Source] = []
     for name, weight in weights:
@@ -311,10 +344,12 @@ def _score(
             if signals is None:
                 signals = make_signals()
             term = computed[name] = signals[name]()
-        value, why, srcs = term
+        value, why, srcs, off = term
         all_sources.extend(srcs)
         contribution = None if value is None else round(value * weight, 2)
-        if contribution is None:
+        if off:
+            left_out.append(name)
+        elif contribution is None:
             open_weight += weight
             unknown.append(name)
         else:
@@ -331,9 +366,23 @@ def _score(
             }
         )
     score = round(score, 2)
-    observed: JsonValue = {"score": score, "terms": terms, "unknown": list[JsonValue](unknown)}
+    observed: dict[str, JsonValue] = {
+        "score": score,
+        "terms": terms,
+        "unknown": list[JsonValue](unknown),
+    }
+    if left_out:
+        observed["left_out"] = list[JsonValue](left_out)
     found = sources(*all_sources)
-    return score, open_weight, tuple(unknown), tuple(contributions), found, observed
+    return (
+        score,
+        open_weight,
+        tuple(unknown),
+        tuple(left_out),
+        tuple(contributions),
+        found,
+        observed,
+    )
 
 
 @lru_cache(maxsize=64)
@@ -387,29 +436,29 @@ def _signals(
 
     def malicious() -> Term:
         if found is None:
-            return None, "advisories unknown", ()
+            return None, "advisories unknown", (), False
         bad = [
             a.id
             for a in found[0].advisories
             if is_malicious(a) and not withdrawn_by(a, context.now)
         ]
-        return (1.0 if bad else 0.0), ", ".join(bad) or "no malicious advisory", (found[1],)
+        return (1.0 if bad else 0.0), ", ".join(bad) or "no malicious advisory", (found[1],), False
 
     def vulnerability() -> Term:
         if found is None:
-            return None, "advisories unknown", ()
+            return None, "advisories unknown", (), False
         live = [
             a
             for a in found[0].advisories
             if not is_malicious(a) and not withdrawn_by(a, context.now)
         ]
         if not live:
-            return 0.0, "no vulnerability advisory", (found[1],)
+            return 0.0, "no vulnerability advisory", (found[1],), False
         worst = max(live, key=lambda a: VULNERABILITY_VALUE[severity_of(a)])
         level = severity_of(worst)
-        return VULNERABILITY_VALUE[level], f"{worst.id} ({level})", (found[1],)
+        return VULNERABILITY_VALUE[level], f"{worst.id} ({level})", (found[1],), False
 
-    return {
+    signals: dict[Signal, Callable[[], Term]] = {
         "malicious": malicious,
         "vulnerability": vulnerability,
         "removed": run(RegistryStatusCheck(), _removed()),
@@ -421,6 +470,29 @@ def _signals(
         "unpinned": run(PinningCheck(), _undeclared_pinning()),
         "startup_code": run(StartupCodeCheck(), _default(StartupCodeParams)),
         "install_scripts": run(InstallScriptsCheck(), _default(InstallScriptsParams)),
+    }
+    off = _switched_off(evidence)
+    if off:
+        for name, kinds in _SIGNAL_NEEDS.items():
+            gone = [k.value for k in kinds if k in off]
+            if gone:
+                signals[name] = _left_out(f"the {', '.join(gone)} source was switched off")
+    return signals
+
+
+def _left_out(why: str) -> Callable[[], Term]:
+    return lambda: (None, f"left out: {why}", (), True)
+
+
+def _switched_off(evidence: ComponentEvidence) -> set[FactKind]:
+    """The fact kinds whose source a setting turned off (``--advisories off``).
+
+    Only those: a fact that is missing or failed while its source was on stays unknown.
+    """
+    return {
+        kind
+        for kind, fact in evidence.facts.items()
+        if isinstance(fact, Missing) and fact.switched_off
     }
 
 
@@ -452,11 +524,11 @@ def _hash_mismatch(
     """1 when the component's digests match none of the registry's files."""
     own = {normalise_alg(h.alg): h.value.lower() for h in component.hashes}
     if not own:
-        return 0.0, "no digest in the input to compare", ()
+        return 0.0, "no digest in the input to compare", (), False
     found = fact_value(evidence.get(FactKind.ARTIFACTS), Artifacts)
     if found is None:
-        return None, "registry digests unknown", ()
+        return None, "registry digests unknown", (), False
     finding = compare_with_registry(
         component, own, found[0], HashesParams(registry_absent="pass"), (found[1],)
     )
-    return (1.0 if finding.status is Status.FAIL else 0.0), finding.message, finding.sources
+    return (1.0 if finding.status is Status.FAIL else 0.0), finding.message, finding.sources, False

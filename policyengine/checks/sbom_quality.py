@@ -9,7 +9,15 @@ from pydantic import Field
 
 from policyengine.checks.base import Check, CheckContext, CheckParams
 from policyengine.checks.common import input_source
-from policyengine.model import Component, Finding, JsonValue, Sbom, Status
+from policyengine.model import (
+    OTHER_IDENTITY_MARK,
+    Component,
+    Finding,
+    JsonValue,
+    Sbom,
+    Source,
+    Status,
+)
 
 Element = Literal[
     "supplier",
@@ -45,7 +53,7 @@ DESCRIPTIONS: dict[Element, str] = {
     "supplier": "component supplier name",
     "name": "component name",
     "version": "component version",
-    "identifier": "other unique identifier (purl)",
+    "identifier": "other unique identifier (purl, CPE or SWID)",
     "dependencies": "dependency relationship",
     "author": "author of the SBOM data",
     "timestamp": "timestamp of the SBOM",
@@ -85,7 +93,7 @@ def _component_tests(sbom: Sbom) -> dict[Element, Callable[[Component], bool]]:
         "supplier": lambda c: bool(c.supplier),
         "name": lambda c: bool(c.name),
         "version": lambda c: bool(c.version),
-        "identifier": lambda c: bool(c.purl),
+        "identifier": lambda c: bool(c.purl or c.identifiers),
         "dependencies": lambda c: c.ref in graph,
         "hash": lambda c: bool(c.hashes),
         "license": lambda c: bool(c.licenses),
@@ -97,7 +105,8 @@ class SbomQualityCheck(Check):
 
     What it checks:
         The document as a whole, once per input. NTIA minimum elements:
-        supplier, component name, version, other unique identifier (a purl),
+        supplier, component name, version, other unique identifier (a purl, a CPE or
+        a SWID tag id),
         dependency relationship (the document has a dependency graph and the
         component appears in it), author of the SBOM data, timestamp. The
         ``cisa-2025`` profile (default) adds the CISA 2025 draft elements:
@@ -105,7 +114,11 @@ class SbomQualityCheck(Check):
         phase). Per-component elements must be present on at least
         ``min_coverage`` of the components. The finding lists each missing
         element with how many components lack it and a few examples.
-        A lockfile input is no SBOM and gives unknown.
+        A lockfile input is no SBOM and gives unknown. Whatever the profile, a
+        component whose purl and own name/version disagree (or an SPDX package
+        with two purls naming different packages) fails, once per component:
+        every identity is judged by the other rules, and this says the document
+        named one component as two packages.
 
     Why:
         An SBOM without versions, identifiers or hashes cannot be matched
@@ -166,7 +179,10 @@ class SbomQualityCheck(Check):
         required = [e for e in (NTIA if params.profile == "ntia" else CISA_2025)]
         required = [e for e in required if e not in params.ignore]
         missing: list[JsonValue] = []
-        total = len(sbom.components)
+        # The other identities of a component are copies the reader made (to judge each):
+        # the document's elements are counted on what it listed.
+        listed = [c for c in sbom.components if OTHER_IDENTITY_MARK not in c.ref]
+        total = len(listed)
         tests = _component_tests(sbom)
         document = {
             "author": bool(sbom.metadata.authors),
@@ -188,7 +204,7 @@ class SbomQualityCheck(Check):
                     }
                 )
                 continue
-            lacking = [c.ref for c in sbom.components if not tests[element](c)]
+            lacking = [c.ref for c in listed if not tests[element](c)]
             if total and (total - len(lacking)) / total < params.min_coverage:
                 missing.append(
                     {
@@ -205,6 +221,7 @@ class SbomQualityCheck(Check):
             "min_coverage": params.min_coverage,
         }
         source = input_source(context)
+        yield from _conflicts(sbom, source)
         if not missing:
             yield (
                 None,
@@ -231,6 +248,41 @@ class SbomQualityCheck(Check):
                     "Regenerate the SBOM with a tool that records these elements (e.g. "
                     "cyclonedx-py or cdxgen from a lockfile with hashes) and set the document "
                     "metadata: authors, timestamp, tools and lifecycle phase."
+                ),
+            ),
+        )
+
+
+def _conflicts(sbom: Sbom, source: Source) -> Iterable[tuple[Component | None, Finding]]:
+    """One failure per component whose purl and name/version (or two purls) disagree.
+
+    The reader judges every identity; this says, in the verdict, that the document
+    named one component as two packages (a clean purl can hide a malicious name).
+    """
+    seen: set[str] = set()
+    for component in sbom.components:
+        note = component.identity_conflict
+        if note is None or note in seen:
+            continue
+        seen.add(note)
+        yield (
+            component,
+            Finding(
+                status=Status.FAIL,
+                message=f"{component.ref}: {note}",
+                observed={
+                    "identities": [
+                        c.purl or f"{c.name}@{c.version or ''}"
+                        for c in sbom.components
+                        if c.identity_conflict == note
+                    ]
+                },
+                expected="one identity: the purl, name and version name the same package",
+                sources=(source,),
+                remediation=(
+                    "Regenerate the SBOM so that each component's purl matches its name and "
+                    "version (and give one purl per package); until then every identity it "
+                    "names is judged."
                 ),
             ),
         )

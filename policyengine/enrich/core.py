@@ -54,8 +54,12 @@ class EnrichRun:
 
 
 def targets_of(components: Iterable[Component]) -> dict[str, Component]:
-    """Identified components by evidence key (one entry per distinct key)."""
-    return {c.key: c for c in components if c.identified}
+    """Identified registry components by evidence key (one entry per distinct key).
+
+    A component from git, a local path or a plain URL is left out: its registry holds
+    a same-named package that is not it, whose facts would be judged in its place.
+    """
+    return {c.key: c for c in components if c.from_registry}
 
 
 async def enrich_async(
@@ -147,7 +151,7 @@ async def _advisories(
             )
     if mode == "off":
         for key in targets:
-            facts[key][FactKind.ADVISORIES] = Missing("advisories were not collected (off)")
+            facts[key][FactKind.ADVISORIES] = Missing.off("advisories")
         return
     if mode == "db" or (mode == "auto" and settings.offline):
         if _answer_from_db(settings.cache_dir, targets, facts, list(targets)):
@@ -182,9 +186,13 @@ def _answer_from_db(
             return False
         for key in keys:
             target = targets[key]
-            facts[key][FactKind.ADVISORIES] = db.lookup(
-                target.ecosystem, target.name, target.version
-            )
+            found = db.lookup(target.ecosystem, target.name, target.version)
+            earlier = facts[key].get(FactKind.ADVISORIES)
+            if isinstance(found, Missing) and isinstance(earlier, Failed):
+                # The API failed and the database does not cover this ecosystem: both
+                # reasons, so the user sees what to fix (the network, or an import).
+                found = Failed(f"{earlier.error}; and {found.reason}")
+            facts[key][FactKind.ADVISORIES] = found
         return True
     finally:
         db.close()

@@ -7,15 +7,13 @@ content and hands the bytes to the reader of that format.
 
 from __future__ import annotations
 
-import gzip
 import importlib
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 from policyengine.ingest.detect import check_encoding, sniff
 from policyengine.model import InputError, Position, Sbom
-from policyengine.safeio import display_name, read_capped
+from policyengine.safeio import display_name, gunzip_capped, read_capped
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 """Default cap on an input's size, compressed and decompressed (512 MiB)."""
@@ -64,32 +62,8 @@ def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
             f"cannot read the file: {exc.strerror}", position=Position(source)
         ) from None
     if data[:2] == b"\x1f\x8b":
-        data = _gunzip(data, source, max_bytes)
+        data = gunzip_capped(data, source, max_bytes)
     return data
-
-
-def _gunzip(data: bytes, source: str, max_bytes: int) -> bytes:
-    # Decompress in bounded steps so a gzip bomb stops at the cap instead of filling memory.
-    decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    out = bytearray()
-    try:
-        chunk = decomp.decompress(data, max_bytes + 1 - len(out))
-        out += chunk
-        if len(out) > max_bytes or decomp.unconsumed_tail:
-            raise InputError(
-                f"the gzip-compressed file expands past the {max_bytes}-byte input cap",
-                position=Position(source),
-                hint="raise --max-input-size if the file is expected to be this large",
-            )
-        if not decomp.eof:
-            raise InputError(
-                "the gzip stream is truncated", position=Position(source), hint="re-create the file"
-            )
-    except (zlib.error, gzip.BadGzipFile) as exc:
-        raise InputError(
-            f"invalid gzip data: {exc}", position=Position(source), hint="re-create the file"
-        ) from None
-    return bytes(out)
 
 
 def parse_bytes(data: bytes, source: str, *, validate: bool = False) -> Sbom:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 import orjson
 
@@ -24,6 +25,8 @@ from policyengine.ingest.cyclonedx_map import (
     walk_components,
 )
 from policyengine.ingest.cyclonedx_xml import parse_xml
+from policyengine.ingest.identity import with_other_identities
+from policyengine.ingest.normalize import normalize_name
 from policyengine.ingest.spdx_build import gc_paused
 from policyengine.model import Component, InputError, Position, Sbom
 
@@ -93,6 +96,27 @@ def _build(document: dict[str, Any], version: str, data: bytes, source: str) -> 
     )
 
 
+def _npm_alias(raw: dict[str, Any], component: Component) -> bool:
+    """True when the document says the name is an npm alias of the purl's package.
+
+    ``npm sbom`` lists an aliased dependency (``"x": "npm:real@1.2.3"``) under the
+    folder name ``x`` with the purl, the bom-ref (``real@1.2.3``) and the tarball of
+    ``real``: the name is no package. Either of the two agreeing with the purl says so.
+    """
+    if component.ecosystem != "npm":
+        return False
+    if raw.get("bom-ref") == f"{component.name}@{component.version}":
+        return True
+    refs = raw.get("externalReferences")
+    tail = f"/{component.name}/-/"
+    for ref in refs if isinstance(refs, list) else ():
+        if isinstance(ref, dict) and ref.get("type") == "distribution":
+            url = ref.get("url")
+            if isinstance(url, str) and tail in unquote(url):
+                return True
+    return False
+
+
 def _components(
     document: dict[str, Any],
     source: str,
@@ -106,4 +130,18 @@ def _components(
                 is_direct = True
             elif ref in direct[1]:
                 is_direct = False
-        yield map_component(raw, pointer, source, direct=is_direct)
+        component = map_component(raw, pointer, source, direct=is_direct)
+        name = raw.get("name")
+        if component.purl is None or not isinstance(name, str):
+            yield component
+            continue
+        group = raw.get("group")
+        version = raw.get("version")
+        yield from with_other_identities(
+            component,
+            normalize_name(
+                component.ecosystem, name.strip(), group if isinstance(group, str) else None
+            ),
+            version.strip() if isinstance(version, str) else None,
+            npm_alias=_npm_alias(raw, component),
+        )

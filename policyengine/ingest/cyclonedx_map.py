@@ -111,7 +111,9 @@ def map_component(
         purl=purl,
         hashes=component_hashes(raw),
         licenses=licenses,
-        supplier=_name_of(raw.get("supplier")),
+        # CycloneDX's `publisher` names who published the component: the supplier when no
+        # `supplier` entity is given (NTIA's "supplier name").
+        supplier=_name_of(raw.get("supplier")) or _text(raw.get("publisher")),
         author=_author_of(raw),
         scope=_text(raw.get("scope")),
         direct=direct,
@@ -119,7 +121,22 @@ def map_component(
         location=location,
         unidentified_reason=reason,
         unmapped_license_classifiers=unmapped,
+        identifiers=_other_identifiers(raw),
     )
+
+
+def _other_identifiers(raw: dict[str, Any]) -> tuple[str, ...]:
+    """The CPE and the SWID tag id of a component, when given."""
+    found = []
+    cpe = _text(raw.get("cpe"))
+    if cpe:
+        found.append(cpe)
+    swid = raw.get("swid")
+    if isinstance(swid, dict):
+        tag = _text(swid.get("tagId"))
+        if tag:
+            found.append(f"swid:{tag}")
+    return tuple(found)
 
 
 def component_hashes(raw: dict[str, Any]) -> tuple[Hash, ...]:

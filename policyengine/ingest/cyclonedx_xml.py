@@ -113,7 +113,7 @@ class _Converter:
             value = el.get(attr)
             if value is not None:
                 raw[attr] = value
-        for name in ("name", "version", "group", "purl", "scope", "author", "cpe"):
+        for name in ("name", "version", "group", "purl", "scope", "author", "cpe", "publisher"):
             text = self._text(el, name)
             if text is not None:
                 raw[name] = text
@@ -121,6 +121,9 @@ class _Converter:
         if "name" not in raw and name_el is not None:
             raw["name"] = ""
         raw["hashes"] = self._hashes(self._find(el, "hashes"))
+        swid = self._find(el, "swid")
+        if swid is not None and swid.get("tagId"):
+            raw["swid"] = {"tagId": swid.get("tagId")}
         raw["licenses"] = self._licenses(self._find(el, "licenses"))
         for key in ("supplier", "manufacturer"):
             entity = self._find(el, key)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import orjson
 from packageurl import PackageURL
 
+from policyengine.ingest.identity import with_other_identities
 from policyengine.ingest.normalize import (
     declared_licenses,
     identity_from_purl,
@@ -162,13 +163,17 @@ def build_sbom(doc: RawDocument, data: bytes, source: str) -> Sbom:
     direct = _direct_flags(roots, edges, ids)
     scopes = _scopes(doc, ids)
     components = tuple(
-        _component(
-            p,
-            source,
-            direct.get(p.spdx_id) if direct is not None else None,
-            scopes.get(p.spdx_id),
-        )
+        identity
         for p in doc.packages
+        for identity in _identities(
+            p,
+            _component(
+                p,
+                source,
+                direct.get(p.spdx_id) if direct is not None else None,
+                scopes.get(p.spdx_id),
+            ),
+        )
     )
     dependencies = tuple(
         (p.spdx_id, tuple(edges[p.spdx_id])) for p in doc.packages if edges.get(p.spdx_id)
@@ -215,6 +220,16 @@ def _metadata(doc: RawDocument) -> SbomMetadata:
     )
 
 
+def _identities(pkg: RawPackage, component: Component) -> tuple[Component, ...]:
+    """The component, plus one per identity its name/versionInfo or other purls give."""
+    if component.purl is None:
+        return (component,)
+    version_info = pkg.version if pkg.version and pkg.version not in NO_VALUE else None
+    used = component.purl
+    others = tuple(p for p in pkg.purls if p.strip() and p.strip() != used)
+    return with_other_identities(component, pkg.name, version_info, others)
+
+
 def _component(pkg: RawPackage, source: str, direct: bool | None, scope: str | None) -> Component:
     ecosystem, name, version, purl, reason = _identity(pkg)
     licenses, unmapped = _license(pkg)
@@ -233,6 +248,11 @@ def _component(pkg: RawPackage, source: str, direct: bool | None, scope: str | N
         type=pkg.purpose.lower().replace("_", "-") if pkg.purpose else None,
         location=pkg.location,
         unidentified_reason=reason,
+        identifiers=tuple(
+            locator.strip()
+            for ref_type, locator in pkg.other_refs
+            if ref_type.lower().startswith(("cpe", "swid")) and locator.strip()
+        ),
         unmapped_license_classifiers=unmapped,
     )
 

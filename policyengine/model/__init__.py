@@ -1,15 +1,18 @@
 """Frozen data types shared by every layer; this package imports nothing else of ours."""
 
 from policyengine.model.component import (
+    OTHER_IDENTITY_MARK,
     TROVE_LICENSE_REF_PREFIX,
     Component,
     Coverage,
     Hash,
     Location,
+    Origin,
     Sbom,
     SbomMetadata,
     Unidentified,
     coverage_of,
+    identity_conflicts,
     trove_license_ref,
 )
 from policyengine.model.contents import (
@@ -63,6 +66,7 @@ from policyengine.model.project import (
 )
 
 __all__ = [
+    "OTHER_IDENTITY_MARK",
     "PINS",
     "TROVE_LICENSE_REF_PREFIX",
     "Advisories",
@@ -95,6 +99,7 @@ __all__ = [
     "ManifestFacts",
     "Missing",
     "Ok",
+    "Origin",
     "PackageMetadata",
     "Person",
     "Pin",
@@ -113,6 +118,7 @@ __all__ = [
     "Unidentified",
     "UsageError",
     "coverage_of",
+    "identity_conflicts",
     "project_facts_from_json",
     "project_facts_to_json",
     "trove_license_ref",

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 TROVE_LICENSE_REF_PREFIX = "LicenseRef-PyPI-Trove-"
 """How ``Component.licenses`` writes a trove classifier that names no single SPDX license."""
 
+OTHER_IDENTITY_MARK = "#identity-"
+"""Joins a component's ref and a number into the ref of another identity the input gives it."""
+
 _NOT_IDSTRING = re.compile(r"[^A-Za-z0-9.]+")
 
 
@@ -49,6 +52,33 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a component was installed from when that is not its ecosystem's registry.
+
+    ``kind`` is ``vcs`` (a repository; ``revision`` is the commit or ref the input
+    names, ``None`` when it names none), ``path`` (a local folder, archive or
+    workspace: the project's own code) or ``url`` (an archive downloaded from an
+    address that is no registry). ``location`` is the repository URL or the path as
+    the input wrote it (credentials removed). Registries know nothing about such a
+    component: a same-named registry package is another package.
+    """
+
+    kind: str
+    location: str
+    revision: str | None = None
+
+    @property
+    def pinned(self) -> bool:
+        """True when the input fixes what is installed: a full commit id, or local code."""
+        if self.kind == "path":
+            return True
+        return self.kind == "vcs" and bool(self.revision and _FULL_COMMIT.match(self.revision))
+
+
+_FULL_COMMIT = re.compile(r"^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")
+
+
+@dataclass(frozen=True, slots=True)
 class Component:
     """One package of an SBOM or lockfile, normalised per ecosystem.
 
@@ -58,6 +88,8 @@ class Component:
     normalised per ecosystem: PEP 503 for PyPI, ``@scope/name`` for npm,
     ``group:artifact`` style is left to the purl for others. ``direct`` is
     ``None`` when the input has no dependency graph to tell.
+    ``identifiers`` are the input's other unique identifiers besides the purl (CPE names,
+    SWID tag ids), which the NTIA minimum elements count as identifiers too.
     ``unmapped_license_classifiers`` are the PyPI trove licence classifiers
     (``License :: ...``) the input gave that name no single SPDX license (PEP 639
     calls e.g. ``BSD License`` ambiguous); ``licenses`` carries each as
@@ -80,20 +112,45 @@ class Component:
     location: Location | None = None
     unidentified_reason: str | None = None
     unmapped_license_classifiers: tuple[str, ...] = ()
+    identifiers: tuple[str, ...] = ()
+    identity_conflict: str | None = None
+    """Set when the input names this component in two ways that disagree (the purl
+    against the name/version, or two purls): the reader then gives one component per
+    identity, each carrying this note, so that every identity is judged."""
+    origin: Origin | None = None
+    """Set when the component was not installed from its ecosystem's registry (a git
+    repository, a local path, a plain URL): then no registry is asked about it."""
 
     @property
     def identified(self) -> bool:
-        """True when ecosystem, name and version are known, so registries can be asked."""
-        return self.unidentified_reason is None and bool(self.ecosystem) and bool(self.version)
+        """True when the component is known: ecosystem, name and version (or its origin)."""
+        return (
+            self.unidentified_reason is None
+            and bool(self.ecosystem)
+            and (bool(self.version) or self.origin is not None)
+        )
+
+    @property
+    def from_registry(self) -> bool:
+        """True when the registry of its ecosystem is where it came from, so it can be asked."""
+        return self.origin is None and self.identified
 
     @property
     def key(self) -> str:
         """The evidence key: ``ecosystem/name@version``, independent of the input document.
 
         Evidence is keyed by this so that one recorded bundle serves every SBOM
-        or lockfile that lists the same package versions.
+        or lockfile that lists the same package versions. A component with an
+        :class:`Origin` gets a key of its own that names it.
         """
-        return f"{self.ecosystem or 'unknown'}/{self.name}@{self.version or ''}"
+        key = f"{self.ecosystem or 'unknown'}/{self.name}@{self.version or ''}"
+        if self.origin is not None:
+            # Never the key of the same-named registry package: its facts are not these.
+            where = self.origin.location + (
+                f"#{self.origin.revision}" if self.origin.revision else ""
+            )
+            key += f" ({self.origin.kind} {where})"
+        return key
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +212,15 @@ def coverage_of(components: tuple[Component, ...]) -> Coverage:
     return Coverage(
         total=len(components), identified=len(components) - len(missing), unidentified=missing
     )
+
+
+def identity_conflicts(components: tuple[Component, ...]) -> tuple[Unidentified, ...]:
+    """Each component whose identities disagree, once (its first identity's ref), with the note."""
+    notes: dict[str, Unidentified] = {}
+    for c in components:
+        if c.identity_conflict is not None and c.identity_conflict not in notes:
+            notes[c.identity_conflict] = Unidentified(c.ref, c.identity_conflict)
+    return tuple(notes.values())
 
 
 def _missing_part(component: Component) -> str:

@@ -58,12 +58,26 @@ class Ok(Generic[T]):
     status: str = "ok"
 
 
+SWITCHED_OFF = " (off)"
+"""Ends the reason of a fact whose source a setting turned off (``--advisories off``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Missing:
     """A fact that does not exist or was not collected (e.g. offline, not applicable)."""
 
     reason: str
     status: str = "missing"
+
+    @classmethod
+    def off(cls, what: str) -> Missing:
+        """The fact of a source that a setting turned off: chosen, not failed."""
+        return cls(f"{what} were not collected{SWITCHED_OFF}")
+
+    @property
+    def switched_off(self) -> bool:
+        """Whether a setting turned the source off (its weight can be left out of a score)."""
+        return self.reason.endswith(SWITCHED_OFF)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,26 +10,31 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from policyengine.model import Component, Sbom, coverage_of
+from policyengine.model import Component, Sbom, coverage_of, identity_conflicts
 
 
 def inspect_document(sbom: Sbom) -> dict[str, Any]:
     """The JSON document of DESIGN.md's ``inspect --format json`` contract."""
     coverage = coverage_of(sbom.components)
+    summary: dict[str, Any] = {
+        "total": coverage.total,
+        "identified": coverage.identified,
+        "unidentified": [{"ref": u.ref, "reason": u.reason} for u in coverage.unidentified],
+    }
+    conflicts = identity_conflicts(sbom.components)
+    if conflicts:
+        # Only when there are some: the contract's keys stay as they are for every other input.
+        summary["identity_conflicts"] = [{"ref": u.ref, "reason": u.reason} for u in conflicts]
     return {
         "format": sbom.format,
         "spec_version": sbom.spec_version,
         "components": [_component(c) for c in sbom.components],
-        "coverage": {
-            "total": coverage.total,
-            "identified": coverage.identified,
-            "unidentified": [{"ref": u.ref, "reason": u.reason} for u in coverage.unidentified],
-        },
+        "coverage": summary,
     }
 
 
 def _component(c: Component) -> dict[str, Any]:
-    return {
+    found: dict[str, Any] = {
         "ref": c.ref,
         "ecosystem": c.ecosystem,
         "name": c.name,
@@ -40,6 +45,14 @@ def _component(c: Component) -> dict[str, Any]:
         "direct": c.direct,
         "scope": c.scope,
     }
+    if c.origin is not None:
+        # Only for git/path/URL components, so the contract's keys stay for the rest.
+        found["origin"] = {
+            "kind": c.origin.kind,
+            "location": c.origin.location,
+            "revision": c.origin.revision,
+        }
+    return found
 
 
 def render_inspect(sbom: Sbom, fmt: str) -> str:
@@ -78,4 +91,6 @@ def _table(sbom: Sbom, document: dict[str, Any]) -> str:
     console.print(f"{cov['identified']} of {cov['total']} components identified")
     for item in cov["unidentified"]:
         console.print(f"  unidentified: {item['ref']}: {item['reason']}")
+    for item in cov.get("identity_conflicts", ()):
+        console.print(f"  identity conflict: {item['ref']}: {item['reason']}")
     return buffer.getvalue()

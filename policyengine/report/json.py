@@ -131,10 +131,32 @@ def verdict_schema() -> dict[str, Any]:
     _require_all(schema)
     for definition in schema.get("$defs", {}).values():
         _require_all(definition)
+    _digests_are_sha256(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID
     schema["title"] = "policyengine verdict"
     return schema
+
+
+DIGEST_PATTERN = "^sha256:[0-9a-f]{64}$"
+"""Every digest in a verdict: what an auditor compares with a file's own sha256."""
+
+
+def _digests_are_sha256(node: Any, key: str = "") -> None:
+    """Give every string ``digest`` / ``evidence_digest`` property the sha256 pattern."""
+    if isinstance(node, dict):
+        if key.endswith("digest") and node.get("type") == "string":
+            node["pattern"] = DIGEST_PATTERN
+        for name, value in node.items():
+            inherited = key if name in ("anyOf", "oneOf") else name
+            if name == "properties" and isinstance(value, dict):
+                for prop, sub in value.items():
+                    _digests_are_sha256(sub, prop)
+            else:
+                _digests_are_sha256(value, inherited if isinstance(value, list) else "")
+    elif isinstance(node, list):
+        for item in node:
+            _digests_are_sha256(item, key)
 
 
 def _require_all(node: dict[str, Any]) -> None:

@@ -35,7 +35,7 @@ def members(sboms: Sequence[Sbom], evidence: Evidence, bundle: bytes) -> list[In
     found: dict[tuple[str, str, str], IndexedComponent] = {}
     for sbom in sboms:
         for comp in sbom.components:
-            if not comp.identified or comp.ecosystem is None or comp.version is None:
+            if not comp.from_registry or comp.ecosystem is None or comp.version is None:
                 continue
             key = (comp.ecosystem, comp.name, comp.version)
             if key in found:

@@ -216,7 +216,7 @@ def _today(
         for sbom in sboms:
             for comp in sbom.components:
                 eco = comp.ecosystem or ""
-                if not comp.identified or eco not in OSV_ECOSYSTEMS:
+                if not comp.from_registry or eco not in OSV_ECOSYSTEMS:
                     continue
                 old = components.get(comp.key) or ComponentEvidence(key=comp.key)
                 fact = advisories.lookup(eco, comp.name, comp.version or "")

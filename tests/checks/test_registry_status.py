@@ -118,8 +118,11 @@ def test_the_remediation_names_final_releases_to_move_to() -> None:
     removed = ReleaseHistory(version="1.82.8", listed=False, releases=releases)
     [f] = run(CHECK, COMP, {FactKind.RELEASES: ok(removed), FactKind.PACKAGE: ok(package())})
     assert f.remediation is not None
-    assert "e.g. 1.82.6, the newest release before it or 1.83.0, the latest" in f.remediation
+    # one nearest version (issue 13); without advisories it says they were not at hand
+    assert "e.g. 1.82.6, the newest release before it the registry still serves" in f.remediation
+    assert "advisories unknown" in f.remediation
     assert "rc1" not in f.remediation and "1.83.1" not in f.remediation
+    assert isinstance(f.observed, dict) and f.observed["suggested_version"] == "1.82.6"
 
 
 def test_inactive_classifier_is_archived() -> None:

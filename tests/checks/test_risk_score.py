@@ -13,6 +13,7 @@ from policyengine.model import (
     Artifacts,
     FactKind,
     FactResult,
+    Failed,
     Missing,
     PackageMetadata,
     Person,
@@ -68,8 +69,8 @@ def test_several_weak_signals_add_up() -> None:
     )
     [f] = run(CHECK, COMP, facts, {"threshold": 50})
     t = terms(f)
-    assert t["fresh"]["contribution"] == 20 and t["publisher_change"]["contribution"] == 25
-    assert t["cadence"]["contribution"] == 15
+    assert t["fresh"]["contribution"] == 15 and t["publisher_change"]["contribution"] == 25
+    assert t["cadence"]["contribution"] == 20
     assert f.status is Status.FAIL and f.observed["score"] == 60
     assert "publisher_change 25" in f.message
     assert_actionable(f)
@@ -166,3 +167,74 @@ def test_removed_signal_is_removal_not_maintenance(package: PackageMetadata, rem
     facts[FactKind.PACKAGE] = ok(package)
     [f] = run(CHECK, COMP, facts)
     assert terms(f)["removed"]["contribution"] == removed
+
+
+WARN_BAND = {"threshold": 40, "up_to": 60}
+"""The release gate's warn band (policies/release-gate.yaml)."""
+
+
+def fresh_with(facts: dict[FactKind, FactResult]) -> dict[FactKind, FactResult]:
+    """``facts`` with 1.82.8 published two hours ago, a week after 1.82.7 (no cadence issue)."""
+    last = NOW - timedelta(hours=2)
+    releases = tuple(Release(f"1.82.{i}", last - WEEK * (8 - i)) for i in range(8))
+    fresh = Release("1.82.8", last)
+    facts[FactKind.RELEASES] = ok(ReleaseHistory("1.82.8", True, (*releases, fresh)))
+    return facts
+
+
+@pytest.mark.parametrize(
+    "soft",
+    [
+        {FactKind.PACKAGE: ok(PackageMetadata("pypi", "litellm"))},  # metadata
+        {},  # freshness alone
+    ],
+)
+def test_fresh_with_one_soft_signal_stays_under_the_warn_band(
+    soft: dict[FactKind, FactResult],
+) -> None:
+    facts = fresh_with(clean()) | soft
+    [f] = run(CHECK, COMP, facts, WARN_BAND)
+    assert f.status is Status.PASS, f.message
+    assert terms(f)["fresh"]["contribution"] == 15
+
+
+def test_fresh_with_a_new_publisher_warns() -> None:
+    facts = fresh_with(clean())
+    facts[FactKind.PUBLISHERS] = ok(
+        Publishers("1.82.8", ("mallory",), previous_version="1.82.7", previous_publishers=("ci",))
+    )
+    [f] = run(CHECK, COMP, facts, WARN_BAND)
+    assert f.status is Status.FAIL and f.observed["score"] == 40
+
+
+def test_switched_off_source_drops_its_weights_and_says_so() -> None:
+    facts = clean()
+    facts[FactKind.ADVISORIES] = Missing.off("advisories")
+    [f] = run(CHECK, COMP, facts)
+    assert f.status is Status.PASS
+    assert f.observed["left_out"] == ["malicious", "vulnerability"]
+    assert f.observed["unknown"] == []
+    assert "left out, source switched off: malicious, vulnerability" in f.message
+    assert terms(f)["malicious"]["contribution"] is None
+
+
+def test_switched_off_source_still_lets_the_rest_fail() -> None:
+    facts = clean()
+    facts[FactKind.ADVISORIES] = Missing.off("advisories")
+    facts[FactKind.RELEASES] = ok(ReleaseHistory("1.82.8", False, ()))
+    [f] = run(CHECK, COMP, facts)
+    assert f.status is Status.FAIL and f.observed["score"] == 60
+    assert "left out" in f.message
+
+
+@pytest.mark.parametrize(
+    "advisories",
+    [Failed("HTTP 503 from the advisory source"), Missing("offline: no cached OSV answer")],
+)
+def test_source_that_was_on_but_gave_nothing_stays_unknown(advisories: FactResult) -> None:
+    facts = clean()
+    facts[FactKind.ADVISORIES] = advisories
+    [f] = run(CHECK, COMP, facts)
+    assert f.status is Status.UNKNOWN
+    assert f.observed["unknown"] == ["malicious", "vulnerability"]
+    assert "left_out" not in f.observed

@@ -73,3 +73,54 @@ def test_lockfile_input_is_unknown() -> None:
 def test_profiles() -> None:
     assert set(NTIA) < set(CISA_2025)
     assert {"hash", "license", "tool", "context"} == set(CISA_2025) - set(NTIA)
+
+
+def _cdx(component_json: str, fmt: str = "json") -> object:
+    from policyengine.ingest import parse_bytes
+
+    if fmt == "json":
+        doc = (
+            '{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": ['
+            + component_json
+            + "]}"
+        )
+    else:
+        doc = (
+            '<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1">'
+            "<components>" + component_json + "</components></bom>"
+        )
+    [comp] = parse_bytes(doc.encode(), f"sbom.cdx.{fmt}").components
+    return comp
+
+
+def test_a_cyclonedx_publisher_names_the_supplier_and_cpe_swid_identify() -> None:
+    # issue 13: the NTIA elements ignored `publisher` as supplier and CPE/SWID as identifiers
+    comp = _cdx(
+        '{"type": "library", "bom-ref": "x", "name": "openssl", "version": "3.0.13",'
+        ' "publisher": "OpenSSL Foundation",'
+        ' "cpe": "cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*",'
+        ' "swid": {"tagId": "openssl-3.0.13", "name": "openssl"}}'
+    )
+    assert comp.supplier == "OpenSSL Foundation"  # type: ignore[attr-defined]
+    assert comp.purl is None  # type: ignore[attr-defined]
+    assert comp.identifiers == (  # type: ignore[attr-defined]
+        "cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*",
+        "swid:openssl-3.0.13",
+    )
+    doc = sbom((comp,), metadata=FULL_META)  # type: ignore[arg-type]
+    [(_, f)] = run_document(CHECK, context(doc), {"profile": "ntia"})
+    assert isinstance(f.observed, dict)
+    missing = {m["element"] for m in f.observed.get("missing", [])}
+    assert "supplier" not in missing and "identifier" not in missing
+
+
+def test_the_xml_form_reads_publisher_cpe_and_swid_too() -> None:
+    comp = _cdx(
+        '<component type="library" bom-ref="x"><publisher>OpenSSL Foundation</publisher>'
+        "<name>openssl</name><version>3.0.13</version>"
+        "<cpe>cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*</cpe>"
+        '<swid tagId="openssl-3.0.13" name="openssl"/></component>',
+        "xml",
+    )
+    assert comp.supplier == "OpenSSL Foundation"  # type: ignore[attr-defined]
+    assert len(comp.identifiers) == 2  # type: ignore[attr-defined]

@@ -84,6 +84,11 @@ def test_severity_mode_and_staged_rollout(
     assert verdict.outcome == overall
     if "message" in rule:
         assert verdict.results[0].message == "overridden"
+    staged = "2026-04-01" in rule
+    # a staged failure says why it is only a warning (issue 13)
+    assert (
+        "a warning until the rule takes effect on 2026-04-01" in verdict.results[0].message
+    ) is staged
 
 
 @pytest.mark.parametrize(

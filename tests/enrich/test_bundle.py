@@ -148,3 +148,15 @@ def test_package_facts_of_older_bundles_load_with_the_newer_fields_empty() -> No
         assert isinstance(package, Ok) and isinstance(package.value, PackageMetadata)
         assert package.value.described_version is None
         assert package.value.unknown_fields == () and package.value.development_status is None
+
+
+def test_a_gzipped_bundle_is_read_as_is(tmp_path: Path) -> None:
+    import gzip
+
+    packed = tmp_path / "evidence.json.gz"
+    packed.write_bytes(gzip.compress(FIXTURE.read_bytes()))
+    assert load_bundle(packed).components == load_bundle(FIXTURE).components
+    broken = tmp_path / "broken.json.gz"
+    broken.write_bytes(gzip.compress(FIXTURE.read_bytes())[:100])
+    with pytest.raises(InputError, match="truncated"):
+        load_bundle(broken)

@@ -225,6 +225,10 @@ def test_offline_uses_only_the_cache(replay: Replay, settings: EnrichSettings) -
     assert sum(replay.counts.values()) == 0
     key = "pypi/litellm@1.82.6"
     assert warm.for_key(key).get(FactKind.RELEASES) == cold.for_key(key).get(FactKind.RELEASES)
+    # Turned off on purpose, which risk-score tells apart from a source that failed.
+    switched = warm.for_key(key).get(FactKind.ADVISORIES)
+    assert isinstance(switched, Missing) and switched.switched_off
+    assert not Missing("offline: no cached answer").switched_off
     other = enrich(sbom_of(("pypi", "requests", "2.32.3")), offline(settings))
     fact = other.for_key("pypi/requests@2.32.3").get(FactKind.RELEASES)
     assert isinstance(fact, Missing) and fact.reason.startswith("offline: no cached answer")

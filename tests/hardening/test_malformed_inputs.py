@@ -504,7 +504,7 @@ def test_a_cache_row_whose_text_is_not_utf8_is_one_line(tmp_path: Path) -> None:
     database.write_bytes(bytes(data))
     cache = Cache(database)
     try:
-        with pytest.raises(UsageError, match="http-cache.sqlite3.*decode"):
+        with pytest.raises(UsageError, match=r"http-cache\.sqlite3.*decode"):
             cache.get("key")
     finally:
         cache.close()

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from policyengine.ingest import parse_bytes, read_input
 from policyengine.ingest.cyclonedx import read_json
-from policyengine.model import Component, Hash, InputError
+from policyengine.model import OTHER_IDENTITY_MARK, Component, Hash, InputError
 
 GENERATED = Path(__file__).resolve().parent.parent / "fixtures" / "generated"
 
@@ -328,9 +328,13 @@ def test_reader_never_crashes_on_odd_content(components: list[dict[str, Any]]) -
         sbom = read_json(_bom(components), "t.json")
     except InputError:
         return
-    assert len(sbom.components) == len(components)
+    # Every listed component once, plus one per further identity it gives (issue 13 item 7).
+    listed = [c for c in sbom.components if OTHER_IDENTITY_MARK not in c.ref]
+    assert len(listed) == len(components)
     for component in sbom.components:
         assert component.identified or component.ecosystem is None or component.version is None
+        if OTHER_IDENTITY_MARK in component.ref:
+            assert component.identity_conflict is not None
 
 
 @pytest.mark.parametrize("name", ["npm-sbom.cdx.json", "cyclonedx-py-requirements.cdx.xml"])

@@ -160,13 +160,16 @@ def test_pypi_names_follow_pep_503_and_identity_comes_from_the_purl() -> None:
     sbom = _read(
         _doc([_pkg("SPDXRef-x", "Whatever Name", "pkg:pypi/Foo_Bar.baz@1.0", versionInfo="9")])
     )
-    (component,) = sbom.components
+    component, declared = sbom.components
     assert (component.ecosystem, component.name, component.version) == (
         "pypi",
         "foo-bar-baz",
         "1.0",
     )
     assert component.identified
+    # The package's own name/versionInfo disagree: that identity is judged too (issue 13).
+    assert (declared.name, declared.version) == ("whatever name", "9")
+    assert component.identity_conflict == declared.identity_conflict is not None
 
 
 def test_purl_without_version_takes_version_info() -> None:
@@ -208,7 +211,8 @@ def test_package_manager_refs_name_the_ecosystem(
             "referenceLocator": locator,
         }
     ]
-    (component,) = _read(_doc([pkg])).components
+    # The package's own name "x" disagrees: a second identity follows (issue 13 item 7).
+    component = _read(_doc([pkg])).components[0]
     assert (component.ecosystem, component.name, component.version, component.purl) == expected
     assert component.unidentified_reason is None
 

@@ -85,6 +85,22 @@ def test_json_validates_against_the_verdict_schema(verdict: Verdict) -> None:
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(document))
 
 
+@pytest.mark.parametrize(
+    "path", [("policy", "digest"), ("subject", "digest"), ("evidence_digest",)]
+)
+def test_the_schema_refuses_a_digest_that_is_not_sha256(
+    verdict: Verdict, path: tuple[str, ...]
+) -> None:
+    # issue 13: digest fields accepted anything, so a hand-edited verdict validated
+    validator = jsonschema.Draft202012Validator(verdict_schema())
+    document = json.loads(render(verdict, "json"))
+    target = document
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = "md5:abc"
+    assert list(validator.iter_errors(document))
+
+
 def test_sarif_validates_against_the_official_schema(verdict: Verdict) -> None:
     schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
     document = json.loads(render(verdict, "sarif", tool_version="1.2.3"))

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import orjson
 import yaml
 
+from policyengine.ingest.lockfiles.origins import origin_purl
 from policyengine.ingest.normalize import (
     normalize_hash_alg,
     normalize_hash_value,
@@ -36,6 +37,7 @@ from policyengine.model import (
     Hash,
     InputError,
     Location,
+    Origin,
     Position,
     Sbom,
 )
@@ -73,6 +75,8 @@ class Package:
     lockfile names only the package (resolved when one version of it is locked)."""
     file: str | None = None
     """The file that declares it, when not the input itself (nested requirement files)."""
+    origin: Origin | None = None
+    """Where it came from when not the registry (git, a path): never a registry package."""
 
 
 def text_of(data: bytes, source: str) -> str:
@@ -402,10 +406,11 @@ def build_sbom(
     describes a project that is not itself a component; ``direct`` marks its
     dependencies.
     """
-    merged: dict[tuple[str, str, str | None], Package] = {}
+    merged: dict[tuple[str, str, str | None, Origin | None], Package] = {}
     for pkg in packages:
         name = normalize_name(pkg.ecosystem, pkg.name)
-        key = (pkg.ecosystem, name, pkg.version)
+        # A git or path copy is never merged into the same-named registry package.
+        key = (pkg.ecosystem, name, pkg.version, pkg.origin)
         earlier = merged.get(key)
         if earlier is None:
             merged[key] = replace(
@@ -429,11 +434,22 @@ def build_sbom(
     components = []
     refs: dict[tuple[str, str | None], str] = {}
     by_name: dict[str, list[str]] = {}
-    for (_ecosystem, name, version), pkg in merged.items():
-        purl = fast_purl(pkg.ecosystem, pkg.name, pkg.version)
+    used: set[str] = set()
+    component_refs: dict[tuple[str, str | None, Origin | None], str] = {}
+    for (_ecosystem, name, version, origin), pkg in merged.items():
+        if origin is None:
+            purl = fast_purl(pkg.ecosystem, pkg.name, pkg.version)
+        else:
+            purl = origin_purl(pkg.name, origin)
         # A name no purl can carry (a local path) still needs a stable, unique ref.
         ref = purl or f"{pkg.file or source}:{pkg.line or 0}:{pkg.name}"
-        refs[(name, version)] = ref
+        if ref in used:
+            ref = (
+                f"{ref}#{pkg.name}" if f"{ref}#{pkg.name}" not in used else f"{ref}#{pkg.line or 0}"
+            )
+        used.add(ref)
+        if origin is None or (name, version) not in refs:
+            refs[(name, version)] = ref
         by_name.setdefault(name, []).append(ref)
         components.append(
             Component(
@@ -448,10 +464,12 @@ def build_sbom(
                 type="library",
                 location=Location(file=pkg.file or source, line=pkg.line),
                 unidentified_reason=pkg.unidentified_reason,
+                origin=origin,
             )
         )
+        component_refs[(name, version, origin)] = ref
     graph = []
-    for (ecosystem, _name, _version), pkg in merged.items():
+    for (ecosystem, _name, _version, origin), pkg in merged.items():
         targets: list[str] = []
         for dep_name, dep_version in pkg.depends_on:
             dep_name = normalize_name(ecosystem, dep_name)
@@ -461,7 +479,7 @@ def build_sbom(
             if target is not None:
                 targets.append(target)
         if targets:
-            ref = refs[(pkg.name, pkg.version)]
+            ref = component_refs[(pkg.name, pkg.version, origin)]
             graph.append((ref, tuple(dict.fromkeys(targets))))
     return Sbom(
         format=kind,

@@ -26,8 +26,9 @@ from policyengine.ingest.lockfiles._common import (
     sbom_from_declared,
     text_of,
 )
+from policyengine.ingest.lockfiles.origins import npm_origin
 from policyengine.ingest.lockfiles.pins import npm_pin
-from policyengine.model import DeclaredDependency, Sbom
+from policyengine.model import DeclaredDependency, Origin, Sbom
 
 _DEP_TABLES = (
     ("dependencies", False, False),
@@ -63,8 +64,22 @@ def _version_reason(version: str, entry: dict[str, Any]) -> tuple[str | None, st
     pin, _ = npm_pin(version)
     if pin in ("exact", "range"):
         return version, None
+    if _origin(version, entry) is not None:
+        return None, None
     resolved = str(entry.get("resolved") or version)
     return None, f"installed from {pin} {resolved!r}, not from the registry"
+
+
+def _origin(version: str, entry: dict[str, Any]) -> Origin | None:
+    """Where the entry came from when not the registry: ``resolved``, else the version text."""
+    resolved = entry.get("resolved")
+    if isinstance(resolved, str) and resolved:
+        found = npm_origin(resolved)
+        if found is not None:
+            return found
+    if version and not _PLAIN_VERSION.match(version):
+        return npm_origin(version)
+    return None
 
 
 def read_package_lock(data: bytes, source: str, *, validate: bool = False) -> Sbom:
@@ -137,6 +152,7 @@ def _from_packages(doc: dict[str, Any], keys: JsonKeys, source: str, kind: str) 
                 bool(integrity),
                 reason,
                 _depends_on(path, entry, installed),
+                origin=_origin(str(entry.get("version") or ""), entry),
             )
         )
     return packages
@@ -202,6 +218,7 @@ def _from_dependencies(
                 bool(integrity),
                 reason,
                 _requires(entry, (*scope, nested)),
+                origin=_origin(raw, entry),
             )
         )
         if nested:

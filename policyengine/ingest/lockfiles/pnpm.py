@@ -27,7 +27,8 @@ from policyengine.ingest.lockfiles._common import (
     text_of,
     yaml_key_lines,
 )
-from policyengine.model import Sbom
+from policyengine.ingest.lockfiles.origins import npm_origin, path_origin, vcs_origin
+from policyengine.model import Origin, Sbom
 
 KIND = "pnpm-lock.yaml"
 _GROUPS = (
@@ -97,15 +98,18 @@ def read(data: bytes, source: str, *, validate: bool = False) -> Sbom:
             name = str(explicit)
         if entry.get("version") is not None:
             version = str(entry["version"])
+        resolution = expect_mapping(entry.get("resolution"), source, "resolution", KIND, line)
+        origin = _origin(str(key), resolution)
         reason = None
-        if str(key).lstrip("/").startswith(("file:", "link:")):
-            reason = f"installed from the local path {key!r}, not from the registry"
+        if origin is not None:
+            if origin.kind == "path" and not explicit:
+                name = str(key)  # a path key carries no package name
+            if version is not None and nodesemver.valid(version, True) is None:
+                version = None
         elif version is None or nodesemver.valid(version, True) is None:
             reason = f"the package key {key!r} names no registry version"
-        if reason is not None:
             name = name if explicit else str(key)
             version = None
-        resolution = expect_mapping(entry.get("resolution"), source, "resolution", KIND, line)
         integrity = str(resolution.get("integrity") or "")
         if entry.get("dev") is True:
             scope: str | None = EXCLUDED
@@ -127,10 +131,30 @@ def read(data: bytes, source: str, *, validate: bool = False) -> Sbom:
                 bool(integrity or resolution.get("commit")),
                 reason,
                 tuple(edges.get(str(key).split("(", 1)[0], ())),
+                origin=origin,
             )
         )
     spec = doc.get("lockfileVersion")
     return build_sbom(KIND, str(spec) if spec is not None else None, source, data, packages)
+
+
+def _origin(key: str, resolution: dict[str, Any]) -> Origin | None:
+    """A path key, a git resolution or a non-registry tarball; ``None`` for the registry."""
+    bare = key.lstrip("/")
+    if bare.startswith(("file:", "link:")):
+        return path_origin(bare)
+    if resolution.get("type") == "git" and isinstance(resolution.get("repo"), str):
+        commit = resolution.get("commit")
+        found = vcs_origin(str(resolution["repo"]))
+        return Origin("vcs", found.location, str(commit) if commit else found.revision)
+    tarball = resolution.get("tarball")
+    if isinstance(tarball, str) and tarball:
+        # pnpm writes a tarball only for what the default registry does not serve; a
+        # registry-shaped one (<registry>/<name>/-/<file>) is another registry's package.
+        return npm_origin(tarball) or (None if "/-/" in tarball else Origin("url", tarball))
+    if resolution.get("directory"):
+        return path_origin(str(resolution["directory"]))
+    return None
 
 
 def _edges(table: dict[str, Any], source: str) -> dict[str, list[tuple[str, str | None]]]:

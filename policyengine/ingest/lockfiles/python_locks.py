@@ -27,8 +27,9 @@ from policyengine.ingest.lockfiles._common import (
     table_lines,
     text_of,
 )
+from policyengine.ingest.lockfiles.origins import path_origin, python_origin, vcs_origin
 from policyengine.ingest.normalize import normalize_hash_alg, normalize_hash_value, normalize_name
-from policyengine.model import Hash, Sbom
+from policyengine.model import Hash, Origin, Sbom
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -103,10 +104,71 @@ def read_poetry(data: bytes, source: str, *, validate: bool = False) -> Sbom:
                 tuple(hashes),
                 scope,
                 depends_on=tuple((d, None) for d in deps) if isinstance(deps, dict) else (),
+                origin=_poetry_origin(entry.get("source")),
             )
         )
     version = _str(metadata.get("lock-version"))
     return build_sbom(kind, version, source, data, packages)
+
+
+def _poetry_origin(source: Any) -> Origin | None:
+    """poetry.lock ``[package.source]``: git, a directory or file, or a plain URL."""
+    if not isinstance(source, dict):
+        return None
+    kind, url = source.get("type"), _str(source.get("url"))
+    if url is None:
+        return None
+    if kind == "git":
+        revision = _str(source.get("resolved_reference")) or _str(source.get("reference"))
+        return Origin("vcs", vcs_origin(url).location, revision)
+    if kind in ("directory", "file"):
+        return path_origin(url)
+    if kind == "url":
+        return python_origin(url)
+    return None  # "legacy"/"pypi": a package index, asked like PyPI
+
+
+def _pipfile_origin(entry: dict[str, Any]) -> Origin | None:
+    """Pipfile.lock ``git``/``ref``, ``path``/``editable`` and ``file`` entries."""
+    git = _str(entry.get("git"))
+    if git is not None:
+        found = vcs_origin(git if "://" in git or git.startswith("git+") else f"git+{git}")
+        return Origin("vcs", found.location, _str(entry.get("ref")) or found.revision)
+    path = _str(entry.get("path"))
+    if path is not None:
+        return path_origin(path)
+    file = _str(entry.get("file"))
+    if file is not None:
+        return python_origin(file)
+    return None
+
+
+def _uv_origin(source: Any) -> Origin | None:
+    """uv.lock ``source``: ``git = "<url>?rev=..#<commit>"``, ``path``, ``directory``, ``url``."""
+    if not isinstance(source, dict):
+        return None
+    git = _str(source.get("git"))
+    if git is not None:
+        url, _, commit = git.partition("#")
+        return Origin("vcs", vcs_origin(url.split("?", 1)[0]).location, commit or None)
+    for key in ("path", "directory", "editable"):
+        if _str(source.get(key)) is not None:
+            return path_origin(str(source[key]))
+    address = _str(source.get("url"))
+    return python_origin(address) if address is not None else None
+
+
+def _pdm_origin(entry: dict[str, Any]) -> Origin | None:
+    """pdm.lock ``git``/``revision``, ``path`` (also editable) and ``url`` entries."""
+    git = _str(entry.get("git"))
+    if git is not None:
+        found = vcs_origin(git)
+        return Origin("vcs", found.location, _str(entry.get("revision")) or found.revision)
+    path = _str(entry.get("path"))
+    if path is not None:
+        return path_origin(path)
+    url = _str(entry.get("url"))
+    return python_origin(url) if url is not None else None
 
 
 def read_pipfile_lock(data: bytes, source: str, *, validate: bool = False) -> Sbom:
@@ -124,10 +186,13 @@ def read_pipfile_lock(data: bytes, source: str, *, validate: bool = False) -> Sb
             line = keys.line(name, start)
             entry = expect_mapping(entry, source, f'"{section}.{name}"', kind, line)
             version = _str(entry.get("version"))
-            if version is None:
-                # A VCS or path entry pins no version; pip would build whatever is there.
-                continue
-            version = version[2:] if version.startswith("==") else version
+            origin = _pipfile_origin(entry)
+            # Never dropped: an entry with no version and no known source is unidentified.
+            reason = None
+            if version is None and origin is None:
+                reason = "Pipfile.lock entry with no version and no git, path or file source"
+            if version is not None:
+                version = version[2:] if version.startswith("==") else version
             hashes = [
                 h
                 for h in (
@@ -136,7 +201,18 @@ def read_pipfile_lock(data: bytes, source: str, *, validate: bool = False) -> Sb
                 )
                 if h
             ]
-            packages.append(Package("pypi", name, version, line, tuple(hashes), scope))
+            packages.append(
+                Package(
+                    "pypi",
+                    name,
+                    version,
+                    line,
+                    tuple(hashes),
+                    scope,
+                    unidentified_reason=reason,
+                    origin=origin,
+                )
+            )
     meta = expect_mapping(doc.get("_meta"), source, '"_meta"', kind)
     spec = _str(meta.get("pipfile-spec"))
     return build_sbom(kind, spec, source, data, packages)
@@ -178,6 +254,7 @@ def read_uv(data: bytes, source: str, *, validate: bool = False) -> Sbom:
                 scope,
                 (name in direct) if roots else None,
                 depends_on=_uv_depends_on(entry),
+                origin=_uv_origin(entry.get("source")),
             )
         )
     return build_sbom(kind, _str(doc.get("version")), source, data, packages)
@@ -253,7 +330,16 @@ def read_pdm(data: bytes, source: str, *, validate: bool = False) -> Sbom:
             (m.group(0), None) for m in (_NAME.match(str(d)) for d in deps) if m is not None
         )
         packages.append(
-            Package("pypi", name, version, line, tuple(hashes), scope, depends_on=depends_on)
+            Package(
+                "pypi",
+                name,
+                version,
+                line,
+                tuple(hashes),
+                scope,
+                depends_on=depends_on,
+                origin=_pdm_origin(entry),
+            )
         )
     return build_sbom(kind, _str(metadata.get("lock_version")), source, data, packages)
 

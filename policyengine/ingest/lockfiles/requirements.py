@@ -29,9 +29,18 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from policyengine.ingest.lockfiles._common import Package, build_sbom, parse_hash, text_of
+from policyengine.ingest.lockfiles.origins import python_origin
 from policyengine.ingest.lockfiles.pins import python_pin, python_url_pin
 from policyengine.ingest.normalize import normalize_name
-from policyengine.model import DeclaredDependency, Hash, InputError, Pin, Position, Sbom
+from policyengine.model import (
+    DeclaredDependency,
+    Hash,
+    InputError,
+    Origin,
+    Pin,
+    Position,
+    Sbom,
+)
 from policyengine.safeio import read_capped
 
 KIND = "requirements.txt"
@@ -82,22 +91,32 @@ def read(data: bytes, source: str, *, validate: bool = False) -> Sbom:
     """Read a requirements file (and the files it nests) into an :class:`Sbom`."""
     del validate
     lines = parse(data, source)
-    packages = [
-        Package(
-            "pypi",
-            r.name,
-            r.version,
-            r.line,
-            r.hashes,
-            None,
-            r.direct,
-            r.hash_count > 0,
-            r.unidentified_reason,
-            file=r.file,
+    packages = []
+    for r in lines:
+        origin = _origin(r)
+        packages.append(
+            Package(
+                "pypi",
+                r.name,
+                r.version,
+                r.line,
+                r.hashes,
+                None,
+                r.direct,
+                r.hash_count > 0,
+                None if origin is not None else r.unidentified_reason,
+                file=r.file,
+                origin=origin,
+            )
         )
-        for r in lines
-    ]
     return build_sbom(KIND, None, source, data, packages)
+
+
+def _origin(req: ReqLine) -> Origin | None:
+    """A named VCS, path or URL requirement is a component of that origin, not a PyPI package."""
+    if req.pin not in ("vcs-commit", "vcs-ref", "path", "url") or req.name == req.specifier:
+        return None  # a registry requirement, or a location that names no package
+    return python_origin(req.specifier)
 
 
 def declared(data: bytes, source: str) -> list[DeclaredDependency]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from policyengine.ingest.lockfiles._common import (
     Package,
@@ -25,8 +26,9 @@ from policyengine.ingest.lockfiles._common import (
     text_of,
     yaml_key_lines,
 )
+from policyengine.ingest.lockfiles.origins import is_path_spec, npm_origin, path_origin
 from policyengine.ingest.lockfiles.pins import npm_pin
-from policyengine.model import Hash, InputError, Position, Sbom
+from policyengine.model import Hash, InputError, Origin, Position, Sbom
 
 _SHA1_FRAGMENT = re.compile(r"#([0-9a-f]{40})$")
 _ENTRY = re.compile(r'^(?:"((?:[^"\\]|\\.)*)"|(\S+?))\s+(?:"((?:[^"\\]|\\.)*)"|(.*))$')
@@ -153,8 +155,9 @@ def read_v1(data: bytes, source: str, text: str) -> Sbom:
             raise fail(source, f"package {name!r} has no version", block.line, kind="yarn.lock")
         hashes: tuple[Hash, ...] = parse_integrity(block.fields.get("integrity", ""))
         resolved = block.fields.get("resolved", "")
+        origin = _v1_origin(block.descriptors, resolved)
         fragment = _SHA1_FRAGMENT.search(resolved)
-        if not hashes and fragment and not resolved.startswith("git"):
+        if not hashes and fragment and origin is None:
             hashes = (Hash("sha1", fragment.group(1)),)
         depends_on = tuple(
             by_descriptor[f"{dep}@{wanted}"]
@@ -170,9 +173,26 @@ def read_v1(data: bytes, source: str, text: str) -> Sbom:
                 hashes,
                 has_hash=bool(hashes),
                 depends_on=depends_on,
+                origin=origin,
             )
         )
     return build_sbom("yarn.lock", "1", source, data, packages)
+
+
+def _v1_origin(descriptors: list[str], resolved: str) -> Origin | None:
+    """Where a yarn v1 block came from: its ``resolved`` URL, or a path descriptor without one."""
+    if resolved:
+        return npm_origin(resolved)
+    for descriptor in descriptors:
+        at = descriptor.find("@", 1)
+        spec = descriptor[at + 1 :] if at > 0 else ""
+        if is_path_spec(spec):
+            return path_origin(spec)
+        if spec and not spec.startswith("npm:"):
+            found = npm_origin(spec)
+            if found is not None:
+                return found
+    return None
 
 
 def read_berry(data: bytes, source: str, text: str) -> Sbom:
@@ -202,14 +222,16 @@ def read_berry(data: bytes, source: str, text: str) -> Sbom:
         resolution = str(entry.get("resolution") or str(key).split(",")[0])
         name, protocol = _berry_resolution(resolution)
         depends_on = _berry_depends_on(entry, resolved, source, line)
-        if protocol.startswith(("workspace:", "link:", "portal:")):
-            workspaces += protocol.startswith("workspace:")
+        if protocol.startswith("workspace:"):
+            # A workspace is the project itself, not a dependency of it.
+            workspaces += 1
             direct.update(depends_on)
             continue
         version = entry.get("version")
         if version is None:
             raise fail(source, f"entry {key!r} has no version", line, kind="yarn.lock")
-        entries.append((name, str(version), line, bool(entry.get("checksum")), depends_on))
+        origin = _berry_origin(protocol)
+        entries.append((name, str(version), line, bool(entry.get("checksum")), depends_on, origin))
     packages = [
         Package(
             "npm",
@@ -220,8 +242,9 @@ def read_berry(data: bytes, source: str, text: str) -> Sbom:
             direct=((name, version) in direct) if workspaces else None,
             has_hash=checksum,
             depends_on=depends_on,
+            origin=origin,
         )
-        for name, version, line, checksum, depends_on in entries
+        for name, version, line, checksum, depends_on, origin in entries
     ]
     spec = meta.get("version")
     return build_sbom("yarn.lock", str(spec) if spec is not None else None, source, data, packages)
@@ -242,6 +265,20 @@ def _berry_depends_on(
                 found.append(resolved[descriptor])
                 break
     return tuple(found)
+
+
+def _berry_origin(protocol: str) -> Origin | None:
+    """The origin of a Berry resolution's reference: ``npm:`` is the registry, the rest is not."""
+    if protocol.startswith("npm:"):
+        return None
+    if protocol.startswith("patch:"):
+        # "patch:name@<inner>#<patch file>": a local patch over the inner resolution.
+        inner = unquote(protocol[len("patch:") :].split("#", 1)[0])
+        _name, inner_protocol = _berry_resolution(inner)
+        return _berry_origin(inner_protocol)
+    if protocol.startswith(("file:", "link:", "portal:")):
+        return path_origin(protocol.split("#", 1)[0].split("::", 1)[0])
+    return npm_origin(protocol)
 
 
 def _berry_resolution(resolution: str) -> tuple[str, str]:

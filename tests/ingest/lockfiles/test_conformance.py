@@ -59,7 +59,12 @@ EXPECTED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
             ("markupsafe", "2.1.1"),
         },
     ),
-    (f"{V1}/pipenv/no-version.json", "Pipfile.lock", set()),
+    # Git entries are kept as VCS components (issue 13 item 6), never dropped.
+    (
+        f"{V1}/pipenv/no-version.json",
+        "Pipfile.lock",
+        {("markupsafe", None), ("itsdangerous", None)},
+    ),
     # parse-pdm-lock_test.go
     (f"{V1}/pdm/empty.toml", "pdm.lock", set()),
     (f"{V1}/pdm/single-package.toml", "pdm.lock", {("toml", "0.10.2")}),
