@@ -58,15 +58,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _summary(output: str, seconds: float) -> None:
-    counts = re.findall(
-        r"^(tests/\S+::\S+):\n\n  - during generate phase .*?\n.*?\n    - (\d+) passing examples",
-        output,
-        flags=re.MULTILINE,
-    )
+    # Hypothesis prints each property's phases (reuse of saved examples, generate, shrink);
+    # the examples a property ran are the passing ones of all its phases.
+    sections = re.split(r"^(tests/\S+::\S+):$", output, flags=re.MULTILINE)
     total = 0
     print("\nfuzz_long figures:")
-    for name, count in counts:
-        total += int(count)
+    for name, body in zip(sections[1::2], sections[2::2], strict=True):
+        count = sum(int(n) for n in re.findall(r"(\d+) passing examples", body))
+        total += count
         print(f"  {name.split('::')[-1]:40} {count:>6} examples")
     internal = output.count("internal error")
     print(f"  {'total':40} {total:>6} examples in {seconds:.0f} s; exit-70 reports: {internal}")
