@@ -19,6 +19,20 @@ from pathlib import Path
 from policyengine.model import InputError, Position
 
 
+def display_name(path: str | Path) -> str:
+    r"""``path`` as a verdict or message can carry it: bytes that are not UTF-8 as ``\xff``.
+
+    A file name is bytes; Python hands undecodable ones over as lone surrogates, which
+    no UTF-8 writer (orjson, a report file) accepts. The name is still opened as given.
+    """
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    return text
+
+
 class OverCap(InputError):
     """More bytes than the cap allows were there to read."""
 

@@ -10,6 +10,17 @@ Which lines are commands (the rule the docs follow):
   is not run through the parser; its ``--options`` must still exist on that command;
 - a command ends at the first shell operator (``|``, ``||``, ``&&``, ``;``, ``>``), so
   ``policyengine check ... || true`` parses ``policyengine check ...``.
+
+Documented outputs are generated, so they cannot drift from what the code prints: a fenced
+block right after a ``<!-- output: policyengine ARGS [| FILTER] -->`` comment holds what
+that command prints, run in-process from the repository root. FILTER is ``head N`` (the
+first N lines, then ``...`` when there were more), ``json KEY,KEY`` (those top-level keys
+of a JSON document), ``stderr`` (what it prints on stderr instead) or ``excerpt`` (a
+hand-cut excerpt: its lines other than ``...`` must appear in the output, in order;
+regenerating takes each part again from its first line, so a table row keeps up with a
+reworded message). A stale block fails
+``test_documented_output_is_what_the_command_prints``; ``POLICYENGINE_UPDATE_GOLDENS=1``
+rewrites it (review the diff).
 """
 
 from __future__ import annotations
@@ -18,12 +29,14 @@ import re
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from policyengine.cli import build_parser
 from policyengine.model import UsageError
 from tests.conftest import ROOT
+from tests.goldens import UPDATE
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -260,3 +273,145 @@ def test_policy_examples_load(tmp_path: Path) -> None:
             load_policy(file, checks=registry.CHECKS)
         except Exception as exc:  # every PolicyError names what is wrong
             pytest.fail(f"{where}: the policy example does not load: {exc}")
+
+
+OUTPUT_MARKER = re.compile(r"^<!-- output: (policyengine\s.+?) -->\s*$")
+
+
+def _marker_lines(path: Path) -> list[tuple[int, str]]:
+    """(line index, command) of each output marker of a file, in order."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [(i, m.group(1)) for i, line in enumerate(lines) if (m := OUTPUT_MARKER.match(line))]
+
+
+def _output_markers() -> list[tuple[Path, int, str]]:
+    """(file, ordinal of the marker in it, command) of every generated output block.
+
+    The ordinal, not the line, names a block: regenerating one moves the lines after it.
+    """
+    return [
+        (path, ordinal, command)
+        for path in DOCS
+        for ordinal, (_, command) in enumerate(_marker_lines(path))
+    ]
+
+
+OUTPUTS = _output_markers()
+
+
+def _block_after(lines: list[str], marker: int, where: str) -> tuple[int, int]:
+    """The (first, end) line indexes of the contents of the fenced block after a marker."""
+    start = marker + 1
+    if start >= len(lines) or not FENCE.match(lines[start]):
+        pytest.fail(f"{where}: the output marker on line {marker + 1} is not followed by a fence")
+    for end in range(start + 1, len(lines)):
+        if FENCE.match(lines[end]):
+            return start + 1, end
+    pytest.fail(f"{where}: the block after line {marker + 1} is not closed")
+
+
+def _generated(command: str, run_cli: Any) -> str:
+    """What the command prints, after its filter, as the docs show it."""
+    import orjson
+
+    text, _, kind = command.partition(" | ")
+    code, out, err = run_cli(*shlex.split(text)[1:])
+    assert code in {0, 1, 2, 3, 4}, (command, code, err)
+    name, _, argument = kind.strip().partition(" ")
+    if name == "stderr":
+        out = err
+    elif name == "json":
+        document = orjson.loads(out)
+        kept = {key: document[key] for key in argument.split(",")}
+        out = orjson.dumps(kept, option=orjson.OPT_INDENT_2).decode()
+    elif name == "head":
+        lines = out.splitlines()
+        out = "\n".join(lines[: int(argument)] + (["..."] if len(lines) > int(argument) else []))
+    elif name and name != "excerpt":
+        pytest.fail(f"unknown output filter {kind!r} in `{command}`")
+    return "\n".join(line.rstrip() for line in out.rstrip().splitlines())
+
+
+def _excerpt_again(shown: str, actual: str, where: str) -> str:
+    """The excerpt taken again from the output: each ``...``-separated part from its first
+    line on, to the next table rule (a part ending in ``├``/``└``) or as many lines as before.
+    """
+    output = actual.splitlines()
+    parts: list[list[str]] = [[]]
+    for line in shown.splitlines():
+        if line == "...":
+            parts.append([])
+        else:
+            parts[-1].append(line)
+    spans: list[tuple[int, int]] = []
+    for part in parts:
+        if not part:
+            continue
+        if part[0] not in output:
+            pytest.fail(f"{where}: `{part[0]}` is no longer printed: choose the excerpt by hand")
+        start = output.index(part[0])
+        rule = part[-1][:1] if part[-1][:1] in ("├", "└") else None
+        stop = start + len(part)
+        if rule is not None:
+            stop = next(
+                (i + 1 for i in range(start + 1, len(output)) if output[i][:1] == rule), stop
+            )
+        spans.append((start, stop))
+    taken: list[str] = []
+    for start, stop in sorted(spans):  # in the output's order, which may have changed
+        if taken or start > 0:
+            taken.append("...")
+        taken += output[start:stop]
+    if spans and max(stop for _, stop in spans) < len(output):
+        taken.append("...")
+    return "\n".join(taken[1:] if parts[0] and taken[:1] == ["..."] else taken)
+
+
+def _missing_from(shown: str, actual: str) -> list[str]:
+    """The lines of an excerpt (``...`` aside) not found, in order, in the output."""
+    lines = iter(actual.splitlines())
+    return [line for line in shown.splitlines() if line != "..." and line not in lines]
+
+
+def test_the_docs_have_generated_outputs() -> None:
+    # Guards the marker reader: the outputs the docs once let drift are generated.
+    assert len(OUTPUTS) >= 6, OUTPUTS
+    assert {p.name for p, _, _ in OUTPUTS} >= {"usage.md", "verdict.md"}
+
+
+@pytest.mark.parametrize(
+    ("path", "ordinal", "command"),
+    OUTPUTS,
+    ids=[f"{p.relative_to(ROOT)}#{n + 1}: {c[:60]}" for p, n, c in OUTPUTS],
+)
+def test_documented_output_is_what_the_command_prints(
+    path: Path, ordinal: int, command: str, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)  # the documented commands name files from the repository root
+    where = str(path.relative_to(ROOT))
+    actual = _generated(command, run_cli)
+    markers = _marker_lines(path)
+    if ordinal >= len(markers) or markers[ordinal][1] != command:
+        pytest.fail(f"{where}: the output markers changed while the tests ran; run them again")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first, end = _block_after(lines, markers[ordinal][0], where)
+    shown = "\n".join(lines[first:end])
+    if command.endswith("| excerpt"):  # a hand-cut excerpt: its lines, in the output's order
+        if UPDATE and _missing_from(shown, actual):
+            lines[first:end] = _excerpt_again(shown, actual, where).splitlines()
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            return
+        missing = _missing_from(shown, actual)
+        assert not missing, (
+            f"{where}:{first + 1}: the excerpt of `{command}` shows lines it no longer prints "
+            f"(regenerating cannot choose an excerpt; edit it by hand): {missing[:3]}"
+        )
+        return
+    if UPDATE and shown != actual:
+        lines[first:end] = actual.splitlines()
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return
+    assert shown == actual, (
+        f"{where}:{first + 1}: the output shown for `{command}` is not what it prints now; "
+        "re-run with POLICYENGINE_UPDATE_GOLDENS=1 and review the diff"
+    )

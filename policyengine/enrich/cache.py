@@ -11,6 +11,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from policyengine.model import UsageError
 
@@ -26,6 +27,9 @@ CREATE TABLE IF NOT EXISTS responses (
     fetched_at REAL NOT NULL
 )
 """
+
+
+_COLUMNS = {"key", "url", "status", "content_type", "etag", "last_modified", "body", "fetched_at"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,17 +49,91 @@ class Entry:
         return ((now if now is not None else time.time()) - self.fetched_at) < ttl
 
 
+class _Cursor(sqlite3.Cursor):
+    """A cursor whose reads turn a damaged row into the cache error (see _Connection)."""
+
+    def _failed(self, exc: Exception) -> UsageError:
+        connection = self.connection
+        return cache_error(connection.path if isinstance(connection, _Connection) else Path(), exc)
+
+    def fetchone(self) -> Any:
+        """``Cursor.fetchone``; a row that cannot be read is the cache error."""
+        try:
+            return super().fetchone()
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # a text byte overwritten
+            raise self._failed(exc) from None
+
+    def fetchall(self) -> list[Any]:
+        """``Cursor.fetchall``; a row that cannot be read is the cache error."""
+        try:
+            return super().fetchall()
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            raise self._failed(exc) from None
+
+    def __next__(self) -> Any:
+        """Iteration over rows; a row that cannot be read is the cache error."""
+        try:
+            return super().__next__()
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            raise self._failed(exc) from None
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose database errors name the file and the setting that moves it.
+
+    A page damaged inside the file ("database disk image is malformed") or another
+    program's SQLite file at the cache path ("no such column") surfaces on a query,
+    possibly deep inside enrichment; it is a one-line error there, never an internal one.
+    The file is not rebuilt: it may be another program's data, and deleting it is the
+    user's decision (the hint says so).
+    """
+
+    path: Path = Path()
+
+    def cursor(self, factory: Any = _Cursor) -> Any:
+        """A cursor that reports damaged rows (``execute`` makes its cursors here too)."""
+        return super().cursor(factory)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        """``Connection.execute``, its database errors turned into the cache error."""
+        try:
+            cursor: sqlite3.Cursor = self.cursor()
+            return cursor.execute(sql, parameters)
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            raise cache_error(self.path, exc) from None
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        """``Connection.executemany``, its database errors turned into the cache error."""
+        try:
+            cursor: sqlite3.Cursor = self.cursor()
+            return cursor.executemany(sql, parameters)
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            raise cache_error(self.path, exc) from None
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) an SQLite file in WAL mode with a busy timeout."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, factory=_Connection)
+        conn.path = path
         conn.execute("PRAGMA busy_timeout = 30000")
         _set_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
     except (OSError, sqlite3.Error) as exc:
         raise cache_error(path, exc) from None
     return conn
+
+
+def check_layout(conn: sqlite3.Connection, path: Path, table: str, columns: set[str]) -> None:
+    """Refuse a file whose ``table`` lacks ``columns``: another program's database."""
+    found = {str(row[1]) for row in conn.execute(f"PRAGMA table_info({table})").fetchall()}
+    if not columns <= found:
+        conn.close()
+        raise cache_error(
+            path,
+            ValueError(f"not a policyengine file (table {table} has columns {sorted(found)})"),
+        )
 
 
 def _set_wal(conn: sqlite3.Connection) -> None:
@@ -94,6 +172,7 @@ class Cache:
         except sqlite3.Error as exc:
             self._conn.close()
             raise cache_error(path, exc) from None
+        check_layout(self._conn, path, "responses", _COLUMNS)
 
     def get(self, key: str) -> Entry | None:
         """The stored entry for ``key``, or ``None``."""

@@ -16,7 +16,14 @@ from urllib.parse import quote, urljoin
 
 from policyengine.enrich.advisory import parse_time
 from policyengine.enrich.http import Fetcher
-from policyengine.enrich.pypi import VersionFacts, fill, registry_document, removed
+from policyengine.enrich.pypi import (
+    SHAPE_ERRORS,
+    VersionFacts,
+    fill,
+    registry_document,
+    removed,
+    wrong_shape,
+)
 from policyengine.enrich.versions import same_version, sort_key
 from policyengine.model import (
     Artifact,
@@ -62,9 +69,24 @@ async def npm_facts(
     got = await registry_document(fetcher, "npm", name, url, fetcher.settings.ttl.npm)
     if not isinstance(got, tuple):
         return fill(versions, kinds, got)
+    try:
+        return _facts(name, versions, kinds, got)
+    except SHAPE_ERRORS as exc:
+        return fill(versions, kinds, wrong_shape(fetcher, url, exc))
+
+
+def _facts(
+    name: str,
+    versions: Sequence[str],
+    kinds: frozenset[FactKind],
+    got: tuple[dict[str, Any], str, Source],
+) -> VersionFacts:
     data, served_from, source = got
-    known: Mapping[str, Any] = data.get("versions") or {}
-    times: Mapping[str, Any] = data.get("time") or {}
+    known: Mapping[str, Any] = _mapping(data, "versions")
+    times: Mapping[str, Any] = _mapping(data, "time")
+    bad = next((v for v, manifest in known.items() if not isinstance(manifest, dict)), None)
+    if bad is not None:  # not "absent": an entry that says nothing cannot mean "removed"
+        raise TypeError(f"versions[{bad!r}] is not an object")
     history = _history(known, times)
     order = [r.version for r in history]
     out: VersionFacts = {}
@@ -92,6 +114,15 @@ async def npm_facts(
             )
         out[version] = facts
     return out
+
+
+def _mapping(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):  # an empty list must not read as "no versions"
+        raise TypeError(f"{key!r} is not an object")
+    return value
 
 
 def _spelling(known: Mapping[str, Any], version: str) -> str | None:

@@ -18,10 +18,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+import orjson
+
 from policyengine.enrich.advisory import merge, parse_time, to_advisory
 from policyengine.enrich.cache import Entry
 from policyengine.enrich.http import Fetcher, FetchError, NotCached
-from policyengine.enrich.pypi import decode_json
+from policyengine.enrich.pypi import SHAPE_ERRORS, decode_json
 from policyengine.enrich.versions import OSV_ECOSYSTEMS
 from policyengine.model import Advisories, FactResult, Failed, Missing, Ok, Source
 
@@ -63,7 +65,7 @@ async def osv_advisories(
         if entry is not None and (
             fetcher.settings.offline or entry.fresh(fetcher.settings.ttl.osv_query)
         ):
-            hits[target] = _Hits(json.loads(entry.body), entry.fetched_at, _digest(entry.body))
+            hits[target] = _Hits(orjson.loads(entry.body), entry.fetched_at, _digest(entry.body))
         elif fetcher.settings.offline:
             results[target] = Missing(f"offline: no cached OSV answer for {target.name}")
         else:
@@ -89,9 +91,13 @@ async def osv_advisories(
         if broken:
             results[target] = broken[0]
             continue
-        advisories = [
-            to_advisory(records[i], target.ecosystem, target.name) for i in sorted(hit.ids)
-        ]
+        try:
+            advisories = [
+                to_advisory(records[i], target.ecosystem, target.name) for i in sorted(hit.ids)
+            ]
+        except SHAPE_ERRORS as exc:  # e.g. `affected` as a string: the record says nothing
+            results[target] = Failed(f"unexpected OSV record from {base}: {exc}")
+            continue
         stamp = datetime.fromtimestamp(hit.fetched_at, UTC).replace(microsecond=0)
         results[target] = Ok(
             Advisories(target.version, merge(advisories, target.ecosystem)),
@@ -129,8 +135,10 @@ async def _query_batch(
             raise FetchError(f"unexpected answer from {url}: results do not match the queries")
         follow: list[tuple[Target, str | None]] = []
         for (target, _), result in zip(pending, results, strict=True):
-            result = result if isinstance(result, dict) else {}
-            for vuln in result.get("vulns") or ():
+            vulns = (result.get("vulns") or []) if isinstance(result, dict) else None
+            if not isinstance(vulns, list):  # never read as "no advisory"
+                raise FetchError(f"unexpected answer from {url}: a result is not a list of vulns")
+            for vuln in vulns:
                 if isinstance(vuln, dict) and vuln.get("id"):
                     found[target][str(vuln["id"])] = vuln.get("modified")
             if result.get("next_page_token"):
@@ -174,12 +182,11 @@ async def _details(
 def _record(body: bytes, url: str, status: int) -> Mapping[str, Any]:
     if status != 200:
         raise FetchError(f"HTTP {status} from {url}")
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FetchError(f"invalid JSON from {url}: {exc}") from None
-    except RecursionError:
-        raise FetchError(f"invalid JSON from {url}: nested too deeply") from None
+    try:  # orjson also refuses lone surrogate escapes, which no verdict could carry
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        problem = "nested too deeply" if exc.msg == "depth limit exceeded" else str(exc)
+        raise FetchError(f"invalid JSON from {url}: {problem}") from None
     if not isinstance(data, dict) or not data.get("id"):
         raise FetchError(f"unexpected answer from {url}: not an OSV record")
     return data

@@ -18,12 +18,23 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 
 from policyengine.enrich.advisory import merge, not_covered, record_affects, to_advisory
-from policyengine.enrich.cache import cache_error, connect
+from policyengine.enrich.cache import cache_error, check_layout, connect
+from policyengine.enrich.pypi import SHAPE_ERRORS
 from policyengine.enrich.versions import ORDERED_ECOSYSTEMS, normalise_name, purl_type
-from policyengine.model import Advisories, FactResult, InputError, Missing, Ok, Position, Source
+from policyengine.model import (
+    Advisories,
+    FactResult,
+    Failed,
+    InputError,
+    Missing,
+    Ok,
+    Position,
+    Source,
+)
 
 DB_NAME = "osv.sqlite3"
 # libyaml's safe loader when present: the same documents, several times faster.
@@ -44,6 +55,14 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS import_ecosystems (generation INTEGER NOT NULL, "
     "ecosystem TEXT NOT NULL, PRIMARY KEY (generation, ecosystem))",
 )
+_LAYOUT = {
+    "vulns": {"id", "modified", "record"},
+    "packages": {"ecosystem", "name", "id"},
+    "imports": {"path", "digest", "imported_at", "records"},
+    "import_changes": {"generation", "id"},
+    "import_ecosystems": {"generation", "ecosystem"},
+}
+"""The columns each table must have: fewer means another program's SQLite file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +88,8 @@ class AdvisoryDb:
         except sqlite3.Error as exc:
             self._conn.close()
             raise cache_error(self.path, exc) from None
+        for table, columns in _LAYOUT.items():
+            check_layout(self._conn, self.path, table, columns)
 
     def close(self) -> None:
         """Close the connection."""
@@ -188,11 +209,15 @@ class AdvisoryDb:
             (ecosystem, normalise_name(ecosystem, name)),
         ).fetchall()
         records = [json.loads(r[0]) for r in rows]
-        hits = [
-            to_advisory(r, ecosystem, normalise_name(ecosystem, name))
-            for r in records
-            if record_affects(r, ecosystem, normalise_name(ecosystem, name), version)
-        ]
+        key = normalise_name(ecosystem, name)
+        try:
+            hits = [
+                to_advisory(r, ecosystem, key)
+                for r in records
+                if record_affects(r, ecosystem, key, version)
+            ]
+        except SHAPE_ERRORS as exc:  # an imported record whose fields have the wrong type
+            return Failed(f"an advisory in the offline database {self.path} is malformed: {exc}")
         last = self._covering_import(ecosystem)
         source = Source(
             "osv-db",
@@ -288,16 +313,24 @@ def _plain(value: Any) -> Any:
 def parse_record(name: str, data: bytes) -> tuple[dict[str, Any] | None, str]:
     """One OSV record from JSON or PyPA YAML bytes, or ``None`` and the reason it is unusable."""
     try:
-        if name.lower().endswith(".json"):
-            record = json.loads(data)
+        if name.lower().endswith(".json"):  # orjson also refuses lone surrogate escapes
+            record = orjson.loads(data)
         else:
             record = _plain(yaml.load(data, Loader=_LOADER))
+    except orjson.JSONDecodeError as exc:
+        if exc.msg == "depth limit exceeded":
+            return None, "not valid JSON/YAML: nested too deeply"
+        return None, f"not valid JSON/YAML: {exc}".splitlines()[0]
     except (ValueError, yaml.YAMLError) as exc:
         return None, f"not valid JSON/YAML: {exc}".splitlines()[0]
     except RecursionError:
         return None, "not valid JSON/YAML: nested too deeply"
     if not isinstance(record, dict):
         return None, "not an OSV record (not an object)"
+    try:  # the pure-Python YAML loader accepts a lone surrogate escape; no verdict could carry it
+        orjson.dumps(record)
+    except TypeError as exc:
+        return None, f"not valid JSON/YAML: {exc}"
     if not record.get("id"):
         return None, "OSV record without an id"
     if not isinstance(record.get("affected") or [], list):

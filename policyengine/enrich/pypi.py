@@ -96,6 +96,17 @@ async def registry_document(
     return data, answer.url, Source(ecosystem, answer.url, answer.fetched_at, answer.digest)
 
 
+SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError)
+"""What reading a JSON answer whose fields have the wrong type raises (``releases["1.2.0"]:
+5``, ``project_urls`` as a list): the answer is unusable, never an internal error."""
+
+
+def wrong_shape(fetcher: Fetcher, url: str, exc: Exception) -> Failed:
+    """The Failed fact for an answer of the wrong shape; the answer leaves the cache."""
+    fetcher.forget(url)
+    return Failed(f"unexpected answer from {url}: a field has the wrong type ({exc})")
+
+
 def fill(versions: Sequence[str], kinds: frozenset[FactKind], fact: FactResult) -> VersionFacts:
     """The same fact for every version and kind (a whole-package failure or absence)."""
     return {v: dict.fromkeys(kinds, fact) for v in versions}
@@ -110,6 +121,19 @@ async def pypi_facts(
     got = await registry_document(fetcher, "pypi", name, url, settings.ttl.pypi, "releases")
     if not isinstance(got, tuple):
         return fill(versions, kinds, got)
+    try:
+        return await _facts(fetcher, name, versions, kinds, got)
+    except SHAPE_ERRORS as exc:
+        return fill(versions, kinds, wrong_shape(fetcher, url, exc))
+
+
+async def _facts(
+    fetcher: Fetcher,
+    name: str,
+    versions: Sequence[str],
+    kinds: frozenset[FactKind],
+    got: tuple[dict[str, Any], str, Source],
+) -> VersionFacts:
     data, served_from, source = got
     history = _releases(data["releases"])
     out: VersionFacts = {}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from policyengine.ingest.detect import check_encoding, sniff
 from policyengine.model import InputError, Position, Sbom
-from policyengine.safeio import gunzip_capped, read_capped
+from policyengine.safeio import display_name, gunzip_capped, read_capped
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 """Default cap on an input's size, compressed and decompressed (512 MiB)."""
@@ -41,7 +41,7 @@ def read_input(
     unreadable, oversized, unknown or invalid input. ``validate`` turns on full
     JSON Schema validation where the reader supports it.
     """
-    source = str(path)
+    source = display_name(path)
     data = read_bytes(Path(path), max_bytes=max_bytes)
     return parse_bytes(data, source, validate=validate)
 

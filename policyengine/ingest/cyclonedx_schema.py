@@ -40,7 +40,12 @@ _HINT = "fix the document or the tool that generated it"
 def validate_json(document: Any, version: str, source: str) -> None:
     """Validate a parsed JSON BOM against the schema of ``version``; raise on the best error."""
     validator = json_validator(version)
-    error = best_match(validator.iter_errors(document))
+    try:
+        error = best_match(validator.iter_errors(document))
+    except RecursionError:
+        raise InputError(
+            "the document nests too deeply to validate", position=Position(source), hint=_HINT
+        ) from None
     if error is None:
         return
     pointer = json_pointer(error.absolute_path)
@@ -110,7 +115,17 @@ def validate_xml(data: bytes, version: str, source: str) -> None:
             position=Position(source),
             hint="`pip install lxml`, or run without --validate (the structural check still runs)",
         )
-    error = validator.validate_str(data.decode("utf-8"))
+    from lxml import etree
+
+    try:
+        error = validator.validate_str(data.decode("utf-8"))
+    except etree.XMLSyntaxError as exc:  # e.g. nested deeper than libxml2's 2,048 levels
+        line, column = exc.position
+        raise InputError(
+            f"cannot validate the XML: {short(str(exc.msg))}",
+            position=Position(source, line=line, column=column),
+            hint=_HINT,
+        ) from None
     if error is None:
         return
     entry = error.data

@@ -97,16 +97,30 @@ def _document_from_text(kind: str, text: str, source: str) -> Any:
     from spdx_tools.spdx.parser.json.json_parser import remove_json_control_chars_hook
     from spdx_tools.spdx.parser.jsonlikedict.json_like_dict_parser import JsonLikeDictParser
 
-    loaded = (
-        json.loads(text, object_pairs_hook=remove_json_control_chars_hook)
-        if kind == "spdx-json"
-        else yaml.safe_load(text)
-    )
     parser: Any = JsonLikeDictParser
     try:
+        loaded = (
+            json.loads(text, object_pairs_hook=remove_json_control_chars_hook)
+            if kind == "spdx-json"
+            else yaml.safe_load(text)
+        )
         return parser().parse(loaded)
     except SPDXParsingError as exc:
         raise condensed_error(list(exc.messages), source) from None
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        # spdx-tools' dict parser assumes the shapes it validates (`"packages": null`
+        # raised TypeError): a field of the wrong type is the document's problem.
+        raise InputError(
+            f"does not match the SPDX 2 model: a field has the wrong type ({exc})",
+            position=Position(source),
+            hint="fix the document or the tool that generated it",
+        ) from None
+    except RecursionError:  # the fast reader took it; the standard library nests less deep
+        raise InputError(
+            "the document nests too deeply to validate",
+            position=Position(source),
+            hint="fix the document or the tool that generated it",
+        ) from None
 
 
 def _validate(document: Any, source: str) -> None:

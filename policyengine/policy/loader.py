@@ -33,7 +33,7 @@ from policyengine.policy.selectors import purl_key
 from policyengine.policy.waivers import range_problem
 from policyengine.policy.yamlsafe import MAX_BYTES as MAX_YAML_BYTES
 from policyengine.policy.yamlsafe import Located, load_yaml
-from policyengine.safeio import OverCap, read_capped
+from policyengine.safeio import OverCap, display_name, read_capped
 
 MAX_POLICY_BYTES = MAX_YAML_BYTES
 """Largest policy file read (the shipped ones are a few kilobytes)."""
@@ -296,6 +296,10 @@ class _Loader:
                 )
             fields["check"] = self._check_slug(fields["check"], located, (*where, "check"))
             fields["params"] = self._params(fields, located, where, entry.params is not None)
+            try:  # a key given empty (`severity:`) is null, which the rule itself refuses
+                Rule(**{**fields, "source": source})
+            except ValidationError as exc:
+                raise validation_error(exc, located, where, Rule, f"rule {entry.id!r}") from None
             composed.rules[entry.id] = _Entry(fields, source)
 
     def _check_slug(self, name: str, located: Located, path: tuple[str | int, ...]) -> str:
@@ -367,7 +371,7 @@ def read_located(path: Path) -> Located:
         raise PolicyError(
             f"cannot read the policy file: {exc.strerror}", position=Position(str(path))
         ) from None
-    return load_yaml(text, str(path))
+    return load_yaml(text, display_name(path))
 
 
 def parse_document(located: Located) -> PolicyDocument:

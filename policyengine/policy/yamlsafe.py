@@ -8,6 +8,7 @@ aliases, and alias "bombs" that expand a small file into millions of nodes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,14 @@ MAX_BYTES = 4 * 1024 * 1024
 """Largest policy file read."""
 
 Path = tuple[str | int, ...]
+
+_SURROGATE = re.compile("[\\ud800-\\udfff]")
+
+
+def _excerpt(text: object) -> str:
+    shown = str(text)
+    return repr(shown if len(shown) <= 40 else shown[:40] + "...")
+
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _COLLECTION_TAGS: dict[type[yaml.Node], str] = {
@@ -70,6 +79,8 @@ def load_yaml(text: str, file: str) -> Located:
         ) from None
     try:
         node = loader.get_single_node()
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise _too_deep(file) from None
     except yaml.MarkedYAMLError as exc:
         raise PolicyError(
             f"invalid YAML: {exc.problem or exc.context}",
@@ -88,8 +99,19 @@ def load_yaml(text: str, file: str) -> Located:
             hint="start with `apiVersion: policyengine/v1` and `kind: Policy`",
         )
     builder = _Builder(located)
-    located.data = builder.build(node, (), ())
+    try:
+        located.data = builder.build(node, (), ())
+    except RecursionError:
+        raise _too_deep(file) from None
     return located
+
+
+def _too_deep(file: str) -> PolicyError:
+    return PolicyError(
+        "the YAML nests too deeply to read",
+        position=Position(file),
+        hint="a policy needs a few levels of mappings and lists",
+    )
 
 
 def _mark(file: str, mark: yaml.Mark | None) -> Position:
@@ -133,12 +155,28 @@ class _Builder:
             return [self.build(item, (*path, i), inner) for i, item in enumerate(node.value)]
         self.located.styles[path] = getattr(node, "style", None)
         try:
-            return self.constructor.construct_object(node)
+            value = self.constructor.construct_object(node)
         except yaml.YAMLError as exc:
             raise PolicyError(
                 f"invalid YAML value: {exc}",
                 position=_mark(self.located.file, node.start_mark),
             ) from None
+        except ValueError as exc:  # a date that does not exist (2026-02-30), a 5,000-digit int
+            problem = "more than 4,300 digits" if node.tag.endswith(":int") else str(exc)
+            raise PolicyError(
+                f"invalid YAML value {_excerpt(node.value)}: {problem}",
+                position=_mark(self.located.file, node.start_mark),
+                hint="write a number of fewer digits"
+                if node.tag.endswith(":int")
+                else "dates are YYYY-MM-DD and exist in the calendar",
+            ) from None
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise PolicyError(
+                "a lone surrogate escape (not a Unicode character) in a string",
+                position=_mark(self.located.file, node.start_mark),
+                hint="write the character itself, or a \\U escape of a real code point",
+            )
+        return value
 
     def _mapping(self, node: yaml.MappingNode, path: Path, active: tuple[int, ...]) -> Any:
         result: dict[str, Any] = {}

@@ -21,14 +21,85 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("POLICYENGINE_FUZZ_EXAMPLES", "15"))
 """Examples per property: small in the default run, raised by scripts/fuzz_long.py."""
 
+_LOCKS = ROOT / "tests/fixtures/lockfiles-generated"
 LOCK_SAMPLES = {
-    "requirements.txt": ROOT / "tests/fixtures/lockfiles-generated/pip-compile/requirements.txt",
-    "poetry.lock": ROOT / "tests/fixtures/lockfiles-generated/poetry/poetry.lock",
-    "uv.lock": ROOT / "tests/fixtures/lockfiles-generated/uv/uv.lock",
-    "package-lock.json": ROOT / "tests/fixtures/lockfiles-generated/npm/package-lock.json",
-    "pnpm-lock.yaml": ROOT / "tests/fixtures/lockfiles-generated/pnpm/pnpm-lock.yaml",
-    "yarn.lock": ROOT / "tests/fixtures/lockfiles-generated/yarn-v1/yarn.lock",
+    "requirements.txt": _LOCKS / "pip-compile/requirements.txt",
+    "poetry.lock": _LOCKS / "poetry/poetry.lock",
+    "uv.lock": _LOCKS / "uv/uv.lock",
+    "pdm.lock": _LOCKS / "pdm/pdm.lock",
+    "pyproject.toml": _LOCKS / "poetry/pyproject.toml",
+    "Pipfile.lock": _LOCKS / "pipenv/Pipfile.lock",
+    "package-lock.json": _LOCKS / "npm/package-lock.json",
+    "pnpm-lock.yaml": _LOCKS / "pnpm/pnpm-lock.yaml",
+    "yarn.lock": _LOCKS / "yarn-v1/yarn.lock",
+    "berry/yarn.lock": _LOCKS / "yarn-berry/yarn.lock",
 }
+"""One real file per lockfile and manifest format (the key is the name it is written as)."""
+
+_GENERATED = ROOT / "tests/fixtures/generated"
+_SPDX_JSON = (_GENERATED / "npm-sbom.spdx.json").read_text(encoding="utf-8")
+SBOM_SAMPLES = {
+    "bom.cdx.json": (_GENERATED / "npm-sbom.cdx.json").read_bytes(),
+    "bom.cdx.xml": (_GENERATED / "cyclonedx-py-requirements.cdx.xml").read_bytes(),
+    "sbom.spdx.json": _SPDX_JSON.encode(),
+    "sbom.spdx.yaml": yaml.safe_dump(json.loads(_SPDX_JSON), sort_keys=False).encode(),
+    "sbom.spdx": (
+        b"SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\n"
+        b"DocumentName: fuzz\nDocumentNamespace: https://example.org/fuzz\n"
+        b"Creator: Tool: fuzz\nCreated: 2026-01-01T00:00:00Z\n\n"
+        b"PackageName: ms\nSPDXID: SPDXRef-ms\nPackageVersion: 2.1.3\n"
+        b"PackageDownloadLocation: NOASSERTION\nFilesAnalyzed: false\n"
+        b"ExternalRef: PACKAGE-MANAGER purl pkg:npm/ms@2.1.3\n"
+        b"Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-ms\n"
+    ),
+    "sbom.spdx3.json": json.dumps(
+        {
+            "@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld",
+            "@graph": [
+                {
+                    "type": "software_Package",
+                    "spdxId": "urn:fuzz:ms",
+                    "name": "ms",
+                    "software_packageVersion": "2.1.3",
+                    "externalIdentifier": [
+                        {
+                            "type": "ExternalIdentifier",
+                            "externalIdentifierType": "packageUrl",
+                            "identifier": "pkg:npm/ms@2.1.3",
+                        }
+                    ],
+                }
+            ],
+        }
+    ).encode(),
+}
+"""One small real document per SBOM format (read as the key's file name)."""
+
+HOSTILE = [
+    b"2026-02-30",
+    b" 2026-02-30",
+    b"0000-00-00",
+    b'"\\ud800"',
+    b"\\udc00",
+    b"9" * 4400,
+    b" = " + b"9" * 4400,
+    b": " + b"9" * 4400,
+    b"[" * 600,
+    b"{" * 1100,
+    b"<x>" * 2100,
+    b"- " * 600,
+    b"\x00",
+    b"-r a\x00b.txt\n",
+    b"-r /proc/self/environ\n",
+    b"NaN",
+    b"1e400",
+    b"\xed\xa0\x80",
+    b"\xff\xfe",
+    b"!!python/object/apply:os.system ['true']",
+    b"&a [*a]",
+]
+"""Tokens of the classes that once ended in exit 70 (issue 13, item 11), spliced into inputs:
+impossible dates, lone surrogates, over-long integers, deep nesting, NUL, odd numbers."""
 
 weird_text = st.one_of(
     st.text(max_size=12),
@@ -276,23 +347,42 @@ def cdx_xml(draw: st.DrawFn) -> bytes:
 # --- lockfiles -----------------------------------------------------------------------------
 
 
-@st.composite
-def lockfile(draw: st.DrawFn) -> tuple[str, bytes]:
-    """A real lockfile with random splices, truncation or duplicated chunks; its file name."""
-    name = draw(st.sampled_from(sorted(LOCK_SAMPLES)))
-    data = LOCK_SAMPLES[name].read_bytes()
+def _mutate(draw: st.DrawFn, data: bytes) -> bytes:
     for _ in range(draw(st.integers(1, 3))):
         where = draw(st.integers(0, len(data)))
-        action = draw(st.sampled_from(["insert", "delete", "truncate", "duplicate"]))
+        action = draw(
+            st.sampled_from(["insert", "delete", "truncate", "duplicate", "hostile", "hostile"])
+        )
         if action == "insert":
             data = data[:where] + draw(st.binary(max_size=6)) + data[where:]
+        elif action == "hostile":
+            # At a line start or after a key's colon the token becomes a value or a key.
+            line_start = data.rfind(b"\n", 0, where) + 1
+            where = draw(st.sampled_from([where, line_start]))
+            data = data[:where] + draw(st.sampled_from(HOSTILE)) + data[where:]
         elif action == "delete":
             data = data[:where] + data[where + draw(st.integers(1, 40)) :]
         elif action == "truncate":
             data = data[:where]
         else:
             data = data[:where] + data[where : where + 200] + data[where:]
-    return name, data
+    return data
+
+
+@st.composite
+def lockfile(draw: st.DrawFn) -> tuple[str, bytes]:
+    """A real lockfile with random splices, truncation, duplicated chunks or hostile tokens;
+    the file name to write it as."""
+    name = draw(st.sampled_from(sorted(LOCK_SAMPLES)))
+    return name, _mutate(draw, LOCK_SAMPLES[name].read_bytes())
+
+
+@st.composite
+def sbom_document(draw: st.DrawFn) -> tuple[str, bytes]:
+    """A real SBOM of each format (CycloneDX JSON/XML, SPDX 2 JSON/YAML/tag-value, SPDX 3),
+    mutated like :func:`lockfile`; the file name to write it as."""
+    name = draw(st.sampled_from(sorted(SBOM_SAMPLES)))
+    return name, _mutate(draw, SBOM_SAMPLES[name])
 
 
 # --- policy YAML ---------------------------------------------------------------------------
@@ -382,6 +472,16 @@ def policy_yaml(draw: st.DrawFn) -> str:
                 "rules: {a: b}\n",
                 "'unterminated\n",
                 "a: b\na: c\n",
+                # the classes of issue 13, item 11
+                "rules:\n- id: d\n  check: registry-status\n  effective_from: 2026-02-30\n",
+                "rules:\n- id: s\n  check: registry-status\n  severity:\n",
+                "rules: " + "[" * 600 + "]" * 600 + "\n",
+                "rules:\n" + "- " * 600 + "x\n",
+                "settings: {waiver_warning_days: " + "9" * 4400 + "}\n",
+                'metadata: {name: "x\\ud800"}\n',
+                "extends: [/proc/self/environ]\n",
+                "extends: [/dev/zero]\n",
+                "waivers:\n- {rule: a, component: pkg:pypi/x, reason: r, expires: 2026-02-30}\n",
             ]
         )
     )
@@ -448,3 +548,46 @@ def cel_expression(draw: st.DrawFn) -> str:
         return draw(st.text(alphabet="()[]{}.!?:'\"\\ab1 =&|", max_size=8))
 
     return expr(0)
+
+
+# --- registry and OSV answers --------------------------------------------------------------
+
+
+def _paths(value: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [here]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*here, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*here, index))
+    return found
+
+
+def mutated_json(document: Any) -> st.SearchStrategy[Any]:
+    """``document`` with one to three nodes replaced by any JSON value (wrong types, odd text).
+
+    The nodes near the top (``info``, ``releases``, ``versions``, ``affected``) are drawn
+    as often as the many leaves, so whole sections get the wrong shape too.
+    """
+    paths = _paths(document)
+    shallow = [p for p in paths if len(p) <= 3]
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Any:
+        changed = json.loads(json.dumps(document))
+        for _ in range(draw(st.integers(1, 3))):
+            path = draw(st.sampled_from(shallow) | st.sampled_from(paths))
+            value = draw(json_value)
+            if not path:
+                return value
+            parent = changed
+            try:
+                for step in path[:-1]:
+                    parent = parent[step]
+                parent[path[-1]] = value
+            except (KeyError, IndexError, TypeError):
+                continue  # an earlier replacement removed this node
+        return changed
+
+    return build()

@@ -9,8 +9,11 @@ line on stderr without a traceback. Example counts come from
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,9 +27,12 @@ from tests.fuzz.strategies import (
     cel_expression,
     json_bytes,
     lockfile,
+    mutated_json,
     policy_yaml,
+    sbom_document,
     spdx_json,
 )
+from tests.hardening.shapes_server import Answers, serving
 
 RunCli = Callable[..., tuple[int, str, str]]
 CASE = Path(__file__).resolve().parents[1] / "checks" / "cases" / "expr" / "pass-listed"
@@ -78,7 +84,18 @@ def test_spdx_json(tmp_path: Path, run_cli: RunCli, doc: object, validate: bool)
 @given(sample=lockfile())
 def test_lockfiles(tmp_path: Path, run_cli: RunCli, sample: tuple[str, bytes]) -> None:
     name, data = sample
+    (tmp_path / "berry").mkdir(exist_ok=True)  # yarn Berry's lockfile is also yarn.lock
     _inspect(run_cli, tmp_path / name, data)
+
+
+@FUZZ
+@given(sample=sbom_document(), validate=st.booleans())
+def test_sbom_documents(
+    tmp_path: Path, run_cli: RunCli, sample: tuple[str, bytes], validate: bool
+) -> None:
+    name, data = sample
+    (tmp_path / "berry").mkdir(exist_ok=True)
+    _inspect(run_cli, tmp_path / name, data, *(("--validate",) if validate else ()))
 
 
 @FUZZ
@@ -129,6 +146,94 @@ def test_cel_expressions(tmp_path: Path, run_cli: RunCli, expr: str, message: st
     assert_clean(code, err)
     if code in {0, 1, 4}:
         json.loads(out)  # a verdict was written
+
+
+RECORDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "recordings"
+PYPI_ANSWER = json.loads((RECORDINGS / "pypi" / "pypi%2Flitellm%2Fjson.body").read_bytes())
+NPM_ANSWER = json.loads((RECORDINGS / "npm" / "chalk.body").read_bytes())
+OSV_RECORD = json.loads((RECORDINGS / "osv" / "vulns" / "MAL-2026-2144.json").read_bytes())
+ONLINE_POLICY = """apiVersion: policyengine/v1
+kind: Policy
+metadata: {name: fuzz-online}
+rules:
+  - {id: status, check: registry-status}
+  - {id: advisories, check: advisories}
+  - {id: age, check: release-age}
+  - {id: publisher, check: publisher-change}
+"""
+ONLINE_SBOM = {
+    "bomFormat": "CycloneDX",
+    "specVersion": "1.6",
+    "components": [
+        {"type": "library", "name": n, "version": v, "purl": f"pkg:{e}/{n}@{v}"}
+        for e, n, v in (("pypi", "litellm", "1.82.8"), ("npm", "chalk", "5.3.0"))
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def registry() -> Iterator[Answers]:
+    """One local registry for the answer properties; each example sets its answers."""
+    with serving() as answers:
+        yield answers
+
+
+def _check_online(run_cli: RunCli, registry: Answers, folder: Path, *extra: str) -> None:
+    sbom, policy = folder / "sbom.cdx.json", folder / "policy.yaml"
+    sbom.write_text(json.dumps(ONLINE_SBOM))
+    policy.write_text(ONLINE_POLICY)
+    code, out, err = run_cli(
+        "check", str(sbom), "--policy", str(policy), "--pypi-url", registry.root + "/pypi",
+        "--npm-url", registry.root + "/npm", "--osv-url", registry.root + "/osv",
+        "--cache-dir", str(folder / "cache"), "--now", "2026-03-24T18:00:00Z",
+        "--format", "json", *extra,
+    )  # fmt: skip
+    assert_clean(code, err)
+    if code in {0, 1, 4}:
+        json.loads(out)
+
+
+@FUZZ
+@given(
+    pypi=mutated_json(PYPI_ANSWER),
+    npm=mutated_json(NPM_ANSWER),
+    record=mutated_json(OSV_RECORD),
+)
+def test_registry_and_osv_answers(
+    run_cli: RunCli, registry: Answers, pypi: Any, npm: Any, record: Any
+) -> None:
+    """Answers of any shape (a node replaced by any JSON value) make facts Failed, never 70."""
+    registry.clear()
+    registry["/pypi/pypi/litellm/json"] = json_bytes(pypi)
+    registry["/npm/chalk"] = json_bytes(npm)
+    registry["/osv/v1/vulns/MAL-2026-2144"] = json_bytes(record)
+    batch = {"vulns": [{"id": "MAL-2026-2144", "modified": "2026-03-25T00:00:00Z"}]}
+    registry["querybatch"] = json.dumps({"results": [batch, {}]}).encode()
+    with tempfile.TemporaryDirectory() as folder:
+        _check_online(run_cli, registry, Path(folder))
+
+
+@FUZZ
+@given(flips=st.lists(st.tuples(st.integers(0, 2**20), st.integers(0, 255)), max_size=40))
+def test_damaged_cache_files(
+    run_cli: RunCli, registry: Answers, flips: list[tuple[int, int]]
+) -> None:
+    """A cache file with bytes overwritten anywhere: a one-line error or a clean run."""
+    registry.clear()
+    registry["/pypi/pypi/litellm/json"] = json.dumps(PYPI_ANSWER).encode()
+    registry["/npm/chalk"] = json.dumps(NPM_ANSWER).encode()
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        _check_online(run_cli, registry, folder, "--advisories", "off")
+        database = folder / "cache" / "http-cache.sqlite3"
+        connection = sqlite3.connect(database)
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+        data = bytearray(database.read_bytes())
+        for offset, value in flips:
+            data[offset % len(data)] = value
+        database.write_bytes(bytes(data))
+        _check_online(run_cli, registry, folder, "--advisories", "off")
 
 
 @pytest.mark.parametrize("argv", [["inspect"], ["check", "x"], ["policy"], ["--nope"], []])

@@ -78,6 +78,8 @@ _READ_ERRORS = (
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def unsafe_name(name: str) -> str | None:
     """Why a member name is unsafe (absolute, drive, ``..``, NUL), or ``None``."""
@@ -85,6 +87,8 @@ def unsafe_name(name: str) -> str | None:
         return "empty member name"
     if "\x00" in name:
         return "NUL byte in member name"
+    if _SURROGATE.search(name):  # tar decodes bytes that are not UTF-8 to lone surrogates
+        return "member name that is not UTF-8"
     slashed = name.replace("\\", "/")
     if slashed.startswith("/"):
         return "absolute member path"

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import tomllib
+from typing import Any
 
 from policyengine.enrich.artifacts.pyast import call_name, dotted, import_aliases, line_of, parse
 from policyengine.model import ContentMark
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 SETUP_NAMES = frozenset(
     {"setup", "setuptools.setup", "distutils.core.setup", "numpy.distutils.core.setup"}
@@ -184,7 +188,7 @@ def inspect_pyproject(path: str, source: bytes) -> list[ContentMark]:
     text = source.decode("utf-8", errors="replace")
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or an int of over 4,300 digits
         return [ContentMark("pyproject-unparseable", path, None, f"invalid TOML: {exc}")]
     system = data.get("build-system")
     if not isinstance(system, dict):
@@ -222,7 +226,19 @@ def read_package_json(source: bytes) -> dict[str, object] | None:
         data = json.loads(source.decode("utf-8", errors="replace"))
     except (ValueError, RecursionError):  # RecursionError: a hostile, deeply nested file
         return None
-    return data if isinstance(data, dict) else None
+    # A lone surrogate escape ("\\ud800") cannot be written into a verdict: U+FFFD instead,
+    # so the scripts are still judged (refusing the file would hide them).
+    return _scrub(data) if isinstance(data, dict) else None
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    if isinstance(value, dict):
+        return {_scrub(key): _scrub(item) for key, item in value.items()}
+    return value
 
 
 def inspect_package_json(

@@ -14,13 +14,13 @@ import base64
 import binascii
 import bisect
 import hashlib
-import json
 import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
+import orjson
 import yaml
 
 from policyengine.ingest.lockfiles.origins import origin_purl
@@ -47,6 +47,10 @@ OPTIONAL = "optional"
 EXCLUDED = "excluded"
 
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
+_LONG_NUMBER = re.compile(r"\d{4301,}")
+"""More digits than Python converts to an int (``sys.get_int_max_str_digits``)."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A lone UTF-16 surrogate: JSON and YAML escapes can spell one, UTF-8 cannot carry it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +91,23 @@ def text_of(data: bytes, source: str) -> str:
 
 
 def load_json(text: str, source: str, kind: str) -> Any:
-    """Parse JSON, turning a syntax error into an InputError with the line."""
+    r"""Parse JSON, turning a syntax error into an InputError with the line.
+
+    orjson refuses what no writer could output again: a lone surrogate escape
+    (``"\ud800"``), NaN, and nesting deeper than 1,024 levels.
+    """
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        if exc.msg == "depth limit exceeded":
+            raise InputError(
+                f"{kind} nests too deeply to read", position=Position(source)
+            ) from None
         raise InputError(
             f"invalid JSON in {kind}: {exc.msg}",
             position=Position(source, exc.lineno, exc.colno),
             hint=f"regenerate the {kind} with its package manager",
         ) from None
-    except RecursionError:
-        raise InputError(f"{kind} nests too deeply to read", position=Position(source)) from None
 
 
 def load_toml(text: str, source: str, kind: str) -> dict[str, Any]:
@@ -114,14 +124,58 @@ def load_toml(text: str, source: str, kind: str) -> dict[str, Any]:
             position=Position(source, line, column),
             hint=f"regenerate the {kind} with its tool",
         ) from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise _too_long_number(text, source, kind) from None
     except RecursionError:
         raise InputError(f"{kind} nests too deeply to read", position=Position(source)) from None
+
+
+def _too_long_number(text: str, source: str, kind: str) -> InputError:
+    found = _LONG_NUMBER.search(text)
+    line = text.count("\n", 0, found.start()) + 1 if found else None
+    return InputError(
+        f"invalid TOML in {kind}: a number of more than 4,300 digits",
+        position=Position(source, line),
+        hint=f"regenerate the {kind} with its tool",
+    )
+
+
+class _LockLoader(yaml.SafeLoader):
+    r"""The safe loader, keeping dates as text and refusing what no writer could output.
+
+    A lockfile needs no date objects (``2026-02-30`` would not even build one), an
+    integer over 4,300 digits cannot be converted, and a lone surrogate escape
+    (``"\ud800"``) cannot be written as UTF-8: each is reported at its line.
+    """
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        """An int, or a marked error when it has too many digits to convert."""
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a number of more than 4,300 digits", node.start_mark
+            ) from None
+
+    def construct_yaml_str(self, node: yaml.ScalarNode) -> Any:
+        """A string, or a marked error when an escape spelled a lone surrogate."""
+        value = super().construct_yaml_str(node)
+        if _SURROGATE.search(value):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a lone surrogate escape (not a Unicode character)", node.start_mark
+            )
+        return value
+
+
+_LockLoader.add_constructor("tag:yaml.org,2002:timestamp", _LockLoader.construct_yaml_str)
+_LockLoader.add_constructor("tag:yaml.org,2002:int", _LockLoader.construct_yaml_int)
+_LockLoader.add_constructor("tag:yaml.org,2002:str", _LockLoader.construct_yaml_str)
 
 
 def load_yaml(text: str, source: str, kind: str) -> tuple[Any, yaml.Node | None]:
     """Parse YAML with the safe loader; return the data and its node tree (for line numbers)."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _LockLoader(text)
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML in {kind}: {exc}", position=Position(source)) from None
     try:
@@ -246,8 +300,8 @@ class JsonKeys:
             raw = match.group(1)
             if "\\" in raw:
                 try:
-                    key = json.loads(f'"{raw}"')
-                except json.JSONDecodeError:
+                    key = orjson.loads(f'"{raw}"')
+                except orjson.JSONDecodeError:
                     continue
             else:
                 key = raw

@@ -132,7 +132,7 @@ def is_dynamic(data: bytes) -> bool:
     """True when ``[project]`` marks its dependencies ``dynamic`` (computed by the backend)."""
     try:
         project = tomllib.loads(data.decode("utf-8-sig")).get("project", {})
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError):  # bad TOML, or an int of over 4,300 digits
         return False
     dynamic = project.get("dynamic", []) if isinstance(project, dict) else []
     return isinstance(dynamic, list) and (

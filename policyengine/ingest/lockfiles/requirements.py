@@ -345,6 +345,12 @@ def _nested(
             position=Position(source, line),
             hint="download the file and refer to it by a relative path",
         )
+    if "\x00" in target:  # no file name holds one; the OS calls would raise ValueError
+        raise InputError(
+            f"{opt} names a file with a NUL byte in its name",
+            position=Position(source, line),
+            hint="fix the file name",
+        )
     path = Path(source).parent / target
     key = _key(str(path))
     if key in visited:
