@@ -576,21 +576,26 @@ def _warn_about_gaps(evidence: Evidence) -> None:
 
 
 def _record(args: argparse.Namespace, evidence: Evidence) -> Evidence:
-    """Write the evidence to ``--record FILE``; return it with the written bundle's digest.
+    """The evidence with the digest of its bundle; written to ``--record FILE`` when asked.
 
-    The verdict then names the exact file that replays it (``check --evidence FILE``).
+    The verdict then names the exact facts it was judged on: with ``--record`` the
+    file that replays it (``check --evidence FILE``); without, the bundle that
+    ``--record`` would have written. So facts that differ (a cache or registry
+    answer edited to look clean) show as a different ``evidence_digest`` online
+    too, not only when judged on a bundle.
     """
-    if not args.record:
-        return evidence
+    if args.evidence and not args.record:
+        return evidence  # judged on a bundle: its digest is the file's, set when read
     import hashlib
 
     from policyengine.enrich import dump_bundle
 
     data = dump_bundle(evidence)
-    try:
-        Path(args.record).write_bytes(data)
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.record}: {exc.strerror}") from None
+    if args.record:
+        try:
+            Path(args.record).write_bytes(data)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.record}: {exc.strerror}") from None
     return dataclasses.replace(evidence, digest="sha256:" + hashlib.sha256(data).hexdigest())
 
 

@@ -146,6 +146,28 @@ def test_enrichment_is_called_with_the_needed_kinds_and_recorded(
     assert json.loads(out)["evidence_digest"] == recorded
 
 
+def test_an_online_verdict_names_the_digest_of_the_facts_it_used(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 13, item 4: fetched live, the verdict carried no evidence digest, so a cache or
+    # registry answer edited to look clean changed the outcome and nothing showed it.
+    import policyengine.enrich as enrich_module
+
+    source, _, policy = _files(tmp_path)
+    facts = tmp_path / "facts.json"
+    monkeypatch.setattr(enrich_module, "enrich", lambda *_: status_evidence(facts))
+    digests = []
+    for status in ("quarantined", "active"):
+        facts.write_text(json.dumps({"litellm@1.82.8": status, "requests@2.32.0": "active"}))
+        code, out, err = run_cli(*_argv(source, policy=policy), "--format", "json")
+        assert code == (1 if status == "quarantined" else 0), err
+        digests.append(json.loads(out)["evidence_digest"])
+    from policyengine.enrich.bundle import dump_bundle
+
+    assert digests[1] == "sha256:" + hashlib.sha256(dump_bundle(status_evidence(facts))).hexdigest()
+    assert digests[0] != digests[1]
+
+
 def test_offline_with_an_empty_cache_every_fact_is_missing(run_cli: Run, tmp_path: Path) -> None:
     source, _, policy = _files(tmp_path)
     code, out, _ = run_cli(

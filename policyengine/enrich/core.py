@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from policyengine.enrich.osv import Target, osv_advisories
 from policyengine.enrich.osv_db import AdvisoryDb
 from policyengine.enrich.progress import Bar
 from policyengine.enrich.pypi import REGISTRY_KINDS, VersionFacts, pypi_facts
+from policyengine.enrich.seal import Seal
 from policyengine.enrich.settings import EnrichSettings
 from policyengine.enrich.versions import OSV_ECOSYSTEMS
 from policyengine.model import (
@@ -72,7 +74,8 @@ async def enrich_async(
     for kind in wanted - COLLECTABLE_KINDS:
         for key in facts:
             facts[key][kind] = Missing(f"{kind.value} facts are not collected by enrichment")
-    cache = Cache(settings.cache_dir / CACHE_NAME)
+    seal = Seal.beside(settings.cache_dir, os.environ)
+    cache = Cache(settings.cache_dir / CACHE_NAME, seal)
     try:
         async with make_client(settings) as client:
             fetcher = Fetcher(settings, client, cache)
@@ -92,7 +95,7 @@ async def enrich_async(
                     jobs.append(_advisories(fetcher, components, facts))
                 await asyncio.gather(*jobs)
                 if FactKind.CONTENTS in wanted:
-                    await _contents(fetcher, components, facts)
+                    await _contents(fetcher, components, facts, seal)
                 bar.advance()
             requests = dict(fetcher.requests)
     finally:
@@ -202,6 +205,7 @@ async def _contents(
     fetcher: Fetcher,
     components: dict[str, Component],
     facts: dict[str, dict[FactKind, FactResult]],
+    seal: Seal | None,
 ) -> None:
     """Inspect each version's artifacts against the release before it (``CONTENTS``).
 
@@ -211,7 +215,7 @@ async def _contents(
     """
     settings = fetcher.settings
     inspect = InspectSettings(
-        cache_dir=settings.cache_dir / ARTIFACT_CACHE, offline=settings.offline
+        cache_dir=settings.cache_dir / ARTIFACT_CACHE, offline=settings.offline, seal=seal
     )
     previous = await _previous_artifacts(fetcher, components, facts)
     gate = asyncio.Semaphore(INSPECT_CONCURRENCY)
