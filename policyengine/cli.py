@@ -159,6 +159,19 @@ def _add_endpoint_options(p: argparse.ArgumentParser) -> None:
         "--offline", action="store_true", help="use only the cache and the offline database"
     )
     p.add_argument(
+        "--deadline",
+        metavar="SECONDS",
+        help="seconds the whole enrichment may take; facts not answered by then are unknown "
+        "(env POLICYENGINE_DEADLINE; default 600)",
+    )
+    p.add_argument(
+        "--allow-redirect-host",
+        metavar="HOST",
+        action="append",
+        help="a host a registry or OSV redirect may lead to besides the origin asked "
+        "(repeatable; env POLICYENGINE_ALLOW_REDIRECT_HOSTS, comma-separated)",
+    )
+    p.add_argument(
         "--advisories",
         choices=("auto", "api", "db", "off"),
         default="auto",
@@ -207,7 +220,48 @@ def _enrich_settings(args: argparse.Namespace) -> EnrichSettings:
         offline=getattr(args, "offline", False),
         advisories=getattr(args, "advisories", None),
         ca_bundle=getattr(args, "ca_bundle", None),
+        deadline=_deadline(args),
+        allow_redirect_hosts=_redirect_hosts(args),
     )
+
+
+def _deadline(args: argparse.Namespace) -> float:
+    """``--deadline`` or ``POLICYENGINE_DEADLINE``: a positive, finite number of seconds."""
+    import math
+
+    from policyengine.enrich import settings as names
+
+    given = getattr(args, "deadline", None)
+    option = "--deadline" if given is not None else names.ENV_DEADLINE
+    text = given if given is not None else os.environ.get(names.ENV_DEADLINE)
+    if not text:
+        return names.DEFAULT_DEADLINE
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise UsageError(
+            f"{option} {text[:40]!r}: not a positive number of seconds", hint="e.g. --deadline 600"
+        )
+    return seconds
+
+
+def _redirect_hosts(args: argparse.Namespace) -> list[str]:
+    """``--allow-redirect-host`` values (else the environment's), each a bare host[:port]."""
+    from policyengine.enrich import settings as names
+    from policyengine.enrich.redirects import is_host
+
+    given = getattr(args, "allow_redirect_host", None)
+    option = "--allow-redirect-host" if given else names.ENV_ALLOW_REDIRECT_HOSTS
+    hosts = given if given else names.redirect_hosts_from(os.environ)
+    for host in hosts:
+        if not is_host(host):
+            raise UsageError(
+                f"{option} {host[:80]!r}: not a host name",
+                hint="name the host only, e.g. --allow-redirect-host files.example.org",
+            )
+    return list(hosts)
 
 
 def _run_enrich(args: argparse.Namespace) -> int:

@@ -88,14 +88,23 @@ async def enrich_async(
                 registry = wanted & REGISTRY_KINDS
                 if FactKind.CONTENTS in wanted:
                     registry |= CONTENTS_NEEDS
-                jobs = []
-                if registry:
-                    jobs.append(_registry(fetcher, packages, registry, facts, bar))
-                if FactKind.ADVISORIES in wanted:
-                    jobs.append(_advisories(fetcher, components, facts))
-                await asyncio.gather(*jobs)
-                if FactKind.CONTENTS in wanted:
-                    await _contents(fetcher, components, facts, seal)
+                # One deadline for everything: retries, paging, slow hosts and trickled
+                # downloads each have their own bound, but many of them add up.
+                deadline = asyncio.timeout(settings.deadline)
+                try:
+                    async with deadline:
+                        jobs = []
+                        if registry:
+                            jobs.append(_registry(fetcher, packages, registry, facts, bar))
+                        if FactKind.ADVISORIES in wanted:
+                            jobs.append(_advisories(fetcher, components, facts))
+                        await asyncio.gather(*jobs)
+                        if FactKind.CONTENTS in wanted:
+                            await _contents(fetcher, components, facts, seal)
+                except TimeoutError:
+                    if not deadline.expired():
+                        raise
+                    _past_deadline(facts, wanted, settings.deadline)
                 bar.advance()
             requests = dict(fetcher.requests)
     finally:
@@ -105,6 +114,16 @@ async def enrich_async(
         created_at=datetime.now(UTC).replace(microsecond=0),
     )
     return EnrichRun(evidence, requests)
+
+
+def _past_deadline(
+    facts: dict[str, dict[FactKind, FactResult]], wanted: frozenset[FactKind], seconds: float
+) -> None:
+    """Every wanted fact not answered in time is Failed: unknown, never a pass."""
+    late = Failed(f"enrichment deadline of {seconds:g} s reached")
+    for by_kind in facts.values():
+        for kind in wanted:
+            by_kind.setdefault(kind, late)
 
 
 async def _registry(
@@ -215,7 +234,10 @@ async def _contents(
     """
     settings = fetcher.settings
     inspect = InspectSettings(
-        cache_dir=settings.cache_dir / ARTIFACT_CACHE, offline=settings.offline, seal=seal
+        cache_dir=settings.cache_dir / ARTIFACT_CACHE,
+        offline=settings.offline,
+        seal=seal,
+        total_timeout=settings.artifact_timeout,
     )
     previous = await _previous_artifacts(fetcher, components, facts)
     gate = asyncio.Semaphore(INSPECT_CONCURRENCY)

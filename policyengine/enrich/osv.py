@@ -72,10 +72,16 @@ async def osv_advisories(
     for start in range(0, len(todo), size):
         chunk = todo[start : start + size]
         try:
-            found = await _query_batch(fetcher, batch_url, chunk)
+            found, endless = await _query_batch(fetcher, batch_url, chunk)
         except FetchError as exc:
             results.update(dict.fromkeys(chunk, Failed(str(exc))))
             continue
+        pages = fetcher.settings.osv_max_pages
+        for target in endless:
+            # Half an answer would read as "no further advisories": the fact fails instead.
+            results[target] = Failed(
+                f"OSV kept paging: more than {pages} pages for {target.name} {target.version}"
+            )
         now = time.time()
         for target, ids in found.items():
             body = json.dumps(ids, sort_keys=True).encode()
@@ -110,10 +116,17 @@ def _digest(body: bytes) -> str:
 
 async def _query_batch(
     fetcher: Fetcher, url: str, chunk: Sequence[Target]
-) -> dict[Target, dict[str, str | None]]:
+) -> tuple[dict[Target, dict[str, str | None]], list[Target]]:
+    """Advisory ids (with ``modified``) per target, and the targets still paging at the cap.
+
+    Pages are followed up to ``osv_max_pages`` per query: an API that always returns
+    a ``next_page_token`` would otherwise be asked forever.
+    """
     found: dict[Target, dict[str, str | None]] = {t: {} for t in chunk}
     pending: list[tuple[Target, str | None]] = [(t, None) for t in chunk]
-    while pending:
+    for _page in range(max(1, fetcher.settings.osv_max_pages)):
+        if not pending:
+            break
         queries = []
         for target, token in pending:
             query = target.query()
@@ -136,7 +149,10 @@ async def _query_batch(
             if result.get("next_page_token"):
                 follow.append((target, str(result["next_page_token"])))
         pending = follow
-    return found
+    endless = [target for target, _ in pending]
+    for target in endless:
+        del found[target]
+    return found, endless
 
 
 async def _details(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,9 @@ ENV_NPM_URL = "POLICYENGINE_NPM_URL"
 ENV_OSV_URL = "POLICYENGINE_OSV_URL"
 ENV_CACHE_DIR = "POLICYENGINE_CACHE_DIR"
 ENV_CA_BUNDLE = "POLICYENGINE_CA_BUNDLE"
+ENV_DEADLINE = "POLICYENGINE_DEADLINE"
+ENV_ALLOW_REDIRECT_HOSTS = "POLICYENGINE_ALLOW_REDIRECT_HOSTS"
+DEFAULT_DEADLINE = 600.0
 
 
 def default_cache_dir() -> Path:
@@ -66,6 +69,14 @@ class EnrichSettings:
     total_timeout: float = 60.0
     """Seconds one request may take in all: a body dripped byte by byte never trips the
     read timeout, which bounds each read only."""
+    artifact_timeout: float = 300.0
+    """Seconds one artifact download may take in all (artifacts are larger than answers)."""
+    deadline: float = DEFAULT_DEADLINE
+    """Seconds the whole enrichment may take; what is not answered by then is ``Failed``."""
+    osv_max_pages: int = 20
+    """Pages of one OSV query followed at most; an API that keeps paging fails the fact."""
+    allow_redirect_hosts: frozenset[str] = frozenset()
+    """Hosts a redirect may lead to besides the origin asked (:mod:`~.redirects`)."""
     max_response_bytes: int = 256 * 2**20
     """Larger answers are refused (the largest PyPI project document seen was 12.5 MB)."""
     ttl: Ttl = field(default_factory=Ttl)
@@ -89,10 +100,20 @@ def settings_from(
     offline: bool = False,
     advisories: str | None = None,
     ca_bundle: str | None = None,
+    deadline: float | None = None,
+    allow_redirect_hosts: Sequence[str] | None = None,
 ) -> EnrichSettings:
-    """Settings from command-line values, falling back to the environment, then defaults."""
+    """Settings from command-line values, falling back to the environment, then defaults.
+
+    ``POLICYENGINE_DEADLINE`` must be a number and ``POLICYENGINE_ALLOW_REDIRECT_HOSTS``
+    a comma-separated host list: the CLI checks both before any work.
+    """
     directory = cache_dir or env.get(ENV_CACHE_DIR)
     bundle = ca_bundle or env.get(ENV_CA_BUNDLE)
+    if deadline is None:
+        deadline = float(env.get(ENV_DEADLINE) or DEFAULT_DEADLINE)
+    if allow_redirect_hosts is None:
+        allow_redirect_hosts = redirect_hosts_from(env)
     return EnrichSettings(
         pypi_url=pypi_url or env.get(ENV_PYPI_URL) or DEFAULT_PYPI_URL,
         npm_url=npm_url or env.get(ENV_NPM_URL) or DEFAULT_NPM_URL,
@@ -101,4 +122,11 @@ def settings_from(
         offline=offline,
         advisories=advisories or "auto",
         ca_bundle=Path(bundle) if bundle else None,
+        deadline=deadline,
+        allow_redirect_hosts=frozenset(h.strip().lower() for h in allow_redirect_hosts),
     )
+
+
+def redirect_hosts_from(env: Mapping[str, str]) -> list[str]:
+    """The hosts named in ``POLICYENGINE_ALLOW_REDIRECT_HOSTS`` (comma-separated)."""
+    return [h.strip() for h in env.get(ENV_ALLOW_REDIRECT_HOSTS, "").split(",") if h.strip()]

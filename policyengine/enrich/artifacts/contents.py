@@ -51,6 +51,7 @@ class InspectSettings:
     ``offline`` answers from it only (uncached artifacts make the fact missing).
     ``seal`` seals each stored report to the artifact digest and the inspector's
     rules it was derived from; without one, reports are neither stored nor reused.
+    ``total_timeout`` bounds each download's whole time (seconds; None: unbounded).
     """
 
     max_bytes: int = 256 * MiB
@@ -59,6 +60,7 @@ class InspectSettings:
     offline: bool = False
     scan: ScanSettings = field(default_factory=ScanSettings)
     seal: Seal | None = field(default=None, compare=False, repr=False)
+    total_timeout: float | None = None
 
 
 def _preference(artifact: Artifact) -> tuple[int, str]:
@@ -178,6 +180,7 @@ async def inspect_artifact(
         max_bytes=settings.max_bytes,
         cache_dir=settings.cache_dir,
         offline=settings.offline,
+        total_timeout=settings.total_timeout,
     )
     kind = artifact_kind(artifact)
     try:
