@@ -630,26 +630,30 @@ def _warn_about_gaps(evidence: Evidence) -> None:
 
 
 def _record(args: argparse.Namespace, evidence: Evidence) -> Evidence:
-    """The evidence with the digest of its bundle; written to ``--record FILE`` when asked.
+    """The evidence with its digest; written to ``--record FILE`` when asked.
 
-    The verdict then names the exact facts it was judged on: with ``--record`` the
-    file that replays it (``check --evidence FILE``); without, the bundle that
-    ``--record`` would have written. So facts that differ (a cache or registry
-    answer edited to look clean) show as a different ``evidence_digest`` online
-    too, not only when judged on a bundle.
+    The verdict then names the facts it was judged on: with ``--record``, the sha256 of
+    the file that replays it (``check --evidence FILE``); judged on a bundle, that
+    file's (set when read); fetched during the run and not recorded, the digest of the
+    facts without their collection times (:func:`~policyengine.enrich.bundle.facts_digest`),
+    so facts that differ (a cache or registry answer edited to look clean) show as a
+    different ``evidence_digest``, and the same facts fetched again as the same one.
     """
     if args.evidence and not args.record:
-        return evidence  # judged on a bundle: its digest is the file's, set when read
+        return evidence
     import hashlib
 
     from policyengine.enrich import dump_bundle
 
+    if not args.record:
+        from policyengine.enrich.bundle import facts_digest
+
+        return dataclasses.replace(evidence, digest=facts_digest(evidence))
     data = dump_bundle(evidence)
-    if args.record:
-        try:
-            Path(args.record).write_bytes(data)
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.record}: {exc.strerror}") from None
+    try:
+        Path(args.record).write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.record}: {exc.strerror}") from None
     return dataclasses.replace(evidence, digest="sha256:" + hashlib.sha256(data).hexdigest())
 
 

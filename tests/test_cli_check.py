@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -162,10 +163,14 @@ def test_an_online_verdict_names_the_digest_of_the_facts_it_used(
         code, out, err = run_cli(*_argv(source, policy=policy), "--format", "json")
         assert code == (1 if status == "quarantined" else 0), err
         digests.append(json.loads(out)["evidence_digest"])
-    from policyengine.enrich.bundle import dump_bundle
+    from policyengine.enrich.bundle import facts_digest
 
-    assert digests[1] == "sha256:" + hashlib.sha256(dump_bundle(status_evidence(facts))).hexdigest()
+    assert digests[1] == facts_digest(status_evidence(facts))
     assert digests[0] != digests[1]
+    # The same facts fetched again (only their times differ) give the same digest.
+    again = status_evidence(facts)
+    later = dataclasses.replace(again, created_at=datetime(2030, 1, 1, tzinfo=UTC))
+    assert facts_digest(later) == digests[1]
 
 
 def test_offline_with_an_empty_cache_every_fact_is_missing(run_cli: Run, tmp_path: Path) -> None:

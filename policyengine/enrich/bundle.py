@@ -150,6 +150,41 @@ def dump_bundle(evidence: Evidence) -> bytes:
     return (json.dumps(plain, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
+_TIMES = frozenset({"created_at", "fetched_at"})
+"""When facts were collected, not what they say: left out of :func:`facts_digest`."""
+
+
+def facts_digest(evidence: Evidence) -> str:
+    """``sha256:`` of the evidence's bundle with its collection times left out.
+
+    For a verdict judged on facts fetched during the run and not recorded: it changes
+    whenever a fact, a source URL or an answer's digest changes, and the same facts
+    fetched again (an answer's ``fetched_at`` moves) give the same digest.
+    """
+    components: dict[str, ComponentFacts] = {}
+    for key in sorted(evidence.components):
+        facts = evidence.components[key].facts
+        components[key] = cast(ComponentFacts, {kind.value: facts[kind] for kind in sorted(facts)})
+    bundle: Bundle = {
+        "schema_version": SCHEMA_VERSION,
+        "created_at": None,
+        "tool": f"policyengine {VERSION}",
+        "components": components,
+        "project": evidence.project,
+    }
+    plain = _timeless(_ADAPTER.dump_python(bundle, mode="json"))
+    data = json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _timeless(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _timeless(v) for k, v in value.items() if k not in _TIMES}
+    if isinstance(value, list):
+        return [_timeless(v) for v in value]
+    return value
+
+
 def load_bundle(path: str | Path) -> Evidence:
     """Read a bundle file into :class:`Evidence` (``digest`` = sha256 of the file bytes)."""
     source = str(path)
