@@ -634,12 +634,13 @@ def _record(args: argparse.Namespace, evidence: Evidence) -> Evidence:
 
     The verdict then names the facts it was judged on: with ``--record``, the sha256 of
     the file that replays it (``check --evidence FILE``); judged on a bundle, that
-    file's (set when read); fetched during the run and not recorded, the digest of the
+    file's (set when read); fetched during the run (or project facts read from the folder
+    on top of a bundle) and not recorded, the digest of the
     facts without their collection times (:func:`~policyengine.enrich.bundle.facts_digest`),
     so facts that differ (a cache or registry answer edited to look clean) show as a
     different ``evidence_digest``, and the same facts fetched again as the same one.
     """
-    if args.evidence and not args.record:
+    if args.evidence and not args.record and evidence.digest is not None:
         return evidence
     import hashlib
 
@@ -867,7 +868,9 @@ def _with_project_facts(
         project_facts(directory),
         Source("project", url=directory.resolve().as_uri(), fetched_at=datetime.now(UTC)),
     )
-    return dataclasses.replace(evidence, project=fact)
+    # A bundle's digest names the bundle's facts: with project facts from the folder in
+    # their place, the verdict must name what it was judged on (see _record).
+    return dataclasses.replace(evidence, project=fact, digest=None)
 
 
 @_gc_paused

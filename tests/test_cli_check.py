@@ -420,6 +420,25 @@ def test_project_dir_facts_are_collected_and_recorded(run_cli: Run, tmp_path: Pa
     assert pins == {"requests": "range", "litellm": "exact"}
 
 
+def test_project_facts_read_on_top_of_a_bundle_show_in_the_evidence_digest(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    # The bundle's own digest does not cover a lockfile read from the folder: edited to
+    # look clean, it would change the outcome and not the digest.
+    source, evidence, policy = _files(tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    digests = []
+    for pins in ("litellm==1.82.6\n", "litellm>=1.0\n"):
+        (project / "requirements.txt").write_text(pins)
+        argv = _argv(source, policy=policy, evidence=evidence)
+        code, out, _ = run_cli(*argv, "--project-dir", str(project), "--format", "json")
+        assert code == 1
+        digests.append(json.loads(out)["evidence_digest"])
+    bundle = "sha256:" + hashlib.sha256(Path(evidence).read_bytes()).hexdigest()
+    assert bundle not in digests and digests[0] != digests[1]
+
+
 def test_project_dir_that_is_not_a_folder_is_a_usage_error(run_cli: Run, tmp_path: Path) -> None:
     source, evidence, policy = _files(tmp_path)
     argv = _argv(source, policy=policy, evidence=evidence, now=None)
