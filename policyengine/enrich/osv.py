@@ -171,23 +171,25 @@ async def _details(
         url = f"{base}/v1/vulns/{quote(ident, safe='')}"
         try:
             answer = await fetcher.get("osv", url, ttl)
-            record = _record(answer.body, answer.url, answer.status)
+            record = _record(answer.body, answer.url, answer.status, ident)
             newer, known = parse_time(modified), parse_time(record.get("modified"))
             stale = answer.from_cache and newer and known and newer > known
             if stale and not fetcher.settings.offline:
                 answer = await fetcher.get("osv", url, 0.0)
-                record = _record(answer.body, answer.url, answer.status)
+                record = _record(answer.body, answer.url, answer.status, ident)
             records[ident] = record
         except NotCached as exc:
             errors[ident] = Missing(str(exc))
         except FetchError as exc:
+            fetcher.forget(url)  # an unusable answer is asked again next run, not replayed
             errors[ident] = Failed(str(exc))
 
     await asyncio.gather(*(one(i, m) for i, m in sorted(wanted.items())))
     return records, errors
 
 
-def _record(body: bytes, url: str, status: int) -> Mapping[str, Any]:
+def _record(body: bytes, url: str, status: int, ident: str) -> Mapping[str, Any]:
+    """The OSV record ``ident`` from an answer; FetchError when it is not that record."""
     if status != 200:
         raise FetchError(f"HTTP {status} from {url}")
     try:
@@ -198,4 +200,7 @@ def _record(body: bytes, url: str, status: int) -> Mapping[str, Any]:
         raise FetchError(f"invalid JSON from {url}: nested too deeply") from None
     if not isinstance(data, dict) or not data.get("id"):
         raise FetchError(f"unexpected answer from {url}: not an OSV record")
+    if data["id"] != ident:
+        # Another advisory's record (a clean one for a MAL- id) must not stand for it.
+        raise FetchError(f"the answer from {url} is the record {str(data['id'])[:80]!r}")
     return data

@@ -191,6 +191,16 @@ def test_an_npm_packument_about_another_package_fails(server: Server, tmp_path: 
     assert isinstance(fact, Failed) and "not 'left-pad'" in fact.error
 
 
+def test_an_osv_record_for_another_id_fails(server: Server, tmp_path: Path) -> None:
+    hit = {"results": [{"vulns": [{"id": "MAL-2026-1", "modified": "2026-01-01T00:00:00Z"}]}]}
+    server.json("/osv/v1/querybatch", hit)
+    server.json("/osv/v1/vulns/MAL-2026-1", {"id": "GHSA-clean", "affected": []})
+    settings = settings_for(server, tmp_path, advisories="api")
+    facts = facts_of(settings, ("pypi", "goodpkg", "1.0.0"), kinds={FactKind.ADVISORIES})
+    fact = facts["pypi/goodpkg@1.0.0"][FactKind.ADVISORIES]
+    assert isinstance(fact, Failed) and "is the record 'GHSA-clean'" in fact.error
+
+
 def test_a_redirect_to_another_host_is_not_followed(
     server: Server, other: Server, tmp_path: Path
 ) -> None:
