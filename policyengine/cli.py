@@ -227,41 +227,19 @@ def _enrich_settings(args: argparse.Namespace) -> EnrichSettings:
 
 def _deadline(args: argparse.Namespace) -> float:
     """``--deadline`` or ``POLICYENGINE_DEADLINE``: a positive, finite number of seconds."""
-    import math
-
     from policyengine.enrich import settings as names
 
     given = getattr(args, "deadline", None)
-    option = "--deadline" if given is not None else names.ENV_DEADLINE
-    text = given if given is not None else os.environ.get(names.ENV_DEADLINE)
-    if not text:
-        return names.DEFAULT_DEADLINE
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise UsageError(
-            f"{option} {text[:40]!r}: not a positive number of seconds", hint="e.g. --deadline 600"
-        )
-    return seconds
+    if given is not None:
+        return names.seconds_of(given or "-", "--deadline")
+    return names.seconds_of(os.environ.get(names.ENV_DEADLINE) or "", names.ENV_DEADLINE)
 
 
 def _redirect_hosts(args: argparse.Namespace) -> list[str]:
     """``--allow-redirect-host`` values (else the environment's), each a bare host[:port]."""
     from policyengine.enrich import settings as names
-    from policyengine.enrich.redirects import is_host
 
-    given = getattr(args, "allow_redirect_host", None)
-    option = "--allow-redirect-host" if given else names.ENV_ALLOW_REDIRECT_HOSTS
-    hosts = given if given else names.redirect_hosts_from(os.environ)
-    for host in hosts:
-        if not is_host(host):
-            raise UsageError(
-                f"{option} {host[:80]!r}: not a host name",
-                hint="name the host only, e.g. --allow-redirect-host files.example.org",
-            )
-    return list(hosts)
+    return names.redirect_hosts_from(os.environ, getattr(args, "allow_redirect_host", None))
 
 
 def _run_enrich(args: argparse.Namespace) -> int:

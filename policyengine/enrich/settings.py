@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
+
+from policyengine.model import UsageError
 
 DEFAULT_PYPI_URL = "https://pypi.org"
 DEFAULT_NPM_URL = "https://registry.npmjs.org"
@@ -111,7 +114,7 @@ def settings_from(
     directory = cache_dir or env.get(ENV_CACHE_DIR)
     bundle = ca_bundle or env.get(ENV_CA_BUNDLE)
     if deadline is None:
-        deadline = float(env.get(ENV_DEADLINE) or DEFAULT_DEADLINE)
+        deadline = seconds_of(env.get(ENV_DEADLINE) or "", ENV_DEADLINE)
     if allow_redirect_hosts is None:
         allow_redirect_hosts = redirect_hosts_from(env)
     return EnrichSettings(
@@ -127,6 +130,39 @@ def settings_from(
     )
 
 
-def redirect_hosts_from(env: Mapping[str, str]) -> list[str]:
-    """The hosts named in ``POLICYENGINE_ALLOW_REDIRECT_HOSTS`` (comma-separated)."""
-    return [h.strip() for h in env.get(ENV_ALLOW_REDIRECT_HOSTS, "").split(",") if h.strip()]
+def seconds_of(text: str, setting: str) -> float:
+    """A deadline in seconds from ``text`` (empty: the default); UsageError naming ``setting``."""
+    if not text:
+        return DEFAULT_DEADLINE
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise UsageError(
+            f"{setting} {text[:40]!r}: not a positive number of seconds",
+            hint="e.g. --deadline 600",
+        )
+    return seconds
+
+
+def redirect_hosts_from(env: Mapping[str, str], given: Sequence[str] | None = None) -> list[str]:
+    """``given`` hosts, else those in ``POLICYENGINE_ALLOW_REDIRECT_HOSTS`` (comma-separated).
+
+    Each must be a bare ``host`` or ``host:port``: a usage error names the setting.
+    """
+    from policyengine.enrich.redirects import is_host
+
+    setting = "--allow-redirect-host" if given else ENV_ALLOW_REDIRECT_HOSTS
+    hosts = (
+        list(given)
+        if given
+        else [h.strip() for h in env.get(ENV_ALLOW_REDIRECT_HOSTS, "").split(",") if h.strip()]
+    )
+    for host in hosts:
+        if not is_host(host):
+            raise UsageError(
+                f"{setting} {host[:80]!r}: not a host name",
+                hint="name the host only, e.g. --allow-redirect-host files.example.org",
+            )
+    return hosts

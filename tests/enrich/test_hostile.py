@@ -366,3 +366,18 @@ def test_a_cached_answer_edited_to_look_clean_is_not_trusted(
     refetched = again[FactKind.RELEASES]
     assert isinstance(refetched, Ok) and refetched.value == history.value
     assert server.counts["GET /pypi/goodpkg/json"] == 2  # asked again, not replayed
+
+
+def test_bad_settings_in_the_environment_are_usage_errors_outside_the_cli_too() -> None:
+    from policyengine.enrich.settings import settings_from
+    from policyengine.model import UsageError
+
+    with pytest.raises(UsageError, match="POLICYENGINE_DEADLINE 'soon'"):
+        settings_from({"POLICYENGINE_DEADLINE": "soon"})
+    with pytest.raises(UsageError, match="POLICYENGINE_ALLOW_REDIRECT_HOSTS 'a/b'"):
+        settings_from({"POLICYENGINE_ALLOW_REDIRECT_HOSTS": "a/b"})
+    settings = settings_from(
+        {"POLICYENGINE_DEADLINE": "30", "POLICYENGINE_ALLOW_REDIRECT_HOSTS": "A.example, b:8080"}
+    )
+    assert settings.deadline == 30.0
+    assert settings.allow_redirect_hosts == {"a.example", "b:8080"}
