@@ -159,6 +159,19 @@ def _add_endpoint_options(p: argparse.ArgumentParser) -> None:
         "--offline", action="store_true", help="use only the cache and the offline database"
     )
     p.add_argument(
+        "--deadline",
+        metavar="SECONDS",
+        help="seconds the whole enrichment may take; facts not answered by then are unknown "
+        "(env POLICYENGINE_DEADLINE; default 600)",
+    )
+    p.add_argument(
+        "--allow-redirect-host",
+        metavar="HOST",
+        action="append",
+        help="a host a registry or OSV redirect may lead to besides the origin asked "
+        "(repeatable; env POLICYENGINE_ALLOW_REDIRECT_HOSTS, comma-separated)",
+    )
+    p.add_argument(
         "--advisories",
         choices=("auto", "api", "db", "off"),
         default="auto",
@@ -207,7 +220,26 @@ def _enrich_settings(args: argparse.Namespace) -> EnrichSettings:
         offline=getattr(args, "offline", False),
         advisories=getattr(args, "advisories", None),
         ca_bundle=getattr(args, "ca_bundle", None),
+        deadline=_deadline(args),
+        allow_redirect_hosts=_redirect_hosts(args),
     )
+
+
+def _deadline(args: argparse.Namespace) -> float:
+    """``--deadline`` or ``POLICYENGINE_DEADLINE``: a positive, finite number of seconds."""
+    from policyengine.enrich import settings as names
+
+    given = getattr(args, "deadline", None)
+    if given is not None:
+        return names.seconds_of(given or "-", "--deadline")
+    return names.seconds_of(os.environ.get(names.ENV_DEADLINE) or "", names.ENV_DEADLINE)
+
+
+def _redirect_hosts(args: argparse.Namespace) -> list[str]:
+    """``--allow-redirect-host`` values (else the environment's), each a bare host[:port]."""
+    from policyengine.enrich import settings as names
+
+    return names.redirect_hosts_from(os.environ, getattr(args, "allow_redirect_host", None))
 
 
 def _run_enrich(args: argparse.Namespace) -> int:
@@ -576,16 +608,26 @@ def _warn_about_gaps(evidence: Evidence) -> None:
 
 
 def _record(args: argparse.Namespace, evidence: Evidence) -> Evidence:
-    """Write the evidence to ``--record FILE``; return it with the written bundle's digest.
+    """The evidence with its digest; written to ``--record FILE`` when asked.
 
-    The verdict then names the exact file that replays it (``check --evidence FILE``).
+    The verdict then names the facts it was judged on: with ``--record``, the sha256 of
+    the file that replays it (``check --evidence FILE``); judged on a bundle, that
+    file's (set when read); fetched during the run (or project facts read from the folder
+    on top of a bundle) and not recorded, the digest of the
+    facts without their collection times (:func:`~policyengine.enrich.bundle.facts_digest`),
+    so facts that differ (a cache or registry answer edited to look clean) show as a
+    different ``evidence_digest``, and the same facts fetched again as the same one.
     """
-    if not args.record:
+    if args.evidence and not args.record and evidence.digest is not None:
         return evidence
     import hashlib
 
     from policyengine.enrich import dump_bundle
 
+    if not args.record:
+        from policyengine.enrich.bundle import facts_digest
+
+        return dataclasses.replace(evidence, digest=facts_digest(evidence))
     data = dump_bundle(evidence)
     try:
         Path(args.record).write_bytes(data)
@@ -804,7 +846,9 @@ def _with_project_facts(
         project_facts(directory),
         Source("project", url=directory.resolve().as_uri(), fetched_at=datetime.now(UTC)),
     )
-    return dataclasses.replace(evidence, project=fact)
+    # A bundle's digest names the bundle's facts: with project facts from the folder in
+    # their place, the verdict must name what it was judged on (see _record).
+    return dataclasses.replace(evidence, project=fact, digest=None)
 
 
 @_gc_paused

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +145,32 @@ def test_enrichment_is_called_with_the_needed_kinds_and_recorded(
     # With --record the verdict names the file it can be replayed from.
     recorded = "sha256:" + hashlib.sha256(b'{"recorded": true}').hexdigest()
     assert json.loads(out)["evidence_digest"] == recorded
+
+
+def test_an_online_verdict_names_the_digest_of_the_facts_it_used(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 13, item 4: fetched live, the verdict carried no evidence digest, so a cache or
+    # registry answer edited to look clean changed the outcome and nothing showed it.
+    import policyengine.enrich as enrich_module
+
+    source, _, policy = _files(tmp_path)
+    facts = tmp_path / "facts.json"
+    monkeypatch.setattr(enrich_module, "enrich", lambda *_: status_evidence(facts))
+    digests = []
+    for status in ("quarantined", "active"):
+        facts.write_text(json.dumps({"litellm@1.82.8": status, "requests@2.32.0": "active"}))
+        code, out, err = run_cli(*_argv(source, policy=policy), "--format", "json")
+        assert code == (1 if status == "quarantined" else 0), err
+        digests.append(json.loads(out)["evidence_digest"])
+    from policyengine.enrich.bundle import facts_digest
+
+    assert digests[1] == facts_digest(status_evidence(facts))
+    assert digests[0] != digests[1]
+    # The same facts fetched again (only their times differ) give the same digest.
+    again = status_evidence(facts)
+    later = dataclasses.replace(again, created_at=datetime(2030, 1, 1, tzinfo=UTC))
+    assert facts_digest(later) == digests[1]
 
 
 def test_offline_with_an_empty_cache_every_fact_is_missing(run_cli: Run, tmp_path: Path) -> None:
@@ -391,6 +418,25 @@ def test_project_dir_facts_are_collected_and_recorded(run_cli: Run, tmp_path: Pa
     assert fact["source"]["name"] == "project"
     pins = {d["name"]: d["pin"] for d in fact["value"]["declared"]}
     assert pins == {"requests": "range", "litellm": "exact"}
+
+
+def test_project_facts_read_on_top_of_a_bundle_show_in_the_evidence_digest(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    # The bundle's own digest does not cover a lockfile read from the folder: edited to
+    # look clean, it would change the outcome and not the digest.
+    source, evidence, policy = _files(tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    digests = []
+    for pins in ("litellm==1.82.6\n", "litellm>=1.0\n"):
+        (project / "requirements.txt").write_text(pins)
+        argv = _argv(source, policy=policy, evidence=evidence)
+        code, out, _ = run_cli(*argv, "--project-dir", str(project), "--format", "json")
+        assert code == 1
+        digests.append(json.loads(out)["evidence_digest"])
+    bundle = "sha256:" + hashlib.sha256(Path(evidence).read_bytes()).hexdigest()
+    assert bundle not in digests and digests[0] != digests[1]
 
 
 def test_project_dir_that_is_not_a_folder_is_a_usage_error(run_cli: Run, tmp_path: Path) -> None:

@@ -89,6 +89,18 @@ CHECK_CASES: dict[str, tuple[list[str], dict[str, str], str]] = {
     "advisories": (["--advisories", "maybe"], {}, "invalid choice: 'maybe'"),
     "policy-missing": (["--policy", "{missing}"], {}, "{missing}"),
     "policy-invalid": (["--policy", "{bad_policy}"], {}, "{bad_policy}"),
+    "deadline": (["--deadline", "0"], {}, "--deadline '0': not a positive number of seconds"),
+    "redirect-host": (
+        ["--allow-redirect-host", "https://cdn.example/"],
+        {},
+        "--allow-redirect-host 'https://cdn.example/': not a host name",
+    ),
+    "env-deadline": ([], {"POLICYENGINE_DEADLINE": "inf"}, "POLICYENGINE_DEADLINE 'inf': not a"),
+    "env-redirect-hosts": (
+        [],
+        {"POLICYENGINE_ALLOW_REDIRECT_HOSTS": "ok.example,user@evil.example"},
+        "POLICYENGINE_ALLOW_REDIRECT_HOSTS 'user@evil.example': not a host name",
+    ),
     "env-pypi-url": ([], {"POLICYENGINE_PYPI_URL": "x"}, "POLICYENGINE_PYPI_URL 'x': not an"),
     "env-ca-bundle": (
         [],

@@ -150,6 +150,46 @@ def dump_bundle(evidence: Evidence) -> bytes:
     return (json.dumps(plain, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
+def facts_digest(evidence: Evidence) -> str:
+    """``sha256:`` of the evidence's facts in bundle JSON, their collection times left out.
+
+    For a verdict judged on facts fetched during the run and not recorded: it changes
+    whenever a fact, a source URL or an answer's digest changes, and the same facts
+    fetched again (``created_at`` and each source's ``fetched_at`` move) give the same
+    digest. Sorted compact JSON through orjson, the times dropped only where sources hold
+    them: 10,000 components with contents facts took 5.4 s, writing their bundle 30 s.
+    """
+    components: dict[str, ComponentFacts] = {}
+    for key in sorted(evidence.components):
+        facts = evidence.components[key].facts
+        components[key] = cast(ComponentFacts, {kind.value: facts[kind] for kind in sorted(facts)})
+    bundle: Bundle = {
+        "schema_version": SCHEMA_VERSION,
+        "created_at": None,
+        "tool": f"policyengine {VERSION}",
+        "components": components,
+        "project": evidence.project,
+    }
+    plain = _ADAPTER.dump_python(bundle, mode="json")
+    # A source (``Ok.source``) is the one place a collection time lives.
+    for facts in plain["components"].values():
+        for fact in facts.values():
+            _drop_time(fact)
+    _drop_time(plain["project"])
+    try:
+        data = orjson.dumps(plain, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # a lone surrogate: orjson refuses what json writes
+        text = json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        data = text.encode("utf-8", "surrogatepass")
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _drop_time(fact: Any) -> None:
+    source = fact.get("source") if isinstance(fact, dict) else None
+    if isinstance(source, dict):
+        source.pop("fetched_at", None)
+
+
 def load_bundle(path: str | Path) -> Evidence:
     """Read a bundle file into :class:`Evidence` (``digest`` = sha256 of the file bytes)."""
     source = str(path)

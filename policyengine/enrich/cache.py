@@ -3,16 +3,24 @@
 WAL mode lets readers and a writer work at once; each write is one transaction,
 so a process killed mid-write leaves the previous row intact; a busy timeout
 makes a second process wait for the lock instead of failing.
+
+Every row carries a seal (:mod:`policyengine.enrich.seal`) over its request key,
+status, validators, time and body: a row edited in the file, or moved under
+another request's key, does not verify and reads as absent (and is deleted), so
+the answer is asked for again instead of trusted.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from policyengine.enrich.seal import Seal
 from policyengine.model import UsageError
 
 _SCHEMA = """
@@ -24,9 +32,12 @@ CREATE TABLE IF NOT EXISTS responses (
     etag TEXT,
     last_modified TEXT,
     body BLOB NOT NULL,
-    fetched_at REAL NOT NULL
+    fetched_at REAL NOT NULL,
+    seal TEXT
 )
 """
+_SEALED = "ALTER TABLE responses ADD COLUMN seal TEXT"
+"""Caches written before seals existed gain the column; their rows (no seal) never verify."""
 
 
 _COLUMNS = {"key", "url", "status", "content_type", "etag", "last_modified", "body", "fetched_at"}
@@ -163,35 +174,49 @@ def cache_error(path: Path, exc: Exception) -> UsageError:
 class Cache:
     """Stored HTTP answers keyed by a request key (method, URL and, for POST, the query)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, seal: Seal | None = None) -> None:
         self.path = path
+        self._seal = seal if seal is not None else Seal.beside(path.parent, os.environ)
         self._conn = connect(path)
         try:
             with self._conn:
                 self._conn.execute(_SCHEMA)
+                columns = {row[1] for row in self._conn.execute("PRAGMA table_info(responses)")}
+                if "seal" not in columns:
+                    self._conn.execute(_SEALED)
         except sqlite3.Error as exc:
             self._conn.close()
             raise cache_error(path, exc) from None
         check_layout(self._conn, path, "responses", _COLUMNS)
 
     def get(self, key: str) -> Entry | None:
-        """The stored entry for ``key``, or ``None``."""
+        """The stored entry for ``key``, or ``None`` (also when its seal does not verify)."""
         row = self._conn.execute(
-            "SELECT url, status, body, fetched_at, content_type, etag, last_modified "
+            "SELECT url, status, body, fetched_at, content_type, etag, last_modified, seal "
             "FROM responses WHERE key = ?",
             (key,),
         ).fetchone()
         if row is None:
             return None
-        return Entry(row[0], row[1], bytes(row[2]), row[3], row[4], row[5], row[6])
+        try:
+            entry = Entry(row[0], row[1], bytes(row[2]), row[3], row[4], row[5], row[6])
+            trusted = self._seal is not None and self._seal.verify(row[7], *_parts(key, entry))
+        except (TypeError, ValueError):  # a column of the wrong type: edited by hand
+            trusted = False
+        if not trusted:
+            self.delete(key)
+            return None
+        return entry
 
     def put(self, key: str, entry: Entry) -> None:
-        """Store (replace) the entry for ``key`` in one transaction."""
+        """Store (replace) the entry for ``key`` in one transaction, sealed."""
+        if self._seal is None:
+            return  # no key: nothing stored could be trusted later
         with self._conn:
             self._conn.execute(
                 "INSERT OR REPLACE INTO responses "
-                "(key, url, status, content_type, etag, last_modified, body, fetched_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "(key, url, status, content_type, etag, last_modified, body, fetched_at, seal) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     key,
                     entry.url,
@@ -201,15 +226,15 @@ class Cache:
                     entry.last_modified,
                     entry.body,
                     entry.fetched_at,
+                    self._seal.of(*_parts(key, entry)),
                 ),
             )
 
     def touch(self, key: str, fetched_at: float) -> None:
-        """Mark an entry as confirmed now (after a 304 Not Modified)."""
-        with self._conn:
-            self._conn.execute(
-                "UPDATE responses SET fetched_at = ? WHERE key = ?", (fetched_at, key)
-            )
+        """Mark an entry as confirmed now (after a 304 Not Modified), sealed anew."""
+        entry = self.get(key)
+        if entry is not None:
+            self.put(key, replace(entry, fetched_at=fetched_at))
 
     def delete(self, key: str) -> None:
         """Remove the entry for ``key`` if there is one."""
@@ -219,3 +244,17 @@ class Cache:
     def close(self) -> None:
         """Close the connection."""
         self._conn.close()
+
+
+def _parts(key: str, entry: Entry) -> tuple[str, ...]:
+    """What a seal covers: the request key (so a row cannot move) and every stored field."""
+    return (
+        key,
+        entry.url,
+        str(int(entry.status)),
+        repr(float(entry.fetched_at)),
+        entry.content_type or "",
+        entry.etag or "",
+        entry.last_modified or "",
+        hashlib.sha256(entry.body).hexdigest(),
+    )

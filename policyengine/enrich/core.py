@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from policyengine.enrich.osv import Target, osv_advisories
 from policyengine.enrich.osv_db import AdvisoryDb
 from policyengine.enrich.progress import Bar
 from policyengine.enrich.pypi import REGISTRY_KINDS, VersionFacts, pypi_facts
+from policyengine.enrich.seal import Seal
 from policyengine.enrich.settings import EnrichSettings
 from policyengine.enrich.versions import OSV_ECOSYSTEMS
 from policyengine.model import (
@@ -72,7 +74,8 @@ async def enrich_async(
     for kind in wanted - COLLECTABLE_KINDS:
         for key in facts:
             facts[key][kind] = Missing(f"{kind.value} facts are not collected by enrichment")
-    cache = Cache(settings.cache_dir / CACHE_NAME)
+    seal = Seal.beside(settings.cache_dir, os.environ)
+    cache = Cache(settings.cache_dir / CACHE_NAME, seal)
     try:
         async with make_client(settings) as client:
             fetcher = Fetcher(settings, client, cache)
@@ -85,14 +88,23 @@ async def enrich_async(
                 registry = wanted & REGISTRY_KINDS
                 if FactKind.CONTENTS in wanted:
                     registry |= CONTENTS_NEEDS
-                jobs = []
-                if registry:
-                    jobs.append(_registry(fetcher, packages, registry, facts, bar))
-                if FactKind.ADVISORIES in wanted:
-                    jobs.append(_advisories(fetcher, components, facts))
-                await asyncio.gather(*jobs)
-                if FactKind.CONTENTS in wanted:
-                    await _contents(fetcher, components, facts)
+                # One deadline for everything: retries, paging, slow hosts and trickled
+                # downloads each have their own bound, but many of them add up.
+                deadline = asyncio.timeout(settings.deadline)
+                try:
+                    async with deadline:
+                        jobs = []
+                        if registry:
+                            jobs.append(_registry(fetcher, packages, registry, facts, bar))
+                        if FactKind.ADVISORIES in wanted:
+                            jobs.append(_advisories(fetcher, components, facts))
+                        await asyncio.gather(*jobs)
+                        if FactKind.CONTENTS in wanted:
+                            await _contents(fetcher, components, facts, seal)
+                except TimeoutError:
+                    if not deadline.expired():
+                        raise
+                    _past_deadline(facts, wanted, settings.deadline)
                 bar.advance()
             requests = dict(fetcher.requests)
     finally:
@@ -102,6 +114,16 @@ async def enrich_async(
         created_at=datetime.now(UTC).replace(microsecond=0),
     )
     return EnrichRun(evidence, requests)
+
+
+def _past_deadline(
+    facts: dict[str, dict[FactKind, FactResult]], wanted: frozenset[FactKind], seconds: float
+) -> None:
+    """Every wanted fact not answered in time is Failed: unknown, never a pass."""
+    late = Failed(f"enrichment deadline of {seconds:g} s reached")
+    for by_kind in facts.values():
+        for kind in wanted:
+            by_kind.setdefault(kind, late)
 
 
 async def _registry(
@@ -202,6 +224,7 @@ async def _contents(
     fetcher: Fetcher,
     components: dict[str, Component],
     facts: dict[str, dict[FactKind, FactResult]],
+    seal: Seal | None,
 ) -> None:
     """Inspect each version's artifacts against the release before it (``CONTENTS``).
 
@@ -211,7 +234,10 @@ async def _contents(
     """
     settings = fetcher.settings
     inspect = InspectSettings(
-        cache_dir=settings.cache_dir / ARTIFACT_CACHE, offline=settings.offline
+        cache_dir=settings.cache_dir / ARTIFACT_CACHE,
+        offline=settings.offline,
+        seal=seal,
+        total_timeout=settings.artifact_timeout,
     )
     previous = await _previous_artifacts(fetcher, components, facts)
     gate = asyncio.Semaphore(INSPECT_CONCURRENCY)

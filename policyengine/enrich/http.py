@@ -28,6 +28,7 @@ import httpx
 from policyengine.enrich.cache import Cache, Entry
 from policyengine.enrich.hosts import Asker, Hosts, classify, origin
 from policyengine.enrich.proxies import ThroughProxy, proxy_routes
+from policyengine.enrich.redirects import RedirectRefused, redirect_guard
 from policyengine.enrich.settings import EnrichSettings
 from policyengine.enrich.trust import tls_context
 
@@ -95,7 +96,9 @@ def make_client(settings: EnrichSettings) -> httpx.AsyncClient:
         timeout=timeout,
         limits=limits,
         headers={"User-Agent": user_agent(), "Accept": "application/json"},
+        # Followed only within the origin asked or to an allowed host (redirects.py).
         follow_redirects=True,
+        event_hooks={"response": [redirect_guard(settings.allow_redirect_hosts)]},
         verify=context,
         mounts=mounts,
         # The environment is read above, on our terms: httpx would build a context per
@@ -203,6 +206,8 @@ class Fetcher:
                             response, body = await self._receive(method, url, headers, content)
                 except (httpx.TimeoutException, TimeoutError):
                     reason = f"timed out asking {url}"
+                except RedirectRefused as exc:
+                    raise FetchError(str(exc)) from None
                 except _TooLarge:
                     cap = self.settings.max_response_bytes
                     reason = f"the answer from {url} is over {cap} bytes"

@@ -74,10 +74,16 @@ async def osv_advisories(
     for start in range(0, len(todo), size):
         chunk = todo[start : start + size]
         try:
-            found = await _query_batch(fetcher, batch_url, chunk)
+            found, endless = await _query_batch(fetcher, batch_url, chunk)
         except FetchError as exc:
             results.update(dict.fromkeys(chunk, Failed(str(exc))))
             continue
+        pages = fetcher.settings.osv_max_pages
+        for target in endless:
+            # Half an answer would read as "no further advisories": the fact fails instead.
+            results[target] = Failed(
+                f"OSV kept paging: more than {pages} pages for {target.name} {target.version}"
+            )
         now = time.time()
         for target, ids in found.items():
             body = json.dumps(ids, sort_keys=True).encode()
@@ -116,10 +122,17 @@ def _digest(body: bytes) -> str:
 
 async def _query_batch(
     fetcher: Fetcher, url: str, chunk: Sequence[Target]
-) -> dict[Target, dict[str, str | None]]:
+) -> tuple[dict[Target, dict[str, str | None]], list[Target]]:
+    """Advisory ids (with ``modified``) per target, and the targets still paging at the cap.
+
+    Pages are followed up to ``osv_max_pages`` per query: an API that always returns
+    a ``next_page_token`` would otherwise be asked forever.
+    """
     found: dict[Target, dict[str, str | None]] = {t: {} for t in chunk}
     pending: list[tuple[Target, str | None]] = [(t, None) for t in chunk]
-    while pending:
+    for _page in range(max(1, fetcher.settings.osv_max_pages)):
+        if not pending:
+            break
         queries = []
         for target, token in pending:
             query = target.query()
@@ -144,7 +157,10 @@ async def _query_batch(
             if result.get("next_page_token"):
                 follow.append((target, str(result["next_page_token"])))
         pending = follow
-    return found
+    endless = [target for target, _ in pending]
+    for target in endless:
+        del found[target]
+    return found, endless
 
 
 async def _details(
@@ -163,23 +179,25 @@ async def _details(
         url = f"{base}/v1/vulns/{quote(ident, safe='')}"
         try:
             answer = await fetcher.get("osv", url, ttl)
-            record = _record(answer.body, answer.url, answer.status)
+            record = _record(answer.body, answer.url, answer.status, ident)
             newer, known = parse_time(modified), parse_time(record.get("modified"))
             stale = answer.from_cache and newer and known and newer > known
             if stale and not fetcher.settings.offline:
                 answer = await fetcher.get("osv", url, 0.0)
-                record = _record(answer.body, answer.url, answer.status)
+                record = _record(answer.body, answer.url, answer.status, ident)
             records[ident] = record
         except NotCached as exc:
             errors[ident] = Missing(str(exc))
         except FetchError as exc:
+            fetcher.forget(url)  # an unusable answer is asked again next run, not replayed
             errors[ident] = Failed(str(exc))
 
     await asyncio.gather(*(one(i, m) for i, m in sorted(wanted.items())))
     return records, errors
 
 
-def _record(body: bytes, url: str, status: int) -> Mapping[str, Any]:
+def _record(body: bytes, url: str, status: int, ident: str) -> Mapping[str, Any]:
+    """The OSV record ``ident`` from an answer; FetchError when it is not that record."""
     if status != 200:
         raise FetchError(f"HTTP {status} from {url}")
     try:  # orjson also refuses lone surrogate escapes, which no verdict could carry
@@ -189,4 +207,7 @@ def _record(body: bytes, url: str, status: int) -> Mapping[str, Any]:
         raise FetchError(f"invalid JSON from {url}: {problem}") from None
     if not isinstance(data, dict) or not data.get("id"):
         raise FetchError(f"unexpected answer from {url}: not an OSV record")
+    if data["id"] != ident:
+        # Another advisory's record (a clean one for a MAL- id) must not stand for it.
+        raise FetchError(f"the answer from {url} is the record {str(data['id'])[:80]!r}")
     return data

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import orjson
+from packaging.utils import canonicalize_name
 
 from policyengine.enrich.advisory import parse_time
 from policyengine.enrich.http import Answer, Fetcher, FetchError, NotCached
@@ -89,6 +90,10 @@ async def registry_document(
             fetcher.forget(url)
             what = "not an object" if key is None else f"no {key!r} object"
             raise FetchError(f"unexpected answer from {url}: {what}")
+        wrong = not_about(ecosystem, name, data, answer.url)
+        if wrong is not None:
+            fetcher.forget(url)
+            raise FetchError(wrong)
     except NotCached as exc:
         return Missing(str(exc))
     except FetchError as exc:
@@ -105,6 +110,34 @@ def wrong_shape(fetcher: Fetcher, url: str, exc: Exception) -> Failed:
     """The Failed fact for an answer of the wrong shape; the answer leaves the cache."""
     fetcher.forget(url)
     return Failed(f"unexpected answer from {url}: a field has the wrong type ({exc})")
+
+
+def named_in(ecosystem: str, data: Mapping[str, Any]) -> object:
+    """The package name a registry document says it describes (PyPI ``info.name``, npm ``name``)."""
+    if ecosystem == "pypi":
+        info = data.get("info")
+        return info.get("name") if isinstance(info, dict) else None
+    return data.get("name")
+
+
+def not_about(ecosystem: str, asked: str, data: Mapping[str, Any], url: str) -> str | None:
+    """Why the document from ``url`` is not about ``asked``; None when it is.
+
+    A mirror or a redirect can answer a request with another package's document:
+    its facts (a clean history, other files) must not stand for the asked package.
+    PyPI names compare as PEP 503 normalises them; npm names exactly.
+    """
+    named = named_in(ecosystem, data)
+    if not isinstance(named, str) or not named:
+        return f"the answer from {url} does not name the package it describes"
+    same = (
+        canonicalize_name(named) == canonicalize_name(asked)
+        if ecosystem == "pypi"
+        else named == asked
+    )
+    if same:
+        return None
+    return f"the answer from {url} is about {named[:100]!r}, not {asked!r}"
 
 
 def fill(versions: Sequence[str], kinds: frozenset[FactKind], fact: FactResult) -> VersionFacts:
@@ -378,7 +411,17 @@ async def _version_info(
     if answer.status != 200:
         return None  # not served here (404/403): the release's own metadata stays unknown
     found = decode_json(answer)
-    return _accounts(found.get("info") or {}) if isinstance(found, dict) else None
+    if not isinstance(found, dict):
+        return None
+    wrong = not_about("pypi", name, found, answer.url)
+    described = found.get("info")
+    own: Mapping[str, Any] = described if isinstance(described, dict) else {}
+    if wrong is None and not same_version("pypi", str(own.get("version", "")), version):
+        wrong = f"the answer from {answer.url} is about version {str(own.get('version'))[:40]!r}"
+    if wrong is not None:
+        fetcher.forget(url)
+        raise FetchError(wrong)
+    return _accounts(own)
 
 
 async def _publishers(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
+
+from policyengine.model import UsageError
 
 DEFAULT_PYPI_URL = "https://pypi.org"
 DEFAULT_NPM_URL = "https://registry.npmjs.org"
@@ -18,6 +21,9 @@ ENV_NPM_URL = "POLICYENGINE_NPM_URL"
 ENV_OSV_URL = "POLICYENGINE_OSV_URL"
 ENV_CACHE_DIR = "POLICYENGINE_CACHE_DIR"
 ENV_CA_BUNDLE = "POLICYENGINE_CA_BUNDLE"
+ENV_DEADLINE = "POLICYENGINE_DEADLINE"
+ENV_ALLOW_REDIRECT_HOSTS = "POLICYENGINE_ALLOW_REDIRECT_HOSTS"
+DEFAULT_DEADLINE = 600.0
 
 
 def default_cache_dir() -> Path:
@@ -66,6 +72,14 @@ class EnrichSettings:
     total_timeout: float = 60.0
     """Seconds one request may take in all: a body dripped byte by byte never trips the
     read timeout, which bounds each read only."""
+    artifact_timeout: float = 300.0
+    """Seconds one artifact download may take in all (artifacts are larger than answers)."""
+    deadline: float = DEFAULT_DEADLINE
+    """Seconds the whole enrichment may take; what is not answered by then is ``Failed``."""
+    osv_max_pages: int = 20
+    """Pages of one OSV query followed at most; an API that keeps paging fails the fact."""
+    allow_redirect_hosts: frozenset[str] = frozenset()
+    """Hosts a redirect may lead to besides the origin asked (:mod:`~.redirects`)."""
     max_response_bytes: int = 256 * 2**20
     """Larger answers are refused (the largest PyPI project document seen was 12.5 MB)."""
     ttl: Ttl = field(default_factory=Ttl)
@@ -89,10 +103,20 @@ def settings_from(
     offline: bool = False,
     advisories: str | None = None,
     ca_bundle: str | None = None,
+    deadline: float | None = None,
+    allow_redirect_hosts: Sequence[str] | None = None,
 ) -> EnrichSettings:
-    """Settings from command-line values, falling back to the environment, then defaults."""
+    """Settings from command-line values, falling back to the environment, then defaults.
+
+    ``POLICYENGINE_DEADLINE`` must be a number and ``POLICYENGINE_ALLOW_REDIRECT_HOSTS``
+    a comma-separated host list: the CLI checks both before any work.
+    """
     directory = cache_dir or env.get(ENV_CACHE_DIR)
     bundle = ca_bundle or env.get(ENV_CA_BUNDLE)
+    if deadline is None:
+        deadline = seconds_of(env.get(ENV_DEADLINE) or "", ENV_DEADLINE)
+    if allow_redirect_hosts is None:
+        allow_redirect_hosts = redirect_hosts_from(env)
     return EnrichSettings(
         pypi_url=pypi_url or env.get(ENV_PYPI_URL) or DEFAULT_PYPI_URL,
         npm_url=npm_url or env.get(ENV_NPM_URL) or DEFAULT_NPM_URL,
@@ -101,4 +125,44 @@ def settings_from(
         offline=offline,
         advisories=advisories or "auto",
         ca_bundle=Path(bundle) if bundle else None,
+        deadline=deadline,
+        allow_redirect_hosts=frozenset(h.strip().lower() for h in allow_redirect_hosts),
     )
+
+
+def seconds_of(text: str, setting: str) -> float:
+    """A deadline in seconds from ``text`` (empty: the default); UsageError naming ``setting``."""
+    if not text:
+        return DEFAULT_DEADLINE
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise UsageError(
+            f"{setting} {text[:40]!r}: not a positive number of seconds",
+            hint="e.g. --deadline 600",
+        )
+    return seconds
+
+
+def redirect_hosts_from(env: Mapping[str, str], given: Sequence[str] | None = None) -> list[str]:
+    """``given`` hosts, else those in ``POLICYENGINE_ALLOW_REDIRECT_HOSTS`` (comma-separated).
+
+    Each must be a bare ``host`` or ``host:port``: a usage error names the setting.
+    """
+    from policyengine.enrich.redirects import is_host
+
+    setting = "--allow-redirect-host" if given else ENV_ALLOW_REDIRECT_HOSTS
+    hosts = (
+        list(given)
+        if given
+        else [h.strip() for h in env.get(ENV_ALLOW_REDIRECT_HOSTS, "").split(",") if h.strip()]
+    )
+    for host in hosts:
+        if not is_host(host):
+            raise UsageError(
+                f"{setting} {host[:80]!r}: not a host name",
+                hint="name the host only, e.g. --allow-redirect-host files.example.org",
+            )
+    return hosts

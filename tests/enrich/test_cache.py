@@ -89,3 +89,55 @@ def test_damaged_or_unusable_cache_is_a_usage_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(UsageError):
         Cache(blocker / "sub" / "c.sqlite3")
+
+
+def test_an_edited_or_moved_row_is_not_trusted(tmp_path: Path) -> None:
+    # Issue 13, item 4: a cached answer edited to look clean was trusted as the registry's.
+    path = tmp_path / "c.sqlite3"
+    cache = Cache(path)
+    cache.put("GET /pypi/bad/json", Entry("u", 200, b'{"yanked": true}', time.time()))
+    cache.put("GET /pypi/good/json", Entry("u", 200, b'{"yanked": false}', time.time()))
+    with cache._conn:
+        cache._conn.execute(
+            "UPDATE responses SET body = ? WHERE key = ?", (b"{}", "GET /pypi/bad/json")
+        )
+    assert cache.get("GET /pypi/bad/json") is None
+    assert cache.get("GET /pypi/bad/json") is None  # dropped, not only skipped
+    with cache._conn:
+        cache._conn.execute(
+            "UPDATE responses SET key = ? WHERE key = ?",
+            ("GET /pypi/bad/json", "GET /pypi/good/json"),
+        )
+    assert cache.get("GET /pypi/bad/json") is None
+    cache.put("GET /x", Entry("u", 200, b"fine", time.time()))
+    entry = cache.get("GET /x")
+    assert entry is not None and entry.body == b"fine"
+
+
+def test_rows_sealed_with_another_key_are_not_trusted(tmp_path: Path) -> None:
+    from policyengine.enrich.seal import Seal
+
+    path = tmp_path / "c.sqlite3"
+    Cache(path, Seal(b"a" * 32)).put("k", Entry("u", 200, b"body", time.time()))
+    assert Cache(path, Seal(b"a" * 32)).get("k") is not None
+    assert Cache(path, Seal(b"b" * 32)).get("k") is None
+
+
+def test_a_cache_from_before_seals_gains_the_column_and_drops_its_rows(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "c.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE responses (key TEXT PRIMARY KEY, url TEXT NOT NULL, status INTEGER NOT "
+        "NULL, content_type TEXT, etag TEXT, last_modified TEXT, body BLOB NOT NULL, "
+        "fetched_at REAL NOT NULL)"
+    )
+    conn.execute("INSERT INTO responses VALUES ('k', 'u', 200, NULL, NULL, NULL, x'00', 1.0)")
+    conn.commit()
+    conn.close()
+    cache = Cache(path)
+    assert cache.get("k") is None
+    cache.put("k", Entry("u", 200, b"new", time.time()))
+    entry = cache.get("k")
+    assert entry is not None and entry.body == b"new"

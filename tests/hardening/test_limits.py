@@ -208,6 +208,6 @@ def test_long_cel_expression_is_refused(tmp_path: Path) -> None:
 def test_deep_network_and_archive_json_is_a_clean_failure() -> None:
     deep = b"[" * 10**5 + b"]" * 10**5
     with pytest.raises(FetchError, match="nested too deeply"):
-        _record(deep, "https://osv.invalid/v1/vulns/X", 200)
+        _record(deep, "https://osv.invalid/v1/vulns/X", 200, "X")
     assert parse_record("deep.json", deep) == (None, "not valid JSON/YAML: nested too deeply")
     assert read_package_json(b'{"a": ' * 10**5 + b"}" * 10**5) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,7 @@ from policyengine.enrich.artifacts.errors import ArtifactRefused, NotCachedOffli
 from policyengine.enrich.artifacts.fetch import digest_label, expected_digest, fetch_artifact
 from policyengine.enrich.artifacts.filelist import artifact_kind, diff, normalise, pick_previous
 from policyengine.enrich.artifacts.inspect import ScanSettings, inspect_archive
+from policyengine.enrich.seal import Seal
 from policyengine.model import (
     Artifact,
     ArtifactContents,
@@ -47,6 +49,9 @@ class InspectSettings:
     x86-64 wheels, then the rest); the others are named in ``not_inspected``.
     ``cache_dir`` holds verified downloads and reports, one file per digest;
     ``offline`` answers from it only (uncached artifacts make the fact missing).
+    ``seal`` seals each stored report to the artifact digest and the inspector's
+    rules it was derived from; without one, reports are neither stored nor reused.
+    ``total_timeout`` bounds each download's whole time (seconds; None: unbounded).
     """
 
     max_bytes: int = 256 * MiB
@@ -54,6 +59,8 @@ class InspectSettings:
     cache_dir: Path | None = None
     offline: bool = False
     scan: ScanSettings = field(default_factory=ScanSettings)
+    seal: Seal | None = field(default=None, compare=False, repr=False)
+    total_timeout: float | None = None
 
 
 def _preference(artifact: Artifact) -> tuple[int, str]:
@@ -98,18 +105,51 @@ def _report_path(settings: InspectSettings, alg: str, value: str) -> Path | None
     return settings.cache_dir / "reports" / f"{alg}-{value}-{_settings_key(settings)}.json"
 
 
-def _load_report(path: Path | None) -> ArtifactReport | None:
-    if path is None:
+def _load_report(
+    path: Path | None, settings: InspectSettings, artifact: str
+) -> ArtifactReport | None:
+    """The cached report for the artifact digest ``artifact``, if its seal verifies.
+
+    A report is a derivative: it names the artifact digest and the inspector's rules
+    it was derived from, and is sealed over both with its own bytes. Anything else
+    (edited, moved to another digest's name, written by older rules or another
+    machine's key) is deleted and the artifact is inspected again.
+    """
+    if path is None or settings.seal is None:
         return None
     try:
-        return _REPORT.validate_json(path.read_bytes())
-    except (OSError, ValidationError):
+        envelope = json.loads(path.read_bytes())
+        body = envelope["report"]
+        trusted = (
+            envelope["artifact"] == artifact
+            and envelope["inspector"] == _settings_key(settings)
+            and settings.seal.verify(envelope["seal"], artifact, _settings_key(settings), body)
+        )
+        report = _REPORT.validate_json(body) if trusted else None
+    except FileNotFoundError:
         return None
+    except (OSError, ValueError, TypeError, KeyError, ValidationError, RecursionError):
+        report = None
+    if report is None or report.digest != artifact:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+    return report
 
 
-def _store_report(path: Path | None, report: ArtifactReport) -> None:
-    if path is None:
+def _store_report(
+    path: Path | None, settings: InspectSettings, artifact: str, report: ArtifactReport
+) -> None:
+    if path is None or settings.seal is None:
         return
+    body = _REPORT.dump_json(report).decode()
+    inspector = _settings_key(settings)
+    envelope = {
+        "artifact": artifact,
+        "inspector": inspector,
+        "seal": settings.seal.of(artifact, inspector, body),
+        "report": body,
+    }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
@@ -117,7 +157,7 @@ def _store_report(path: Path | None, report: ArtifactReport) -> None:
         return
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(_REPORT.dump_json(report))
+            handle.write(json.dumps(envelope).encode())
         os.replace(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):
@@ -130,7 +170,8 @@ async def inspect_artifact(
     """Fetch, verify and inspect one artifact; ``ArtifactRefused`` with the reason otherwise."""
     alg, value = expected_digest(artifact)
     cache_file = _report_path(settings, alg, value)
-    cached = _load_report(cache_file)
+    label = digest_label(alg, value)
+    cached = _load_report(cache_file, settings, label)
     if cached is not None and cached.filename == artifact.filename:
         return cached
     data = await fetch_artifact(
@@ -139,12 +180,13 @@ async def inspect_artifact(
         max_bytes=settings.max_bytes,
         cache_dir=settings.cache_dir,
         offline=settings.offline,
+        total_timeout=settings.total_timeout,
     )
     kind = artifact_kind(artifact)
     try:
         # The archive work is CPU-bound: keep the event loop free for downloads.
         report = await asyncio.to_thread(
-            inspect_archive, data, artifact.filename, kind, digest_label(alg, value), settings.scan
+            inspect_archive, data, artifact.filename, kind, label, settings.scan
         )
     except ArtifactRefused as exc:
         raise ArtifactRefused(f"{artifact.filename}: {exc}") from exc
@@ -154,7 +196,7 @@ async def inspect_artifact(
         raise ArtifactRefused(
             f"{artifact.filename}: inspection failed: {type(exc).__name__}: {exc}"
         ) from exc
-    _store_report(cache_file, report)
+    _store_report(cache_file, settings, label, report)
     return report
 
 

@@ -8,6 +8,7 @@ atomically so that a crashed run never leaves a half-written file behind.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import io
@@ -18,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from policyengine.enrich.artifacts.errors import ArtifactRefused, NotCachedOffline
+from policyengine.enrich.redirects import RedirectRefused
 from policyengine.model import Artifact
 
 STRONG_ALGORITHMS = ("sha256", "sha512")
@@ -84,13 +86,15 @@ async def fetch_artifact(
     max_bytes: int,
     cache_dir: Path | None,
     offline: bool = False,
+    total_timeout: float | None = None,
 ) -> bytes:
     """The verified bytes of ``artifact``; ``ArtifactRefused`` with the reason otherwise.
 
     Refused before any download when the registry's size exceeds ``max_bytes``
     or no strong digest exists; during the download when the body grows past
     ``max_bytes``; after it when the digest does not match. ``offline``: only
-    the cache answers (``NotCachedOffline`` when it cannot).
+    the cache answers (``NotCachedOffline`` when it cannot). ``total_timeout``
+    bounds the whole download: a body trickled byte by byte never trips a read timeout.
     """
     alg, want = expected_digest(artifact)
     if cache_dir is not None:
@@ -114,7 +118,10 @@ async def fetch_artifact(
         # identity + aiter_raw: the registry's digest is over the stored bytes,
         # so no transfer coding may be added by the server or removed by us.
         headers = {"Accept-Encoding": "identity", "Accept": "*/*"}
-        async with client.stream("GET", artifact.url, headers=headers) as response:
+        async with (
+            asyncio.timeout(total_timeout),
+            client.stream("GET", artifact.url, headers=headers) as response,
+        ):
             if response.status_code != 200:
                 raise ArtifactRefused(
                     f"{artifact.filename}: HTTP {response.status_code} from {artifact.url}"
@@ -133,6 +140,12 @@ async def fetch_artifact(
                     )
                 hasher.update(chunk)
                 body.write(chunk)
+    except TimeoutError:
+        raise ArtifactRefused(
+            f"{artifact.filename}: download took over {total_timeout:g} s ({received} bytes)"
+        ) from None
+    except RedirectRefused as exc:
+        raise ArtifactRefused(f"{artifact.filename}: {exc}") from None
     except httpx.HTTPError as exc:
         raise ArtifactRefused(
             f"{artifact.filename}: download failed: {type(exc).__name__}: {exc}"

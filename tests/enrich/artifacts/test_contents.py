@@ -17,6 +17,7 @@ from pydantic import TypeAdapter
 from policyengine.enrich.artifacts import ArchiveLimits, InspectSettings, ScanSettings
 from policyengine.enrich.artifacts import inspect_contents as inspect
 from policyengine.enrich.bundle import dump_bundle, parse_bundle
+from policyengine.enrich.seal import Seal
 from policyengine.model import (
     Artifact,
     ArtifactContents,
@@ -296,13 +297,69 @@ def test_selection_prefers_sdist_and_pure_wheel(registry: Registry) -> None:
 
 def test_reports_are_cached_by_digest(registry: Registry, tmp_path: Path) -> None:
     artifacts = publish(registry, "1.0", {"demo_init.pth": PAYLOAD_PTH})
-    settings = InspectSettings(cache_dir=tmp_path)
+    settings = InspectSettings(cache_dir=tmp_path, seal=KEY)
     first = ok(contents_of(artifacts, settings=settings))
     hits = dict(registry.hits)
     second = ok(contents_of(artifacts, settings=settings))
     assert registry.hits == hits
     assert first == second
     assert len(list((tmp_path / "reports").iterdir())) == 2
+
+
+KEY = Seal(b"k" * 32)
+
+
+def _launder(value: object) -> object:
+    """``value`` with every ``pth_files`` list emptied, also inside JSON held in strings."""
+    if isinstance(value, dict):
+        return {k: [] if k == "pth_files" else _launder(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_launder(v) for v in value]
+    if isinstance(value, str) and value.startswith("{"):
+        return json.dumps(_launder(json.loads(value)))
+    return value
+
+
+def test_an_edited_cached_report_is_not_trusted(registry: Registry, tmp_path: Path) -> None:
+    # Issue 13, item 4: editing one cached report turned a code-running .pth into a pass.
+    artifacts = publish(registry, "1.0", {"demo_init.pth": PAYLOAD_PTH})
+    settings = InspectSettings(cache_dir=tmp_path, seal=KEY)
+    assert any(r.pth_files for r in ok(contents_of(artifacts, settings=settings)).artifacts)
+    for path in (tmp_path / "reports").iterdir():
+        path.write_text(json.dumps(_launder(json.loads(path.read_text()))))
+    again = ok(contents_of(artifacts, settings=settings))
+    assert any(r.pth_files for r in again.artifacts)
+
+
+def test_a_report_moved_to_another_artifact_is_not_trusted(
+    registry: Registry, tmp_path: Path
+) -> None:
+    # A clean release's (validly sealed) report copied under the bad release's file name.
+    clean = publish(registry, "1.0", {})
+    bad = publish(registry, "1.1", {"demo_init.pth": PAYLOAD_PTH})
+    settings = InspectSettings(cache_dir=tmp_path, seal=KEY)
+    ok(contents_of(clean, settings=settings))
+    reports = tmp_path / "reports"
+    clean_reports = sorted(reports.iterdir())
+    ok(contents_of(bad, settings=settings))
+    for new in sorted(set(reports.iterdir()) - set(clean_reports)):
+        twin = next(p for p in clean_reports if p.name.endswith(new.name[-22:]))
+        new.write_bytes(twin.read_bytes())
+    assert any(r.pth_files for r in ok(contents_of(bad, settings=settings)).artifacts)
+
+
+def test_reports_of_another_key_or_none_are_derived_again(
+    registry: Registry, tmp_path: Path
+) -> None:
+    artifacts = publish(registry, "1.0", {"demo_init.pth": PAYLOAD_PTH})
+    ok(contents_of(artifacts, settings=InspectSettings(cache_dir=tmp_path, seal=KEY)))
+    for path in (tmp_path / "reports").iterdir():
+        path.write_text(json.dumps(_launder(json.loads(path.read_text()))))
+    other = InspectSettings(cache_dir=tmp_path, seal=Seal(b"o" * 32))
+    assert any(r.pth_files for r in ok(contents_of(artifacts, settings=other)).artifacts)
+    unsealed = InspectSettings(cache_dir=tmp_path / "none")
+    ok(contents_of(artifacts, settings=unsealed))
+    assert not (tmp_path / "none" / "reports").exists()  # no key: nothing derived is stored
 
 
 def test_fact_serialises_by_field_names(registry: Registry) -> None:
