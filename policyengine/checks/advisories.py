@@ -246,6 +246,9 @@ def _judge(
         )
     else:
         message = f"{label} affects {describe(component)}{summary}; " + "; ".join(reasons)
+    if advisory.imported_from is not None:
+        # Which offline import said so: an auditor can tell an old export from a new one.
+        observed["imported_from"] = advisory.imported_from
     if status is Status.FAIL and suggestion is not None:
         observed["suggested_version"] = suggestion.version
     return Finding(

@@ -222,6 +222,8 @@ def _merge_group(group: list[Advisory], ecosystem: str) -> Advisory:
         fixed=sort_versions(ecosystem, (f for a in group for f in a.fixed)),
         url=main.url,
         cwes=tuple(sorted({c for a in group for c in a.cwes})),
+        imported_from="; ".join(sorted({a.imported_from for a in group if a.imported_from}))
+        or None,
     )
 
 

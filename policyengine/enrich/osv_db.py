@@ -13,7 +13,7 @@ import json
 import sqlite3
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -218,6 +218,8 @@ class AdvisoryDb:
             ]
         except SHAPE_ERRORS as exc:  # an imported record whose fields have the wrong type
             return Failed(f"an advisory in the offline database {self.path} is malformed: {exc}")
+        origins = self._imports_of([a.id for a in hits])
+        hits = [replace(a, imported_from=origins.get(a.id)) for a in hits]
         last = self._covering_import(ecosystem)
         source = Source(
             "osv-db",
@@ -233,6 +235,22 @@ class AdvisoryDb:
             rows = self._conn.execute("SELECT DISTINCT ecosystem FROM packages").fetchall()
             self._covered = frozenset(str(r[0]) for r in rows)
         return self._covered
+
+    def _imports_of(self, idents: list[str]) -> dict[str, str]:
+        """Each record's import: the latest one that added or changed it (file, time, digest).
+
+        Records imported before imports recorded their changes have none.
+        """
+        found: dict[str, str] = {}
+        for ident in idents:
+            row = self._conn.execute(
+                "SELECT i.path, i.imported_at, i.digest FROM import_changes c JOIN imports i "
+                "ON i.rowid = c.generation WHERE c.id = ? ORDER BY c.generation DESC LIMIT 1",
+                (ident,),
+            ).fetchone()
+            if row is not None:
+                found[ident] = describe_import(str(row[0]), str(row[1]), str(row[2]))
+        return found
 
     def _covering_import(self, ecosystem: str) -> tuple[str, str, str] | None:
         """(path, digest, time) of the latest import with records of ``ecosystem``.
@@ -251,6 +269,12 @@ class AdvisoryDb:
                 "SELECT path, digest, imported_at FROM imports ORDER BY rowid DESC LIMIT 1"
             ).fetchone()
         return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
+
+
+def describe_import(path: str, imported_at: object, digest: str) -> str:
+    """How an advisory names its import: ``file:///…/PyPI.zip (imported …, sha256:…)``."""
+    where = path if "://" in path else Path(path).resolve().as_uri()
+    return f"{where} (imported {imported_at}, {digest})"
 
 
 def _ecosystems_of(record: dict[str, Any]) -> set[str]:

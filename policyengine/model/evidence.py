@@ -214,6 +214,8 @@ class Advisory:
     ``severity`` is ``critical``/``high``/``medium``/``low``/``unknown``; ``score``
     the CVSS base score where a vector was given. ``malicious`` is true for MAL-
     records and CWE-506. ``fixed`` lists versions that fix it, lowest first.
+    ``imported_from`` names the offline-database import the record came from (its file or
+    folder, time and digest); ``None`` for an answer of the OSV API.
     """
 
     id: str
@@ -229,6 +231,7 @@ class Advisory:
     fixed: tuple[str, ...] = ()
     url: str | None = None
     cwes: tuple[str, ...] = ()
+    imported_from: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

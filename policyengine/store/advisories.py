@@ -127,6 +127,25 @@ class StoredAdvisories:
             return None
         return ImportRow(row.generation, row.source, row.digest, _utc(row.imported_at), row.records)
 
+    def imports_of(self, idents: list[str]) -> dict[str, ImportRow]:
+        """Each record's import: the latest one that added or changed it."""
+        c, i = t.advisory_changes.c, t.advisory_imports.c
+        found: dict[str, ImportRow] = {}
+        if not idents:
+            return found
+        with self.store._read() as conn:
+            rows = conn.execute(
+                sa.select(c.id, t.advisory_imports)
+                .join(t.advisory_imports, i.generation == c.generation)
+                .where(c.id.in_(idents))
+                .order_by(c.generation)
+            ).all()
+        for row in rows:  # ordered by generation: the latest import wins
+            found[row.id] = ImportRow(
+                row.generation, row.source, row.digest, _utc(row.imported_at), row.records
+            )
+        return found
+
     def ecosystems(self) -> frozenset[str]:
         """The ecosystems the stored records name: what the database speaks for."""
         p = t.advisory_packages.c

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from policyengine.enrich.advisory import merge, not_covered, record_affects, to_advisory
-from policyengine.enrich.osv_db import ImportReport, parse_record, source_files
+from policyengine.enrich.osv_db import ImportReport, describe_import, parse_record, source_files
 from policyengine.enrich.versions import ORDERED_ECOSYSTEMS, normalise_name, purl_type
 from policyengine.model import Advisories, FactResult, Missing, Ok, Source
 from policyengine.store import Store
@@ -123,6 +124,13 @@ class StoreAdvisoryDb:
             to_advisory(r, ecosystem, key)
             for r in self.tables.for_package(ecosystem, key)
             if record_affects(r, ecosystem, key, version)
+        ]
+        origins = self.tables.imports_of([a.id for a in hits])
+        hits = [
+            replace(a, imported_from=describe_import(o.source, o.imported_at.isoformat(), o.digest))
+            if (o := origins.get(a.id)) is not None
+            else a
+            for a in hits
         ]
         last = self.tables.last_import()
         source = Source(

@@ -176,3 +176,17 @@ def test_check_offline_with_only_npm_records_does_not_pass_litellm(
     )  # fmt: skip
     assert code == 4, err  # fail-closed: unknown, never the PASS of before
     assert "holds no pypi advisories" in out
+
+
+def test_each_advisory_names_the_import_it_came_from(tmp_path: Path) -> None:
+    # issue 13, item 2: every result named the most recent import, whatever it held
+    db = AdvisoryDb(tmp_path)
+    litellm = corpus_path("osv", "litellm-2026-03")
+    db.import_path(litellm)
+    db.import_path(corpus_path("osv", "npm"))
+    found = _advisories(db, "pypi", "litellm", "1.82.8")
+    assert found.advisories
+    for advisory in found.advisories:
+        assert advisory.imported_from is not None
+        assert advisory.imported_from.startswith(litellm.resolve().as_uri() + " (imported ")
+        assert "npm" not in advisory.imported_from

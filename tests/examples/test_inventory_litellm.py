@@ -186,3 +186,19 @@ def test_advisories_imported_into_the_store(
     run_cli("db", "import", f"{EXAMPLE}/advisories-2026-03-24", *store)
     code, _, err = run_cli("releases", "rejudge", *store)
     assert code == 0 and "re-judged 0 releases" in err
+
+
+def test_advisories_in_the_store_name_their_import(store_url: str) -> None:
+    # issue 13, item 2, for the database kept in the store
+    from policyengine.store import open_store
+    from policyengine.watch.advisory_store import StoreAdvisoryDb, import_into_store
+
+    folder = ROOT / EXAMPLE / "advisories-2026-03-24"
+    with open_store(store_url) as store:
+        import_into_store(store, folder)
+        fact = StoreAdvisoryDb(store).lookup("pypi", "litellm", "1.82.8")
+    value = getattr(fact, "value", None)
+    assert value is not None and value.advisories
+    for advisory in value.advisories:
+        assert advisory.imported_from is not None
+        assert advisory.imported_from.startswith(folder.resolve().as_uri() + " (imported ")
