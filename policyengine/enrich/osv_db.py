@@ -109,12 +109,7 @@ class AdvisoryDb:
         try:
             with self._conn:
                 self._conn.execute("BEGIN IMMEDIATE")
-                for name, data in source_files(path):
-                    digest.update(name.encode() + b"\0" + data)
-                    record, problem = parse_record(name, data)
-                    if record is None:
-                        skipped.append((name, problem))
-                        continue
+                for record in read_records(path, digest, skipped):
                     if self._store(record):
                         changed.append(str(record["id"]))
                     ecosystems.update(_ecosystems_of(record))
@@ -289,6 +284,22 @@ def _ecosystems_of(record: dict[str, Any]) -> set[str]:
 
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def read_records(
+    path: Path, digest: Any, skipped: list[tuple[str, str]]
+) -> Iterator[dict[str, Any]]:
+    """Every usable OSV record under ``path``; ``digest`` (a hashlib object) sees every file.
+
+    Unusable files are appended to ``skipped`` with the reason, as an import reports them.
+    """
+    for name, data in source_files(path):
+        digest.update(name.encode() + b"\0" + data)
+        record, problem = parse_record(name, data)
+        if record is None:
+            skipped.append((name, problem))
+            continue
+        yield record
 
 
 def source_files(path: Path) -> Iterator[tuple[str, bytes]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from policyengine.enrich.advisory import merge, not_covered, record_affects, to_advisory
-from policyengine.enrich.osv_db import ImportReport, describe_import, parse_record, source_files
+from policyengine.enrich.osv_db import ImportReport, describe_import, read_records
 from policyengine.enrich.versions import ORDERED_ECOSYSTEMS, normalise_name, purl_type
 from policyengine.model import Advisories, FactResult, Missing, Ok, Source
 from policyengine.store import Store
@@ -66,14 +66,7 @@ def import_into_store(store: Store, path: Path) -> ImportReport:
     """Import every OSV record under ``path`` into the store, as ``db import`` does locally."""
     skipped: list[tuple[str, str]] = []
     digest = hashlib.sha256()
-    records: list[tuple[dict[str, Any], list[tuple[str, str]]]] = []
-    for name, data in source_files(path):
-        digest.update(name.encode() + b"\0" + data)
-        record, problem = parse_record(name, data)
-        if record is None:
-            skipped.append((name, problem))
-            continue
-        records.append((record, packages_of(record)))
+    records = [(record, packages_of(record)) for record in read_records(path, digest, skipped)]
     source = path.resolve().as_uri()
     text = "sha256:" + digest.hexdigest()
     done = StoredAdvisories(store).import_records(source, text, records)

@@ -14,6 +14,26 @@ import pytest
 from policyengine.watch.notify import SIGNATURE_HEADER
 
 SECRET = "s3cret"
+SBOMS = "examples/litellm-2026"
+STORY = "examples/inventory-litellm"
+
+
+def keep_release(run_cli: Any, service: str, version: str) -> None:
+    """Judge and keep one release of the LiteLLM story (offline, the store's database)."""
+    code, _, err = run_cli(
+        "check",
+        f"{SBOMS}/sbom-litellm-{version}.cdx.json",
+        "--policy",
+        f"{STORY}/policy.yaml",
+        "--offline",
+        "--advisories",
+        "db",
+        "--release",
+        f"{service}@{version}",
+        "--format",
+        "json",
+    )
+    assert code == 0, err
 
 
 class Hook:

@@ -14,11 +14,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import ROOT
+from tests.watch.conftest import STORY, keep_release
 
 pytestmark = pytest.mark.slow
 
-SBOMS = "examples/litellm-2026"
-STORY = "examples/inventory-litellm"
 SERVICES = ("alpha", "beta", "gamma", "delta")
 VERSIONS = ("1.82.6", "1.82.7", "1.82.8")
 
@@ -35,20 +34,7 @@ def fleet(
     assert run_cli("db", "import", f"{STORY}/advisories-2026-03-20")[0] == 0
     for service in SERVICES:
         for version in VERSIONS:
-            code, _, err = run_cli(
-                "check",
-                f"{SBOMS}/sbom-litellm-{version}.cdx.json",
-                "--policy",
-                f"{STORY}/policy.yaml",
-                "--offline",
-                "--advisories",
-                "db",
-                "--release",
-                f"{service}@{version}",
-                "--format",
-                "json",
-            )
-            assert code == 0, err
+            keep_release(run_cli, service, version)
     assert run_cli("db", "import", f"{STORY}/advisories-2026-03-24")[0] == 0
     return url
 

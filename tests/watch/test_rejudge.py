@@ -9,10 +9,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
-from tests.watch.conftest import SECRET, Hook, verify
+from tests.watch.conftest import SBOMS, SECRET, STORY, Hook, keep_release, verify
 
-SBOMS = "examples/litellm-2026"
-STORY = "examples/inventory-litellm"
 REGISTRY_POLICY = """\
 apiVersion: policyengine/v1
 kind: Policy
@@ -35,20 +33,7 @@ def _at_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def _keep_story_releases(run_cli: Any) -> None:
     assert run_cli("db", "import", f"{STORY}/advisories-2026-03-20")[0] == 0
     for version in ("1.82.6", "1.82.7", "1.82.8"):
-        code, _, err = run_cli(
-            "check",
-            f"{SBOMS}/sbom-litellm-{version}.cdx.json",
-            "--policy",
-            f"{STORY}/policy.yaml",
-            "--offline",
-            "--advisories",
-            "db",
-            "--release",
-            f"svc@{version}",
-            "--format",
-            "json",
-        )
-        assert code == 0, err
+        keep_release(run_cli, "svc", version)
 
 
 def test_changes_are_posted_to_the_webhook(
