@@ -439,6 +439,24 @@ def test_project_facts_read_on_top_of_a_bundle_show_in_the_evidence_digest(
     assert bundle not in digests and digests[0] != digests[1]
 
 
+def test_the_same_project_in_another_folder_has_the_same_evidence_digest(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    # Two CI machines judging one commit from different checkout paths must agree: the
+    # folder's location is not a fact (found by the CI rehearsal: goldens moved with it).
+    source, evidence, policy = _files(tmp_path)
+    digests = []
+    for where in ("build-1", "elsewhere/build-2"):
+        project = tmp_path / where
+        project.mkdir(parents=True)
+        (project / "requirements.txt").write_text("litellm==1.82.6\n")
+        argv = _argv(source, policy=policy, evidence=evidence)
+        code, out, _ = run_cli(*argv, "--project-dir", str(project), "--format", "json")
+        assert code == 1
+        digests.append(json.loads(out)["evidence_digest"])
+    assert digests[0] == digests[1]
+
+
 def test_project_dir_that_is_not_a_folder_is_a_usage_error(run_cli: Run, tmp_path: Path) -> None:
     source, evidence, policy = _files(tmp_path)
     argv = _argv(source, policy=policy, evidence=evidence, now=None)

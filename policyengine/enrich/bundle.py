@@ -170,12 +170,43 @@ def facts_digest(evidence: Evidence) -> str:
         for fact in facts.values():
             _drop_time(fact)
     _drop_time(plain["project"])
+    plain["project"] = _project_in_place(plain["project"])
     try:
         data = orjson.dumps(plain, option=orjson.OPT_SORT_KEYS)
     except orjson.JSONEncodeError:  # a lone surrogate: orjson refuses what json writes
         text = json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         data = text.encode("utf-8", "surrogatepass")
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _project_in_place(fact: Any) -> Any:
+    """Project facts with their folder's own location left out, for the digest.
+
+    The facts are the manifests and lockfiles and what they say; where the checkout lies
+    (``/home/ci/build-7/...``) is not a fact about them, and a digest that moved with it
+    would differ between two machines judging the same commit.
+    """
+    value = fact.get("value") if isinstance(fact, dict) else None
+    folder = value.get("directory") if isinstance(value, dict) else None
+    if not isinstance(folder, str) or not folder:
+        return fact
+    source = fact.get("source")
+    if isinstance(source, dict):
+        source.pop("url", None)
+    prefix = folder.rstrip("/") + "/"
+
+    def relative(node: Any) -> Any:
+        if isinstance(node, str):
+            if node == folder:
+                return "."
+            return node[len(prefix) :] if node.startswith(prefix) else node
+        if isinstance(node, dict):
+            return {k: relative(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [relative(v) for v in node]
+        return node
+
+    return relative(fact)
 
 
 def _drop_time(fact: Any) -> None:

@@ -154,7 +154,9 @@ def _set_wal(conn: sqlite3.Connection) -> None:
     deadline = time.monotonic() + 30.0
     while True:
         try:
-            conn.execute("PRAGMA journal_mode = WAL")
+            # A plain cursor: the connection's own turns "locked" into the one-line cache
+            # error, and this loop must see it to wait.
+            sqlite3.Cursor(conn).execute("PRAGMA journal_mode = WAL")
             return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) or time.monotonic() > deadline:
