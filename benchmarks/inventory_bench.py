@@ -270,20 +270,27 @@ def run_index_only(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             result["store_share_cpu_ms_per_release"] = round(record_cpu / args.releases * 1000, 1)
             result["store_bytes"] = size_of(url, work)
             result["distinct_components"] = len(seen)
-            latencies, sizes = [], []
-            for _ in range(args.queries):
-                package = fleet.pick()
-                t0 = time.perf_counter()
-                ids = purl_versions(store, purl(package, "x").rsplit("@", 1)[0], None)
-                found = hits(store, ids)
-                latencies.append(time.perf_counter() - t0)
-                sizes.append(len(found))
-            result["affected_ms_p50"] = round(percentile(latencies, 0.5) * 1000, 1)
-            result["affected_ms_p99"] = round(percentile(latencies, 0.99) * 1000, 1)
-            result["affected_releases_p50"] = int(percentile([float(s) for s in sizes], 0.5))
-            result["affected_releases_max"] = max(sizes)
+            result.update(affected_latency(store, fleet, args.queries))
             store.close()
     return result
+
+
+def affected_latency(store: Any, fleet: Any, queries: int) -> dict[str, Any]:
+    """``releases affected PURL`` timed for packages drawn with the fleet's own skew."""
+    latencies, sizes = [], []
+    for _ in range(queries):
+        package = fleet.pick()
+        t0 = time.perf_counter()
+        ids = purl_versions(store, purl(package, "x").rsplit("@", 1)[0], None)
+        found = hits(store, ids)
+        latencies.append(time.perf_counter() - t0)
+        sizes.append(len(found))
+    return {
+        "affected_ms_p50": round(percentile(latencies, 0.5) * 1000, 1),
+        "affected_ms_p99": round(percentile(latencies, 0.99) * 1000, 1),
+        "affected_releases_p50": int(percentile([float(s) for s in sizes], 0.5)),
+        "affected_releases_max": max(sizes),
+    }
 
 
 def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -348,20 +355,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             result["store_bytes"] = size_of(url, work)
             result["distinct_components"] = len(membership)
 
-            # releases affected PURL: packages drawn with the fleet's own skew.
-            latencies = []
-            sizes = []
-            for _ in range(args.queries):
-                package = fleet.pick()
-                t0 = time.perf_counter()
-                ids = purl_versions(store, purl(package, "x").rsplit("@", 1)[0], None)
-                found = hits(store, ids)
-                latencies.append(time.perf_counter() - t0)
-                sizes.append(len(found))
-            result["affected_ms_p50"] = round(percentile(latencies, 0.5) * 1000, 1)
-            result["affected_ms_p99"] = round(percentile(latencies, 0.99) * 1000, 1)
-            result["affected_releases_p50"] = int(percentile([float(s) for s in sizes], 0.5))
-            result["affected_releases_max"] = max(sizes)
+            result.update(affected_latency(store, fleet, args.queries))
 
             # One new advisory on a package version held by ~1 % of the releases.
             target = args.releases / 100
