@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 from pydantic import Field
@@ -166,10 +167,11 @@ class AdvisoriesCheck(Check):
             )
             return
         counts = Counter(severity_of(a) for a in live if not is_malicious(a))
-        # One suggestion for every failing advisory: the version that clears them all.
-        suggestion = nearest_safe(component, evidence, context.now)
+        # One suggestion for every failing advisory (the version that clears them all),
+        # worked out only once one fails: most components' advisories pass.
+        suggest = functools.cache(lambda: nearest_safe(component, evidence, context.now))
         for advisory in sorted(live, key=lambda a: a.id):
-            yield _judge(component, advisory, params, counts, source, suggestion)
+            yield _judge(component, advisory, params, counts, source, suggest)
 
 
 def _expected(params: AdvisoriesParams) -> JsonValue:
@@ -187,7 +189,7 @@ def _judge(
     params: AdvisoriesParams,
     counts: Counter[str],
     source: Source,
-    suggestion: Suggestion | None = None,
+    suggest: Callable[[], Suggestion | None] = lambda: None,
 ) -> Finding:
     severity = severity_of(advisory)
     observed: dict[str, JsonValue] = {
@@ -249,6 +251,7 @@ def _judge(
     if advisory.imported_from is not None:
         # Which offline import said so: an auditor can tell an old export from a new one.
         observed["imported_from"] = advisory.imported_from
+    suggestion = suggest() if status is not Status.PASS else None
     if status is Status.FAIL and suggestion is not None:
         observed["suggested_version"] = suggestion.version
     return Finding(
