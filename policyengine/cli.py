@@ -673,14 +673,9 @@ def _write_constraints(
 
 def _blocking_rules(policy: Policy) -> frozenset[str]:
     """The rules whose unknown results make the verdict incomplete (fail-closed)."""
-    from policyengine.model.policy import OnMissingEvidence
+    from policyengine.engine import fail_closed_rules
 
-    fallback = policy.settings.on_missing_evidence
-    return frozenset(
-        rule.id
-        for rule in policy.rules
-        if (rule.on_missing_evidence or fallback) is OnMissingEvidence.FAIL
-    )
+    return fail_closed_rules(policy)
 
 
 def _deliver(args: argparse.Namespace, writer: BlockWriter, verdict: Verdict) -> None:

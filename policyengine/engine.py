@@ -455,6 +455,13 @@ def overall_outcome(results: Iterable[RuleResult], policy: Policy) -> Outcome:
 _INCOMPLETE = frozenset({"unknown", "error"})
 
 
+def fail_closed_rules(policy: Policy) -> frozenset[str]:
+    """The rules whose unknown results make the verdict incomplete (exit 4)."""
+    return frozenset(
+        rule.id for rule in policy.rules if _on_missing(rule, policy) is OnMissingEvidence.FAIL
+    )
+
+
 def _on_missing(rule: Rule, policy: Policy) -> OnMissingEvidence:
     return rule.on_missing_evidence or policy.settings.on_missing_evidence
 
