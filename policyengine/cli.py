@@ -29,6 +29,7 @@ from policyengine import __version__
 from policyengine.model import PolicyEngineError, UsageError
 
 if TYPE_CHECKING:
+    from policyengine.application import CheckRequest
     from policyengine.engine import Evaluation
     from policyengine.enrich import EnrichSettings
     from policyengine.model import Evidence, Sbom
@@ -542,98 +543,58 @@ _EARLIEST, _LATEST = 1970, 9000
 
 
 def _load_policy(args: argparse.Namespace) -> Policy:
-    from policyengine.checks import registry
-    from policyengine.policy.loader import load_policy
+    from policyengine.application import load_policy
 
-    return load_policy(args.policy, checks=registry.CHECKS)
+    return load_policy(args.policy)
 
 
 def _evidence(
     args: argparse.Namespace, sboms: Sequence[Sbom], policy: Policy, settings: EnrichSettings
 ) -> Evidence:
-    from policyengine.engine import required_facts
-    from policyengine.model import Evidence
+    from policyengine.application import evidence_for
 
-    if args.evidence:
-        from policyengine.cases import bundle_loader
+    return evidence_for(_request(args, settings, inputs=()), sboms, policy)
 
-        return bundle_loader()(Path(args.evidence))
-    needed = required_facts(policy, sboms)
-    if not needed:
-        return Evidence()
-    from policyengine.enrich import enrich
 
-    components = tuple(c for sbom in sboms for c in sbom.components)
-    merged = dataclasses.replace(sboms[0], components=components)
-    evidence = enrich(merged, settings, needed)
-    _warn_about_gaps(evidence)
-    return evidence
+def _warn(line: str) -> None:
+    print(f"policyengine: warning: {line}", file=sys.stderr)
 
 
 def _warn_about_gaps(evidence: Evidence) -> None:
-    """One stderr line per fact kind that could not be obtained, naming the error.
+    """One stderr line per fact kind that could not be obtained (see application.gap_warnings)."""
+    from policyengine.application import gap_warnings
 
-    The verdict says the same per result; this line tells a person at the
-    terminal at once that a source was unreachable, not only that rules are unknown.
-    When every failure of a kind has the same error (a host found down fails each
-    request with one reason), the line says it once, and kinds failing for the
-    same components with the same error share one line.
-    """
-    from policyengine.model import Failed
-
-    failed: dict[str, list[tuple[str, str]]] = {}
-    for key, facts in sorted(evidence.components.items()):
-        for kind, fact in facts.facts.items():
-            if isinstance(fact, Failed):
-                failed.setdefault(kind.value, []).append((key, fact.error))
-    # Kinds failing for the same components with one shared error share a line.
-    lines: dict[tuple[str, tuple[str, ...]], list[str]] = {}
-    for name, errors in sorted(failed.items()):
-        first_key, first_error = errors[0]
-        group: tuple[str, tuple[str, ...]]
-        if len(errors) == 1:
-            group = (f"{first_key}: {first_error}", (first_key,))
-        elif all(error == first_error for _, error in errors):
-            group = (f"all: {first_error}", tuple(key for key, _ in errors))
-        else:
-            group = (f"first: {first_key}: {first_error}", (name,))
-        lines.setdefault(group, []).append(name)
-    for (why, _keys), names in lines.items():
-        count = len(failed[names[0]])
-        print(
-            f"policyengine: warning: {', '.join(names)} facts could not be obtained for {count} "
-            f"component{'s' if count != 1 else ''} ({why})",
-            file=sys.stderr,
-        )
+    for line in gap_warnings(evidence):
+        _warn(line)
 
 
 def _record(args: argparse.Namespace, evidence: Evidence) -> Evidence:
-    """The evidence with its digest; written to ``--record FILE`` when asked.
+    """The evidence with its digest; written to ``--record FILE`` when asked."""
+    from policyengine.application import name_evidence
 
-    The verdict then names the facts it was judged on: with ``--record``, the sha256 of
-    the file that replays it (``check --evidence FILE``); judged on a bundle, that
-    file's (set when read); fetched during the run (or project facts read from the folder
-    on top of a bundle) and not recorded, the digest of the
-    facts without their collection times (:func:`~policyengine.enrich.bundle.facts_digest`),
-    so facts that differ (a cache or registry answer edited to look clean) show as a
-    different ``evidence_digest``, and the same facts fetched again as the same one.
-    """
-    if args.evidence and not args.record and evidence.digest is not None:
-        return evidence
-    import hashlib
+    return name_evidence(evidence, args.evidence, args.record)
 
-    from policyengine.enrich import dump_bundle
 
-    if not args.record:
-        from policyengine.enrich.bundle import facts_digest
+def _request(
+    args: argparse.Namespace, settings: EnrichSettings, *, inputs: Sequence[str]
+) -> CheckRequest:
+    """The application's request for ``check`` (and ``diff``'s evidence) from the options."""
+    from policyengine.application import CheckRequest, Input
+    from policyengine.ingest import DEFAULT_MAX_BYTES
 
-        return dataclasses.replace(evidence, digest=facts_digest(evidence))
-    data = dump_bundle(evidence)
-    try:
-        Path(args.record).write_bytes(data)
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.record}: {exc.strerror}") from None
-    return dataclasses.replace(evidence, digest="sha256:" + hashlib.sha256(data).hexdigest())
+    return CheckRequest(
+        inputs=tuple(Input(path) for path in inputs),
+        policies=tuple(args.policy),
+        settings=settings,
+        now=_now(args) if args.now else None,
+        max_bytes=args.max_input_size or DEFAULT_MAX_BYTES,
+        validate=args.validate,
+        evidence_file=args.evidence,
+        record_file=args.record,
+        project_dir=getattr(args, "project_dir", None),
+        release=getattr(args, "release", None),
+        warn=_warn,
+    )
 
 
 def _finish(args: argparse.Namespace, verdict: Verdict, policy: Policy) -> int:
@@ -673,9 +634,9 @@ def _write_constraints(
 
 def _blocking_rules(policy: Policy) -> frozenset[str]:
     """The rules whose unknown results make the verdict incomplete (fail-closed)."""
-    from policyengine.engine import fail_closed_rules
+    from policyengine.application import blocking_rules
 
-    return fail_closed_rules(policy)
+    return blocking_rules(policy)
 
 
 def _deliver(args: argparse.Namespace, writer: BlockWriter, verdict: Verdict) -> None:
@@ -746,44 +707,31 @@ def _gc_paused(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
 
 @_gc_paused
 def _run_check(args: argparse.Namespace) -> int:
-    from policyengine import cli_store
+    from policyengine import application, cli_store
     from policyengine.engine import Evaluation, evaluate
     from policyengine.report import STREAMED
 
     settings = _check_judge_options(args)
     cli_store.check_release(args)
-    policy = _load_policy(args)
-    sboms = [_read_sbom(args, path) for path in args.inputs]
-    for sbom in sboms:
-        if not sbom.components:
-            # Every component rule passes vacuously on an empty input: say so out loud.
-            print(
-                f"policyengine: warning: {sbom.source} lists no components; the component "
-                "rules have nothing to judge",
-                file=sys.stderr,
-            )
-    evidence = _with_project_facts(
-        _evidence(args, sboms, policy, settings),
-        policy,
-        sboms,
-        project_dir=args.project_dir,
-        first_input=args.inputs[0],
-    )
-    evidence = _record(args, evidence)
+    request = _request(args, settings, inputs=args.inputs)
+    prepared = application.prepare(request, functools.partial(_read_sbom, args))
+    policy = prepared.policy
     if args.release:
         # The inventory keeps the whole verdict: judged in memory, written as usual, kept.
-        verdict = evaluate(sboms, evidence, policy, _now(args))
+        verdict = evaluate(prepared.sboms, prepared.evidence, policy, _now(args))
         code = _finish(args, verdict, policy)
-        cli_store.keep_release(args, sboms, evidence, policy, verdict)
+        cli_store.keep_release(args, request, prepared, verdict)
         return code
     if args.format in STREAMED:
         # Written rule by rule as evaluated: 50,000 components give 750,000 results and a
         # 370 MB verdict with release-gate (benchmarks/README.md).
-        return _stream(args, Evaluation(sboms, evidence, policy, _now(args)), policy)
-    verdict = evaluate(sboms, evidence, policy, _now(args))
+        run = Evaluation(prepared.sboms, prepared.evidence, policy, _now(args))
+        del prepared
+        return _stream(args, run, policy)
+    verdict = evaluate(prepared.sboms, prepared.evidence, policy, _now(args))
     # The verdict holds its own copies; freeing the inputs before rendering lowers the
     # peak at 50k components by the size of the evidence (benchmarks/README.md).
-    del sboms, evidence
+    del prepared
     return _finish(args, verdict, policy)
 
 
@@ -808,46 +756,9 @@ def _stream(args: argparse.Namespace, run: Evaluation, policy: Policy) -> int:
     return _exit_code(args, verdict, lambda: lacking.line(verdict.summary.components))
 
 
-def _with_project_facts(
-    evidence: Evidence,
-    policy: Policy,
-    sboms: Sequence[Sbom],
-    *,
-    project_dir: str | None,
-    first_input: str,
-) -> Evidence:
-    """Add the project's manifest and lockfile facts when the policy needs them.
-
-    They come from ``--project-dir``, else from the recorded bundle, else from the
-    folder of the first input. An explicit ``--project-dir`` wins over the bundle
-    because it names the project being released now.
-    """
-    from policyengine.engine import required_facts
-    from policyengine.model import FactKind
-
-    if not project_dir and (
-        evidence.project is not None or FactKind.PROJECT not in required_facts(policy, sboms)
-    ):
-        return evidence
-    from policyengine.ingest.project import project_facts
-    from policyengine.model import Ok, Source
-
-    directory = Path(project_dir or Path(first_input).parent)
-    if not directory.is_dir():
-        raise UsageError(
-            f"--project-dir {directory}: not a directory", hint="name the project's folder"
-        )
-    fact: Ok[object] = Ok(
-        project_facts(directory),
-        Source("project", url=directory.resolve().as_uri(), fetched_at=datetime.now(UTC)),
-    )
-    # A bundle's digest names the bundle's facts: with project facts from the folder in
-    # their place, the verdict must name what it was judged on (see _record).
-    return dataclasses.replace(evidence, project=fact, digest=None)
-
-
 @_gc_paused
 def _run_diff(args: argparse.Namespace) -> int:
+    from policyengine.application import with_project_facts
     from policyengine.engine import changed_components, evaluate_diff
 
     settings = _check_judge_options(args)
@@ -857,7 +768,7 @@ def _run_diff(args: argparse.Namespace) -> int:
     changed = dataclasses.replace(
         head, components=tuple(c for c in head.components if c.key in keys)
     )
-    evidence = _with_project_facts(
+    evidence = with_project_facts(
         _evidence(args, [changed], policy, settings),
         policy,
         [head],

@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 from policyengine.model import UsageError
 
 if TYPE_CHECKING:
-    from policyengine.model import Evidence, Sbom
-    from policyengine.model.policy import Policy
+    from policyengine.application import CheckRequest, Prepared
     from policyengine.model.verdict import Verdict
     from policyengine.store import ReleaseRow, Store, VerdictRow
     from policyengine.watch.advisory_store import AdvisorySource
@@ -193,23 +192,13 @@ def check_release(args: argparse.Namespace) -> None:
 
 
 def keep_release(
-    args: argparse.Namespace,
-    sboms: Sequence[Sbom],
-    evidence: Evidence,
-    policy: Policy,
-    verdict: Verdict,
+    args: argparse.Namespace, request: CheckRequest, prepared: Prepared, verdict: Verdict
 ) -> None:
     """Store the judged release named by ``--release``; one line on stderr says so."""
-    from policyengine.ingest import DEFAULT_MAX_BYTES, read_bytes
-    from policyengine.watch.keep import keep
+    from policyengine.application import keep
 
-    max_bytes = args.max_input_size or DEFAULT_MAX_BYTES
-    inputs = [(path, read_bytes(Path(path), max_bytes=max_bytes)) for path in args.inputs]
-    with opened(args) as store, advisory_db(args, store) as db:
-        generation = db.generation()
-        row = keep(
-            store, args.release, inputs, sboms, evidence, policy, verdict, generation=generation
-        )
+    with opened(args) as store:
+        row = keep(store, request, prepared, verdict)
     print(f"policyengine: kept {args.release} (verdict {row.seq}: {row.outcome})", file=sys.stderr)
 
 
