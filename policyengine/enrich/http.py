@@ -124,6 +124,11 @@ def retry_after(value: str | None, cap: float) -> float | None:
     return max(0.0, min((when - datetime.now(UTC)).total_seconds(), cap))
 
 
+CACHE_COUNTS: Counter[str] = Counter()
+"""This process's GETs by how they were answered: ``hit`` (the cache, no request) or
+``asked`` (a request went out); the service's ``/metrics`` reports the hit rate."""
+
+
 class Fetcher:
     """Cached, retrying, concurrency-bounded requests; counts what reached the network."""
 
@@ -140,6 +145,7 @@ class Fetcher:
         key = f"GET {url}"
         entry = self.cache.get(key)
         if entry is not None and (self.settings.offline or entry.fresh(ttl)):
+            CACHE_COUNTS["hit"] += 1
             return _from_entry(entry)
         if self.settings.offline:
             raise NotCached(f"offline: no cached answer for {url}")
@@ -148,6 +154,7 @@ class Fetcher:
             headers["If-None-Match"] = entry.etag
         if entry is not None and entry.last_modified:
             headers["If-Modified-Since"] = entry.last_modified
+        CACHE_COUNTS["asked"] += 1
         response, body = await self._send(source, "GET", url, headers=headers)
         now = time.time()
         if response.status_code == 304 and entry is not None:

@@ -16,6 +16,8 @@ what the code reads and writes through, and a test keeps the two in step.
 - ``advisories``, ``advisory_packages``, ``advisory_imports``, ``advisory_changes``: the
   offline advisory database kept in the store (``db import --store``), so that every
   machine sharing a PostgreSQL store sees one copy.
+- ``tokens``: the gate service's bearer tokens, by the digest of their secret, with
+  scopes, an optional release-name prefix and when they were revoked.
 """
 
 from __future__ import annotations
@@ -145,4 +147,17 @@ advisory_changes = Table(
     metadata,
     Column("generation", Integer, primary_key=True),
     Column("id", String(200), primary_key=True),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("digest", String(80), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("release_prefix", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    UniqueConstraint("digest", name="uq_tokens_digest"),
 )
