@@ -130,6 +130,7 @@ def read_inputs(
     gunzipped under the same cap and kept for the inventory.
     """
     from policyengine.ingest import parse_bytes
+    from policyengine.ingest.lockfiles.requirements import no_nested_files
     from policyengine.safeio import display_name, gunzip_capped
 
     read = read or read_file(request)
@@ -150,7 +151,8 @@ def read_inputs(
                 f"the input is over the {request.max_bytes}-byte input cap",
                 position=Position(source),
             )
-        sboms.append(parse_bytes(data, source, validate=request.validate))
+        with no_nested_files():
+            sboms.append(parse_bytes(data, source, validate=request.validate))
         raw.append((given.name, data))
     return sboms, raw
 

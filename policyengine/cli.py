@@ -68,7 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_enrich(sub)
     _add_db(sub)
     _add_inventory(sub)
+    _add_service(sub)
     return parser
+
+
+def _add_service(sub: argparse._SubParsersAction[_Parser]) -> None:
+    from policyengine import cli_service
+
+    cli_service.add_commands(sub, _Parser)
 
 
 def _add_inventory(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -374,6 +381,9 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
     from policyengine import cli_store
 
     cli_store.add_release_options(p)
+    from policyengine import cli_service
+
+    cli_service.add_server_option(p)
     p.set_defaults(handler=_run_check)
 
 
@@ -711,6 +721,10 @@ def _run_check(args: argparse.Namespace) -> int:
     from policyengine.engine import Evaluation, evaluate
     from policyengine.report import STREAMED
 
+    if args.server:
+        from policyengine import cli_service
+
+        return cli_service.run_remote_check(args)
     settings = _check_judge_options(args)
     cli_store.check_release(args)
     request = _request(args, settings, inputs=args.inputs)

@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyengine.model import UsageError
+from policyengine.watch.documents import release_doc as _release_doc
+from policyengine.watch.documents import stamp as _stamp
+from policyengine.watch.documents import verdict_doc as _verdict_doc
 
 if TYPE_CHECKING:
     from policyengine.application import CheckRequest, Prepared
     from policyengine.model.verdict import Verdict
-    from policyengine.store import ReleaseRow, Store, VerdictRow
+    from policyengine.store import ReleaseRow, Store
     from policyengine.watch.advisory_store import AdvisorySource
 
 
@@ -203,36 +206,6 @@ def keep_release(
 
 
 # --- releases list | show | history --------------------------------------------------------
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def _release_doc(row: ReleaseRow) -> dict[str, Any]:
-    return {
-        "release": row.name,
-        "version": row.version,
-        "created_at": _stamp(row.created_at),
-        "components": row.components,
-        "verdicts": row.verdicts,
-        "first_verdict": _verdict_doc(row.first),
-        "latest_verdict": _verdict_doc(row.latest),
-    }
-
-
-def _verdict_doc(row: VerdictRow) -> dict[str, Any]:
-    return {
-        "seq": row.seq,
-        "outcome": row.outcome,
-        "judged_at": _stamp(row.judged_at),
-        "evaluated_at": _stamp(row.evaluated_at),
-        "reason": row.reason,
-        "policy": {"name": row.policy_name, "digest": row.policy_digest},
-        "evidence_digest": row.evidence_digest,
-        "advisory_generation": row.advisory_generation,
-        "summary": row.summary,
-    }
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

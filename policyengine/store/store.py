@@ -195,6 +195,11 @@ class Store:
         except sa.exc.OperationalError as exc:
             raise _store_error(self.url, exc) from None
 
+    def ping(self) -> None:
+        """Ask the database one trivial question (a readiness probe); raise if it cannot."""
+        with self._read() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
     # --- writing ---------------------------------------------------------------------------
 
     def record(

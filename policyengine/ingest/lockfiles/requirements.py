@@ -49,6 +49,8 @@ MAX_NESTED_BYTES = 64 * 1024 * 1024
 _TOP_ROOT: ContextVar[Path | None] = ContextVar("requirements_top_root", default=None)
 """The folder of the file that started the current parse: nested files stay inside it."""
 _EXTRA_ROOTS: ContextVar[tuple[Path, ...]] = ContextVar("requirements_extra_roots", default=())
+_NO_FILES: ContextVar[bool] = ContextVar("requirements_no_files", default=False)
+"""Set while reading bytes a client sent: their name is no place on this machine."""
 """Folders a setting (``--include-dir``) allows nested files to come from as well."""
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")
@@ -149,6 +151,20 @@ def include_dirs(folders: Iterable[str | Path]) -> Iterator[None]:
         yield
     finally:
         _EXTRA_ROOTS.reset(token)
+
+
+@contextmanager
+def no_nested_files() -> Iterator[None]:
+    """Refuse every ``-r``/``-c`` while the block runs: the input came over the network.
+
+    A service reading a client's requirements file must not open files of its own
+    machine named relative to a name the client chose.
+    """
+    token = _NO_FILES.set(True)
+    try:
+        yield
+    finally:
+        _NO_FILES.reset(token)
 
 
 def _allowed_roots() -> tuple[Path, ...]:
@@ -350,6 +366,12 @@ def _nested(
             f"{opt} names a file with a NUL byte in its name",
             position=Position(source, line),
             hint="fix the file name",
+        )
+    if _NO_FILES.get():
+        raise InputError(
+            f"{opt} {_excerpt(target)}: nested requirement files are not read from a sent input",
+            position=Position(source, line),
+            hint="send a flattened file (pip-compile or uv pip compile output)",
         )
     path = Path(source).parent / target
     key = _key(str(path))
