@@ -278,6 +278,9 @@ def create_app(config: ServiceConfig, store: Store | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # Import what every check needs before the first request: about 0.7 s that would
+        # otherwise come out of that request's time (and its enrichment deadline).
+        await run_in_threadpool(_warm_up)
         try:
             yield
         finally:
@@ -288,6 +291,16 @@ def create_app(config: ServiceConfig, store: Store | None = None) -> Starlette:
     app.add_middleware(_Measured, metrics=api.metrics)
     app.state.api = api
     return app
+
+
+def _warm_up() -> None:
+    """Import the readers, enrichment, checks and reports (the first check's cost)."""
+    import policyengine.checks.registry
+    import policyengine.engine
+    import policyengine.enrich.core
+    import policyengine.ingest.cyclonedx
+    import policyengine.policy.loader
+    import policyengine.report.json  # noqa: F401
 
 
 def _page_routes(store: Store, api: Api) -> list[BaseRoute]:
