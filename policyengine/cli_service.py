@@ -35,6 +35,11 @@ def add_commands(sub: argparse._SubParsersAction[Any], parser_class: type) -> No
         help="the organisation's policies: DIR/NAME.yaml is policy NAME (besides the shipped ones)",
     )
     serve.add_argument(
+        "--allow-policy-upload",
+        action="store_true",
+        help="accept policies sent with a check (multipart); by default only the server's",
+    )
+    serve.add_argument(
         "--per-token-concurrency",
         type=int,
         default=4,
@@ -137,6 +142,7 @@ def run_serve(args: argparse.Namespace) -> int:
         store_url=url,
         settings=cli._checked_settings(args),
         policy_dir=policy_dir,
+        allow_policy_upload=args.allow_policy_upload,
         max_body=args.max_input_size or DEFAULT_MAX_BYTES,
         per_token=args.per_token_concurrency,
         request_timeout=args.request_timeout,

@@ -14,6 +14,7 @@ of processes share one PostgreSQL store.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -22,12 +23,13 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from policyengine.service import checking, inventory
+from policyengine.service import checking, inventory, uploads
 from policyengine.service.auth import Guard, require_release
 from policyengine.service.config import ServiceConfig
 from policyengine.service.limits import TokenSlots
@@ -153,7 +155,12 @@ class Api:
         principal = await self.guard.require(request, "check")
         params = request.query_params
         names = params.getlist("policy")
-        if not names:
+        multipart = uploads.is_multipart(request)
+        if multipart and not self.config.allow_policy_upload:
+            raise Problem(
+                403, "this server does not accept policies from clients; name one with policy="
+            )
+        if not names and not multipart:
             raise Problem(400, "policy=NAME is required (see GET /v1/policies)")
         paths = tuple(self.policies.path(name) for name in names)
         release = checking.release_of(params.get("release"))
@@ -164,24 +171,38 @@ class Api:
         name = params.get("name") or "input"
         validate = params.get("validate", "false").lower() in ("1", "true", "yes")
         with self.slots.slot(principal.token_id):
-            body = checking.decoded(
-                await checking.read_body(request, self.config.max_body), request.headers
-            )
+            body = await checking.read_body(request, self.config.max_body)
+            sent: list[tuple[str, bytes]] = []
+            if multipart:
+                upload = await uploads.parts(request, body)
+                body, sent = upload.body, upload.policies
+                name = params.get("name") or upload.name
+                if not names and not sent:
+                    raise Problem(400, "name a policy= or send one as a `policy` part")
+            body = checking.decoded(body, request.headers if not multipart else Headers())
             if not body:
                 raise Problem(400, "the body is empty: send an SBOM or a lockfile")
             warnings: list[str] = []
-            work = checking.check_request(
-                body=body,
-                name=name,
-                policies=paths,
-                settings=self.settings,
-                now=now,
-                release=release,
-                max_bytes=self.config.max_body,
-                validate=validate,
-                warnings=warnings,
-            )
-            judged = await checking.judged_in_time(work, self.store, self.config.request_timeout)
+            with uploads.written(sent) as (folder, files):
+                work = checking.check_request(
+                    body=body,
+                    name=name,
+                    policies=paths + tuple(files),
+                    settings=self.settings,
+                    now=now,
+                    release=release,
+                    max_bytes=self.config.max_body,
+                    validate=validate,
+                    warnings=warnings,
+                )
+                try:
+                    judged = await checking.judged_in_time(
+                        work, self.store, self.config.request_timeout, uploaded=bool(sent)
+                    )
+                except Problem as problem:
+                    # A sent policy's messages name it as sent, not where it was written.
+                    problem.detail = re.sub(re.escape(str(folder)) + r"/\d+/", "", problem.detail)
+                    raise
         self.metrics.verdicts.labels(judged.verdict.outcome).inc()
         return checking.answer(judged, fmt, warnings)
 

@@ -146,7 +146,9 @@ def check_request(
     )
 
 
-async def judged_in_time(request_: CheckRequest, store: Store, timeout: float) -> Judged:
+async def judged_in_time(
+    request_: CheckRequest, store: Store, timeout: float, *, uploaded: bool = False
+) -> Judged:
     """Judge on a worker thread; 504 when it takes longer than ``timeout``.
 
     The thread is left to finish (a thread cannot be stopped), but the enrichment
@@ -160,7 +162,7 @@ async def judged_in_time(request_: CheckRequest, store: Store, timeout: float) -
     except TimeoutError:
         raise Problem(504, f"the check took longer than {timeout:g} s") from None
     except PolicyEngineError as exc:
-        raise from_error(exc) from None
+        raise from_error(exc, policy_from_server=not uploaded) from None
     except zlib.error as exc:  # pragma: no cover - gunzip_capped words these
         raise Problem(422, f"invalid gzip data: {exc}") from None
 

@@ -41,6 +41,7 @@ def dump_config(config: ServiceConfig) -> str:
     document: dict[str, Any] = {
         "store_url": config.store_url,
         "policy_dir": config.policy_dir,
+        "allow_policy_upload": config.allow_policy_upload,
         "max_body": config.max_body,
         "per_token": config.per_token,
         "request_timeout": config.request_timeout,

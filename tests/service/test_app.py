@@ -250,3 +250,39 @@ def test_policies_are_the_servers(make_service: MakeService, tmp_path: Path) -> 
     assert "acme" in names and "baseline" in names
     verdict = _check(service, SBOM.read_bytes(), policy="acme").json()
     assert verdict["policy"]["name"] == "acme-advisory-gate"
+
+
+def test_sent_policies_only_when_the_server_allows_them(make_service: MakeService) -> None:
+    policy = (STORY / "policy.yaml").read_bytes()
+    files = {"input": ("sbom.cdx.json", SBOM.read_bytes()), "policy": ("acme.yaml", policy)}
+    closed = make_service()
+    refused = closed.call("POST", "/v1/check", token="check", params={"now": NOW}, files=files)
+    assert refused.status_code == 403 and "does not accept policies" in refused.text
+
+
+def test_a_sent_policy_is_laid_over_the_named_ones(
+    make_service: MakeService, tmp_path: Path
+) -> None:
+    service = make_service(allow_policy_upload=True)
+    policy = (STORY / "policy.yaml").read_bytes()
+    files = {"input": ("sbom.cdx.json", SBOM.read_bytes()), "policy": ("acme.yaml", policy)}
+    alone = service.call("POST", "/v1/check", token="check", params={"now": NOW}, files=files)
+    assert alone.status_code == 200, alone.text
+    verdict = alone.json()
+    assert verdict["policy"]["name"] == "acme-advisory-gate"
+    assert verdict["subject"]["inputs"] == ["sbom.cdx.json"]
+    over = service.call(
+        "POST", "/v1/check", token="check", params={"now": NOW, "policy": "baseline"}, files=files
+    )
+    assert over.json()["policy"]["name"] == "baseline+acme-advisory-gate"
+    sneaky = (
+        b"apiVersion: policyengine/v1\nkind: Policy\nmetadata: {name: x}\nextends: [/etc/x.yaml]\n"
+    )
+    files["policy"] = ("x.yaml", sneaky)
+    refused = service.call("POST", "/v1/check", token="check", params={"now": NOW}, files=files)
+    assert refused.status_code == 422 and "by name only" in refused.json()["detail"]
+    files["policy"] = ("broken.yaml", b"apiVersion: policyengine/v1\nkind: Policy\nrules: 7\n")
+    broken = service.call("POST", "/v1/check", token="check", params={"now": NOW}, files=files)
+    assert broken.status_code == 422
+    detail = broken.json()["detail"]
+    assert detail.startswith("broken.yaml") and str(tmp_path) not in detail
