@@ -328,12 +328,16 @@ def _page_routes(store: Store, api: Api) -> list[BaseRoute]:
     """The read-only HTML page's routes, when the page module is installed.
 
     The page (``policyengine.service.page``) is built apart from the API; until it lands,
-    the service runs without it. Its interface: ``page_routes(store, authenticate)`` with
+    the service runs without it (the import is guarded on the module's presence only, so
+    a page that is there but broken still fails loudly). Its interface:
+    ``page_routes(store, authenticate) -> list[BaseRoute]`` with
     ``authenticate(raw_token) -> Principal | None`` (:func:`~.tokens.authenticator`).
     """
-    try:
-        from policyengine.service import page  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec("policyengine.service.page") is None:
         return []
+    page = importlib.import_module("policyengine.service.page")
     routes: list[BaseRoute] = page.page_routes(store, api.guard.authenticate)
     return routes

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import jsonschema
@@ -286,3 +287,38 @@ def test_a_sent_policy_is_laid_over_the_named_ones(
     assert broken.status_code == 422
     detail = broken.json()["detail"]
     assert detail.startswith("broken.yaml") and str(tmp_path) not in detail
+
+
+def test_the_page_routes_are_mounted_with_the_token_check(
+    make_service: MakeService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.machinery
+    import sys
+    import types
+
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    seen: dict[str, object] = {}
+
+    def page_routes(store: object, authenticate: Any) -> list[Route]:
+        async def home(request: Request) -> PlainTextResponse:
+            token = request.query_params.get("token", "")
+            principal = authenticate(token)
+            return PlainTextResponse("anonymous" if principal is None else principal.name)
+
+        seen["store"] = store
+        return [Route("/ui/", home)]
+
+    fake = types.ModuleType("policyengine.service.page")
+    fake.__spec__ = importlib.machinery.ModuleSpec("policyengine.service.page", None)
+    fake.page_routes = page_routes  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "policyengine.service.page", fake)
+    service = make_service()
+    assert seen["store"] is service.store
+    reader = service.tokens["read"]
+    import httpx
+
+    assert httpx.get(service.root + "/ui/", params={"token": reader}).text != "anonymous"
+    assert httpx.get(service.root + "/ui/", params={"token": "pe_x"}).text == "anonymous"
