@@ -39,6 +39,34 @@ def test_health_readiness_metrics_and_the_document(service: Service) -> None:
     assert "policyengine_http_request_seconds_bucket" in metrics
 
 
+def test_the_document_describes_exactly_the_routes(service: Service) -> None:
+    from starlette.routing import Route
+
+    for schema in DOCUMENT["components"]["schemas"].values():
+        jsonschema.Draft202012Validator.check_schema(schema)
+    api = service_api(service)
+    served = {
+        (route.path, method.lower())
+        for route in api.routes()
+        if isinstance(route, Route)
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
+    documented = {
+        (path, method) for path, operations in DOCUMENT["paths"].items() for method in operations
+    }
+    assert served == documented
+
+
+def service_api(service: Service) -> Any:
+    from policyengine.service.app import Api
+    from policyengine.service.config import ServiceConfig
+    from tests.service.conftest import offline_settings
+
+    config = ServiceConfig(store_url=service.store.url, settings=offline_settings(Path("cache")))
+    return Api(config, service.store)
+
+
 def test_a_check_answers_the_verdict_and_keeps_the_release(service: Service) -> None:
     response = _check(service, SBOM.read_bytes(), release="chat@1.0")
     verdict = response.json()
