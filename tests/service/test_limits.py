@@ -65,3 +65,30 @@ def test_a_dead_registry_gives_an_incomplete_verdict_and_a_busy_token_429(
     assert verdict["outcome"] == "incomplete"
     assert {r["outcome"] for r in verdict["results"]} == {"unknown"}
     assert "enrichment deadline of 2 s reached" in answer.text
+
+
+def test_a_check_past_the_request_timeout_is_504_and_frees_its_slot(
+    make_service: MakeService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from policyengine.service import checking
+
+    release = threading.Event()
+    real = checking.judge
+
+    def stuck(request: Any, store: Any) -> Any:
+        release.wait(60)  # a judgement that never ends in time (the test frees it)
+        return real(request, store)
+
+    monkeypatch.setattr(checking, "judge", stuck)
+    service = make_service(request_timeout=0.5, per_token=1)
+    body = json.dumps(cdx_document(SPECS)).encode()
+    params = {"policy": "sbom-quality", "name": "sbom.cdx.json"}
+    try:
+        late = service.call("POST", "/v1/check", token="check", params=params, content=body)
+        assert late.status_code == 504
+        assert late.json()["detail"] == "the check took longer than 0.5 s"
+        # The slot is free again: the next request is judged (here: also too late), not 429.
+        again = service.call("POST", "/v1/check", token="check", params=params, content=body)
+        assert again.status_code == 504
+    finally:
+        release.set()
