@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -99,7 +100,12 @@ class Api:
         self.store = store
         self.guard = Guard(authenticator(store))
         self.slots = TokenSlots(config.per_token)
-        self.metrics = Metrics(lambda: self.slots.in_flight)
+        # Checks are CPU-bound under the GIL: a few threads judge, the rest wait their turn
+        # (the queue depth), so that reads and health probes still find a thread.
+        self.judges = anyio.CapacityLimiter(config.check_threads)
+        self.metrics = Metrics(
+            lambda: self.slots.in_flight, lambda: int(self.judges.borrowed_tokens)
+        )
         self.policies = PolicySet(config.policy_dir)
         self.settings = checking.with_deadline(config.settings, config.enrichment_deadline)
 
@@ -197,7 +203,11 @@ class Api:
                 )
                 try:
                     judged = await checking.judged_in_time(
-                        work, self.store, self.config.request_timeout, uploaded=bool(sent)
+                        work,
+                        self.store,
+                        self.config.request_timeout,
+                        limiter=self.judges,
+                        uploaded=bool(sent),
                     )
                 except Problem as problem:
                     # A sent policy's messages name it as sent, not where it was written.

@@ -147,9 +147,14 @@ def check_request(
 
 
 async def judged_in_time(
-    request_: CheckRequest, store: Store, timeout: float, *, uploaded: bool = False
+    request_: CheckRequest,
+    store: Store,
+    timeout: float,
+    *,
+    limiter: anyio.CapacityLimiter | None = None,
+    uploaded: bool = False,
 ) -> Judged:
-    """Judge on a worker thread; 504 when it takes longer than ``timeout``.
+    """Judge on a worker thread (one of ``limiter``'s); 504 past ``timeout``, waiting included.
 
     The thread is left to finish (a thread cannot be stopped), but the enrichment
     deadline is under the timeout, so only a pathological input gets here.
@@ -157,7 +162,7 @@ async def judged_in_time(
     try:
         with anyio.fail_after(timeout):
             return await anyio.to_thread.run_sync(
-                run_check, request_, store, abandon_on_cancel=True
+                run_check, request_, store, abandon_on_cancel=True, limiter=limiter
             )
     except TimeoutError:
         raise Problem(504, f"the check took longer than {timeout:g} s") from None

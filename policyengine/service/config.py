@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from policyengine.enrich import EnrichSettings
@@ -27,6 +28,8 @@ class ServiceConfig:
     max_body: int = DEFAULT_MAX_BYTES
     per_token: int = 4
     request_timeout: float = 120.0
+    check_threads: int = field(default_factory=lambda: max(2, os.cpu_count() or 1))
+    """Checks judged at once in this process; more wait (``policyengine_checks_waiting``)."""
 
     @property
     def enrichment_deadline(self) -> float:

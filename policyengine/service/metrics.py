@@ -12,18 +12,28 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class _Live(Collector):
-    """Values read when scraped: checks in flight and the enrichment cache's hit rate."""
+    """Values read when scraped: checks in flight and waiting, the cache's hit rate."""
 
-    def __init__(self, in_flight: Callable[[], int]) -> None:
+    def __init__(self, in_flight: Callable[[], int], judging: Callable[[], int]) -> None:
         self.in_flight = in_flight
+        self.judging = judging
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from policyengine.enrich.http import CACHE_COUNTS
 
         yield GaugeMetricFamily(
             "policyengine_checks_in_flight",
-            "Checks being judged now (the queue depth of this process)",
+            "Checks accepted and not yet answered (reading, waiting or judging)",
             value=self.in_flight(),
+        )
+        running = self.judging()
+        yield GaugeMetricFamily(
+            "policyengine_checks_judging", "Checks being judged on a thread now", value=running
+        )
+        yield GaugeMetricFamily(
+            "policyengine_checks_waiting",
+            "Checks waiting for a judging thread (the queue depth)",
+            value=max(0, self.in_flight() - running),
         )
         hits, asked = CACHE_COUNTS["hit"], CACHE_COUNTS["asked"]
         yield GaugeMetricFamily(
@@ -44,7 +54,7 @@ class _Live(Collector):
 class Metrics:
     """One registry per app, so that two apps in one process (tests) count apart."""
 
-    def __init__(self, in_flight: Callable[[], int]) -> None:
+    def __init__(self, in_flight: Callable[[], int], judging: Callable[[], int]) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "policyengine_http_requests",
@@ -65,7 +75,7 @@ class Metrics:
             ("outcome",),
             registry=self.registry,
         )
-        self.registry.register(_Live(in_flight))
+        self.registry.register(_Live(in_flight, judging))
 
     def render(self) -> bytes:
         """The text exposition format."""

@@ -35,6 +35,7 @@ def test_health_readiness_metrics_and_the_document(service: Service) -> None:
     assert 'policyengine_verdicts_total{outcome="fail"} 1.0' in metrics
     assert 'route="/v1/check",status="200"' in metrics
     assert "policyengine_checks_in_flight 0.0" in metrics
+    assert "policyengine_checks_waiting 0.0" in metrics
     assert "policyengine_cache_hit_ratio" in metrics
     assert "policyengine_http_request_seconds_bucket" in metrics
 
