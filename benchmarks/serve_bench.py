@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--components", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--check-threads", type=int, default=None)
     args = parser.parse_args(argv)
 
     from policyengine.service.tokens import create
@@ -176,7 +177,7 @@ def main(argv: list[str] | None = None) -> None:
             print(line)
     print(
         f"{args.workers} processes, {args.clients} clients, {args.components} components, "
-        f"policy baseline, PostgreSQL"
+        f"policy baseline, PostgreSQL, check threads {args.check_threads or 'default'}"
     )
     print("| phase | requests | seconds | req/s | p50 s | p99 s | errors |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -6,6 +6,7 @@ Wiring only, like :mod:`policyengine.cli`: the service is :mod:`policyengine.ser
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -45,6 +46,14 @@ def add_commands(sub: argparse._SubParsersAction[Any], parser_class: type) -> No
         default=4,
         metavar="N",
         help="checks one token may run at once per process; more are answered 429 (default 4)",
+    )
+    serve.add_argument(
+        "--check-threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="checks judged at once per process; more wait their turn (default: the CPU "
+        "count, at least 2)",
     )
     serve.add_argument(
         "--request-timeout",
@@ -118,6 +127,7 @@ def run_serve(args: argparse.Namespace) -> int:
     for option, value in (
         ("--workers", args.workers),
         ("--per-token-concurrency", args.per_token_concurrency),
+        ("--check-threads", args.check_threads if args.check_threads is not None else 1),
         ("--max-input-size", args.max_input_size if args.max_input_size is not None else 1),
     ):
         if value < 1:
@@ -147,6 +157,8 @@ def run_serve(args: argparse.Namespace) -> int:
         per_token=args.per_token_concurrency,
         request_timeout=args.request_timeout,
     )
+    if args.check_threads is not None:
+        config = dataclasses.replace(config, check_threads=args.check_threads)
     serve(config, host=args.host, port=args.port, workers=args.workers)
     return 0
 

@@ -41,3 +41,5 @@ def test_serve_refuses_bad_settings_before_listening(run_cli: RunCli, tmp_path: 
     assert code == 2 and "not a directory" in err
     code, _, err = run_cli("serve", "--store", store, "--port", "0")
     assert code == 2 and "not a port number" in err
+    code, _, err = run_cli("serve", "--store", store, "--check-threads", "0")
+    assert code == 2 and "--check-threads 0: not a positive number" in err

@@ -45,6 +45,7 @@ def dump_config(config: ServiceConfig) -> str:
         "max_body": config.max_body,
         "per_token": config.per_token,
         "request_timeout": config.request_timeout,
+        "check_threads": config.check_threads,
         "settings": settings,
     }
     return json.dumps(document, default=str)
