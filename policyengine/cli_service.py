@@ -52,8 +52,8 @@ def add_commands(sub: argparse._SubParsersAction[Any], parser_class: type) -> No
         type=int,
         default=None,
         metavar="N",
-        help="checks judged at once per process; more wait their turn (default: the CPU "
-        "count, at least 2)",
+        help="checks judged at once per process; more wait their turn (default: four per CPU; "
+        "a check also waits on the store and the registries)",
     )
     serve.add_argument(
         "--request-timeout",

@@ -28,7 +28,7 @@ class ServiceConfig:
     max_body: int = DEFAULT_MAX_BYTES
     per_token: int = 4
     request_timeout: float = 120.0
-    check_threads: int = field(default_factory=lambda: max(2, os.cpu_count() or 1))
+    check_threads: int = field(default_factory=lambda: 4 * (os.cpu_count() or 1))
     """Checks judged at once in this process; more wait (``policyengine_checks_waiting``)."""
 
     @property
