@@ -52,7 +52,9 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # Not "no-referrer": with it Chromium sends "Origin: null" on the page's own form
+    # POSTs, and the origin check below could not tell them from a foreign site's.
+    "Referrer-Policy": "same-origin",
     # Verdicts are behind a token: no shared cache may keep them.
     "Cache-Control": "no-store",
 }
