@@ -27,7 +27,7 @@ from starlette.routing import Mount
 from policyengine.cli import main
 from policyengine.service.page import page_routes
 from policyengine.service.principal import Principal
-from policyengine.store import IndexedComponent, NewVerdict, open_store
+from policyengine.store import IndexedComponent, NewVerdict, Store, open_store
 from tests.conftest import ROOT
 
 EXAMPLE = "examples/inventory-litellm"
@@ -83,7 +83,13 @@ def fill_store(url: str, cache: Path) -> None:
         _cli("db", "import", f"{EXAMPLE}/advisories-2026-03-24", "--store", url)
         _cli("releases", "rejudge", "--now", "2026-03-24T18:00:00Z", "--store", url)
     with open_store(url) as store:
-        _keep(store, "team-a-web", "2.0", _verdict_doc("pass", "left-pad", "pass", "fine"))
+        _keep(
+            store,
+            "team-a-web",
+            "2.0",
+            _verdict_doc("pass", "left-pad", "pass", "fine"),
+            extra=("@acme/ui", "2.0.0"),
+        )
         hostile = _verdict_doc(
             "fail",
             HOSTILE_NAME,
@@ -128,15 +134,23 @@ def _verdict_doc(
 
 
 def _keep(
-    store: object, name: str, version: str, doc: dict[str, object], component: str = "left-pad"
+    store: Store,
+    name: str,
+    version: str,
+    doc: dict[str, object],
+    component: str = "left-pad",
+    extra: tuple[str, str] | None = None,
 ) -> None:
     moment = datetime(2026, 3, 1, tzinfo=UTC)
     verdict = json.dumps(doc).encode()
-    store.record(  # type: ignore[attr-defined]
+    members = [IndexedComponent("npm", component, "1.0.0", f"pkg:npm/{component}@1.0.0", "", None)]
+    if extra is not None:
+        members.append(IndexedComponent("npm", extra[0], extra[1], None, "", None))
+    store.record(
         name,
         version,
         [("sbom.json", f"{name}@{version}".encode())],
-        [IndexedComponent("npm", component, "1.0.0", f"pkg:npm/{component}@1.0.0", "", None)],
+        members,
         NewVerdict(
             judged_at=moment,
             evaluated_at=moment,
@@ -165,7 +179,13 @@ class Running:
 @contextmanager
 def serve(store_url: str, mount: str = "/ui") -> Iterator[Running]:
     """uvicorn on 127.0.0.1 (a free port) serving only the page, mounted at ``mount``."""
-    store = open_store(store_url)
+    with open_store(store_url) as store, serve_store(store, mount) as url:
+        yield Running(url, store_url)
+
+
+@contextmanager
+def serve_store(store: Store, mount: str = "/ui") -> Iterator[str]:
+    """The page over an open store, under uvicorn on a free port; yields the page's URL."""
     routes = page_routes(store, authenticate)
     app = Starlette(routes=[Mount(mount, routes=routes)] if mount else routes)
     sock = socket.socket()
@@ -179,9 +199,8 @@ def serve(store_url: str, mount: str = "/ui") -> Iterator[Running]:
         while not server.started:
             assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
             time.sleep(0.02)
-        yield Running(f"http://127.0.0.1:{port}{mount}", store_url)
+        yield f"http://127.0.0.1:{port}{mount}"
     finally:
         server.should_exit = True
         thread.join(30)
         sock.close()
-        store.close()

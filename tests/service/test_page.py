@@ -10,7 +10,14 @@ import httpx
 import pytest
 
 from policyengine.service.page import COOKIE, CSP
-from tests.service.pagekit import HOSTILE_NAME, HOSTILE_RELEASE, Running, fill_store, serve
+from tests.service.pagekit import (
+    HOSTILE_NAME,
+    HOSTILE_RELEASE,
+    Running,
+    fill_store,
+    serve,
+    serve_store,
+)
 
 READ = {"Authorization": "Bearer read-everything"}
 TEAM_A = {"Authorization": "Bearer read-team-a"}
@@ -173,6 +180,7 @@ def test_affected_by_a_purl_a_name_at_version_or_a_name(client: httpx.Client) ->
     assert held("litellm@1.82.8") == ["litellm@1.82.8"]
     assert sorted(held("litellm")) == ["litellm@1.82.6", "litellm@1.82.7", "litellm@1.82.8"]
     assert held("left-pad", TEAM_A) == ["left-pad@1.0.0"]  # team B's is not theirs
+    assert held("@acme/ui@2.0.0") == ["@acme/ui@2.0.0"]  # an npm scope's own "@"
     assert held("litellm", TEAM_A) == []
 
 
@@ -243,3 +251,22 @@ def test_the_stylesheet_is_served_and_the_page_works_at_the_root(
             answer.status_code == 200 and 'href="/releases/acme-chat-gateway@1.82.8"' in answer.text
         )
         assert '<link rel="stylesheet" href="/page.css">' in answer.text
+
+
+def test_a_store_that_cannot_be_read_is_a_503_not_a_traceback(store_url: str) -> None:
+    from policyengine.model import UsageError
+    from policyengine.store import Store, open_store
+
+    class Broken(Store):
+        def recent_releases(self, *args: object, **kwargs: object) -> object:
+            raise UsageError("cannot use the store sqlite:///gone: disk I/O error")
+
+    with open_store(store_url) as real:
+        broken = Broken(real.engine, real.url)
+        with serve_store(broken) as url, httpx.Client(base_url=url, trust_env=False) as c:
+            answer = c.get("/", headers=READ)
+    assert answer.status_code == 503
+    assert (
+        answer.text
+        == "the inventory cannot be read: cannot use the store sqlite:///gone: disk I/O error"
+    )
