@@ -209,6 +209,11 @@ def verdict_view(data: bytes) -> VerdictView:
             continue
         key = (_text(result.get("rule")), _text(result.get("check")))
         tallies.setdefault(key, Counter())[outcome] += 1
+    # Schema version "2" counts the passes per rule instead of listing them.
+    for counted in doc.get("passes") or []:
+        if isinstance(counted, dict) and isinstance(counted.get("passed"), int):
+            key = (_text(counted.get("rule")), _text(counted.get("check")))
+            tallies.setdefault(key, Counter())["pass"] += counted["passed"]
     policy = _object(doc.get("policy"))
     summary = _object(doc.get("summary"))
     return VerdictView(
