@@ -23,6 +23,7 @@ Two steps, documented in tests/fixtures/recordings/README.md:
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import sys
 import urllib.parse
@@ -165,6 +166,75 @@ def derive() -> None:
     print(f"derived {len(manifest)} answers into {folder}")
 
 
+NPM_DEMO_WORKFLOW = ".github/workflows/release.yml"
+"""The workflow path the derived npm statements name (made up: the demo is derived)."""
+
+
+def derive_npm() -> None:
+    """Answers of npm's attestations endpoint for ``provenance-demo`` (derived, unsigned).
+
+    For every version whose ``dist.attestations`` the derived packument names, a body in
+    the endpoint's shape (``{"attestations": [{"predicateType", "bundle": {"dsseEnvelope":
+    {"payload", "payloadType"}}}]}``) whose SLSA v1 statement names the repository of the
+    version's ``repository`` field and :data:`NPM_DEMO_WORKFLOW`. No signature: npm
+    identities are read, not verified, by policyengine.
+    """
+    folder = OUT / "npm"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    data = json.loads((folder / _body_name("/provenance-demo")).read_text())
+    for version, item in data["versions"].items():
+        if "attestations" not in item.get("dist", {}):
+            continue
+        repository = str(item["repository"]["url"]).removeprefix("git+").removesuffix(".git")
+        statement = {
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": [
+                {
+                    "name": f"pkg:npm/provenance-demo@{version}",
+                    "digest": {"sha512": item["dist"].get("integrity", "")},
+                }
+            ],
+            "predicateType": "https://slsa.dev/provenance/v1",
+            "predicate": {
+                "buildDefinition": {
+                    "buildType": "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1",
+                    "externalParameters": {
+                        "workflow": {
+                            "ref": "refs/heads/main",
+                            "repository": repository,
+                            "path": NPM_DEMO_WORKFLOW,
+                        }
+                    },
+                }
+            },
+        }
+        payload = base64.b64encode(json.dumps(statement, sort_keys=True).encode()).decode()
+        body = {
+            "attestations": [
+                {
+                    "predicateType": "https://slsa.dev/provenance/v1",
+                    "bundle": {
+                        "dsseEnvelope": {
+                            "payload": payload,
+                            "payloadType": "application/vnd.in-toto+json",
+                            "signatures": [],
+                        }
+                    },
+                }
+            ]
+        }
+        path = f"/-/npm/v1/attestations/provenance-demo@{version}"
+        name = _body_name(path)
+        (folder / name).write_text(json.dumps(body, indent=1, sort_keys=True) + "\n")
+        manifest[f"GET {path}"] = {
+            "status": 200,
+            "headers": {"content-type": "application/json"},
+            "body": name,
+            "derived": "by scripts/record_provenance.py derive_npm (unsigned SLSA v1 statement)",
+        }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Record (``--record``) then derive."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -177,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no corpus at {CORPUS}", file=sys.stderr)
         return 1
     derive()
+    derive_npm()
     return 0
 
 
