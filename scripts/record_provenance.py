@@ -97,9 +97,7 @@ def record(pypi_url: str) -> None:
                     body = json.dumps(trim(response.json()), indent=1, sort_keys=True).encode()
                 name = _body_name(path)
                 (folder / name).write_bytes(body)
-                kept = {
-                    k: v for k, v in response.headers.items() if k.lower() == "content-type"
-                }
+                kept = {k: v for k, v in response.headers.items() if k.lower() == "content-type"}
                 manifest[f"GET {path}"] = {
                     "status": response.status_code,
                     "headers": kept,

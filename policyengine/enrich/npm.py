@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import replace
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urljoin
 

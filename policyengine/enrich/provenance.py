@@ -249,8 +249,11 @@ _UNSAID = object()
 
 
 def _combine(version: str, reads: Sequence[_FileRead], index: SimpleIndex) -> ReleaseIdentity:
-    """One release's status from its files': a file without provenance next to attested
-    ones makes it ``partial``; unknown files never turn into "absent"."""
+    """One release's status from its files'.
+
+    A file without provenance next to attested ones makes it ``partial``; unknown files
+    never turn into "absent".
+    """
     statuses = {r.status for r in reads}
     status: ProvenanceStatus
     if not reads:

@@ -443,7 +443,9 @@ async def _publishers(
         return Failed(str(exc))
     window = [
         ReleaseFiles(release.version, _digests(files))
-        for release, files in reversed(history[max(0, index - fetcher.settings.provenance_releases) : index + 1])
+        for release, files in reversed(
+            history[max(0, index - fetcher.settings.provenance_releases) : index + 1]
+        )
     ]
     identities = await pypi_history(fetcher, name, window)
     if own is None and all(r.provenance == "unknown" for r in identities):
@@ -468,8 +470,10 @@ async def _publishers(
 
 
 def _digests(files: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, str | None], ...]:
-    """(filename, sha256) of a release's files, the sdist first (the file most often
-    attested when only some are)."""
+    """(filename, sha256) of a release's files, the sdist first.
+
+    The sdist is the file most often attested when only some are.
+    """
     out = []
     for f in files:
         digests = f.get("digests")
