@@ -21,6 +21,8 @@ class Comparison:
     observed: dict[str, JsonValue]
     change: str | None = None
     dropped: bool = False
+    expected: dict[str, JsonValue] | None = None
+    """What the earlier releases lead to expect (their provenance and identities)."""
 
 
 def identity_rows(history: Iterable[ReleaseIdentity]) -> list[JsonValue]:
@@ -71,11 +73,15 @@ def compare_provenance(publishers: Publishers, ignore: set[str]) -> Comparison |
         "publisher_identities": identity_rows(history),
     }
     before = sorted(set().union(*(_names(r, ignore) for r in earlier)))
+    expected: dict[str, JsonValue] = {
+        "provenance": "present" if all(r.provenance == "present" for r in earlier) else None,
+        "identities": list[JsonValue](before),
+    }
     if current.provenance in ("absent", "partial") and all(
         r.provenance == "present" for r in earlier
     ):
         observed["provenance_dropped"] = True
-        which = "without provenance" if current.provenance == "absent" else "partly without"
+        which = "without" if current.provenance == "absent" else "partly without"
         by = f" from {', '.join(before)}" if before else ""
         versions = ", ".join(r.version for r in earlier)
         return Comparison(
@@ -83,6 +89,7 @@ def compare_provenance(publishers: Publishers, ignore: set[str]) -> Comparison |
             f"provenance dropped: {current.version} was uploaded {which} provenance, where "
             f"every earlier release read ({versions}) had it{by}",
             dropped=True,
+            expected=expected,
         )
     if current.provenance == "present":
         now = _names(current, ignore)
@@ -93,8 +100,9 @@ def compare_provenance(publishers: Publishers, ignore: set[str]) -> Comparison |
                 observed,
                 f"published by another repository or workflow (+{', +'.join(added)}; "
                 f"earlier: {', '.join(before)})",
+                expected=expected,
             )
-    return Comparison(observed)
+    return Comparison(observed, expected=expected)
 
 
 def compare_accounts(publishers: Publishers, ignore: set[str]) -> Comparison | None:

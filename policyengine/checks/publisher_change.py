@@ -148,6 +148,7 @@ class PublisherChangeCheck(Check):
         changes: list[str] = []
         compared = 0
         dropped = False
+        expected_more: dict[str, JsonValue] = {}
         for aspect in params.compare:
             found_change = (
                 compare_provenance(publishers, ignore)
@@ -159,6 +160,7 @@ class PublisherChangeCheck(Check):
             if found_change is not None:
                 compared += 1
                 observed.update(found_change.observed)
+                expected_more.update(found_change.expected or {})
                 if found_change.change:
                     changes.append(found_change.change)
                     dropped = dropped or found_change.dropped
@@ -193,7 +195,7 @@ class PublisherChangeCheck(Check):
                 f"{publishers.version} on the registry by hand, or waive with an expiry.",
             )
             return
-        expected: JsonValue = {"same_as": publishers.previous_version}
+        expected: JsonValue = {"same_as": publishers.previous_version, **expected_more}
         used = sources(source, *(s for r in publishers.history for s in r.sources))
         if not changes:
             yield Finding(

@@ -17,19 +17,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 NOT_INSTALLED = "read, not verified: pypi-attestations is not installed"
-
-
-@cache
-def _trust_root() -> str:
-    try:
-        return f"sigstore {version('sigstore')}"
-    except PackageNotFoundError:
-        return "sigstore"
 
 
 def verify_file(
@@ -78,5 +68,5 @@ def verify_file(
     count = len(attestations)
     return True, (
         f"verified offline: {count} attestation{'s' if count != 1 else ''} against "
-        f"{filename} (sha256) and the Sigstore trust root of {_trust_root()}"
+        f"{filename} (sha256) and sigstore-python's offline trust root"
     )
