@@ -133,9 +133,3 @@ def compare_accounts(publishers: Publishers, ignore: set[str]) -> Comparison | N
         f"new publishing account (+{', +'.join(added)}; {versions} were uploaded by "
         f"{', '.join(sorted(before))})",
     )
-
-
-def provenance_dropped(publishers: Publishers) -> bool:
-    """Whether the release dropped the provenance every earlier release read had."""
-    found = compare_provenance(publishers, set())
-    return found is not None and found.dropped

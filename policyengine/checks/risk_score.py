@@ -19,7 +19,7 @@ from policyengine.checks.common import (
     withdrawn_by,
 )
 from policyengine.checks.hashes import HashesParams, compare_with_registry, normalise_alg
-from policyengine.checks.identities import provenance_dropped
+from policyengine.checks.identities import compare_provenance
 from policyengine.checks.install_scripts import InstallScriptsCheck, InstallScriptsParams
 from policyengine.checks.metadata_completeness import (
     MetadataCompletenessCheck,
@@ -562,6 +562,9 @@ def _provenance_dropped(evidence: ComponentEvidence) -> Term:
     if found is None:
         return 0.0, "publishers unknown (carried by publisher_change)", (), False
     publishers, source = found
-    if provenance_dropped(publishers):
+    compared = compare_provenance(publishers, set())
+    if compared is None:
+        return 0.0, "provenance not compared: the registry did not say", (source,), False
+    if compared.dropped:
         return 1.0, f"{publishers.version} was uploaded without provenance", (source,), False
-    return 0.0, "no provenance drop seen", (source,), False
+    return 0.0, "no provenance drop", (source,), False
