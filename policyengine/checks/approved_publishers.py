@@ -208,8 +208,8 @@ class ApprovedPublishersCheck(Check):
             status=Status.INFO,
             message=f'approved publishers are not configured: {which} anyone ("*"), so no '
             "component they cover was judged; to configure it, list in this rule's params the "
-            "Trusted Publishers ('github:OWNER/REPO/WORKFLOW'), accounts ('npm-user:<name>') "
-            "or organizations ('pypi-org:<name>') that may publish",
+            "Trusted Publishers ('github:OWNER/REPO/WORKFLOW'), accounts or organizations "
+            "that may publish",
             observed={"approves_anyone": list[JsonValue](lists)},
             expected={"allowlist": "the identities that may publish"},
             remediation=(

@@ -50,8 +50,13 @@ def identity_rows(history: Iterable[ReleaseIdentity]) -> list[JsonValue]:
     return rows
 
 
-def _names(release: ReleaseIdentity, ignore: set[str]) -> set[str]:
-    return {i.identity.lower() for i in release.identities} - ignore
+def _names(release: ReleaseIdentity, ignore: set[str]) -> dict[str, str]:
+    """The release's identities by their lower-cased spelling (GitHub names ignore case)."""
+    return {
+        i.identity.lower(): i.identity
+        for i in release.identities
+        if i.identity.lower() not in ignore
+    }
 
 
 def compare_provenance(publishers: Publishers, ignore: set[str]) -> Comparison | None:
@@ -72,7 +77,10 @@ def compare_provenance(publishers: Publishers, ignore: set[str]) -> Comparison |
         "provenance": {r.version: r.provenance for r in history},
         "publisher_identities": identity_rows(history),
     }
-    before = sorted(set().union(*(_names(r, ignore) for r in earlier)))
+    earlier_names: dict[str, str] = {}
+    for release in reversed(earlier):
+        earlier_names.update(_names(release, ignore))
+    before = sorted(earlier_names.values())
     expected: dict[str, JsonValue] = {
         "provenance": "present" if all(r.provenance == "present" for r in earlier) else None,
         "identities": list[JsonValue](before),
@@ -93,7 +101,7 @@ def compare_provenance(publishers: Publishers, ignore: set[str]) -> Comparison |
         )
     if current.provenance == "present":
         now = _names(current, ignore)
-        added = sorted(now - set(before))
+        added = sorted(name for key, name in now.items() if key not in earlier_names)
         if now and before and added:
             observed["identities_added"] = list[JsonValue](added)
             return Comparison(
