@@ -90,7 +90,7 @@ class EnrichSettings:
     """Releases before the component's version whose provenance and uploader are read
     (PEP 740 on PyPI, ``_npmUser`` and attestations on npm): the window that
     ``publisher-change`` compares the version with."""
-    provenance_files: int = 4
+    provenance_files: int = 2
     """Files per release whose PEP 740 provenance is fetched from the Integrity API (a
     release's other files count by what the simple index says about them)."""
     verify_provenance: bool = True
