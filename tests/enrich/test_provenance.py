@@ -157,3 +157,15 @@ def test_verification_can_be_switched_off(replay: Replay, settings: EnrichSettin
     [identity] = history[0].identities
     assert not identity.verified
     assert identity.verification == "read, not verified: verification is switched off"
+
+
+@pytest.mark.parametrize("fault", ["badjson", "array", "500"])
+def test_an_unusable_integrity_answer_is_unknown_never_absent(
+    replay: Replay, settings: EnrichSettings, fault: str
+) -> None:
+    path = "/pypi740/integrity/sigstore/3.6.1/sigstore-3.6.1.tar.gz/provenance"
+    replay.faults[path] = [fault] * 4
+    history = _history(replay, settings, replay.pypi740_url, "3.6.1").history
+    assert history[0].provenance == "unknown"
+    assert history[0].reason is not None and "sigstore-3.6.1.tar.gz" in history[0].reason
+    assert history[1].provenance == "present"
