@@ -123,8 +123,9 @@ class ApprovedPublishersCheck(Check):
         - Trusted Publishers, as the version's provenance names them (PEP 740 on
           PyPI, npm provenance): ``github:OWNER/REPO/WORKFLOW`` (e.g.
           ``github:sigstore/sigstore-python/release.yml``),
-          ``gitlab:NAMESPACE/PROJECT/WORKFLOW_FILEPATH``, ``google:EMAIL``,
-          ``activestate:ORGANIZATION/PROJECT``;
+          ``gitlab:NAMESPACE/PROJECT/WORKFLOW_FILEPATH``, ``google:EMAIL``, and
+          for another kind (ActiveState) ``activestate:`` followed by the
+          publisher's other fields in key order, joined by ``/``;
         - uploading accounts: ``npm-user:NAME`` (or the bare name);
         - the PyPI organization owning the project: ``pypi-org:NAME`` (or
           ``org:NAME``);

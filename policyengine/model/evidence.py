@@ -198,8 +198,9 @@ class PublisherIdentity:
     """One publishing identity of a release: a Trusted Publisher or an account.
 
     ``identity`` is the spelling policies use: ``github:OWNER/REPO/WORKFLOW``,
-    ``gitlab:NAMESPACE/PROJECT/WORKFLOW_FILEPATH``, ``google:EMAIL``,
-    ``activestate:ORGANIZATION/PROJECT``, ``npm-user:NAME``. ``verified`` is true only
+    ``gitlab:NAMESPACE/PROJECT/WORKFLOW_FILEPATH``, ``google:EMAIL``; another kind
+    (ActiveState) is its lower-cased kind and the publisher's other string fields in key
+    order, joined by ``/``. ``verified`` is true only
     when every attestation behind it was verified (signature, transparency log, the
     certificate's identity and the file digest); ``verification`` says how, or why the
     identity was only read.
