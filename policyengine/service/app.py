@@ -26,8 +26,8 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from policyengine.service import checking, inventory, uploads
@@ -334,12 +334,16 @@ def _warm_up() -> None:
     import policyengine.report.json  # noqa: F401
 
 
-def _page_routes(store: Store, api: Api) -> list[BaseRoute]:
-    """The read-only HTML page's routes, when the page module is installed.
+PAGE_PREFIX = "/ui"
+"""Where the read-only page is mounted (docs/service-page.md); ``/`` leads there."""
 
-    The page (``policyengine.service.page``) is built apart from the API; until it lands,
-    the service runs without it (the import is guarded on the module's presence only, so
-    a page that is there but broken still fails loudly). Its interface:
+
+def _page_routes(store: Store, api: Api) -> list[BaseRoute]:
+    """The read-only HTML page under :data:`PAGE_PREFIX`, when the page module is installed.
+
+    The page (``policyengine.service.page``) is built apart from the API; without it, the
+    service runs without a page (the import is guarded on the module's presence only, so a
+    page that is there but broken still fails loudly). Its interface:
     ``page_routes(store, authenticate) -> list[BaseRoute]`` with
     ``authenticate(raw_token) -> Principal | None`` (:func:`~.tokens.authenticator`).
     """
@@ -350,4 +354,8 @@ def _page_routes(store: Store, api: Api) -> list[BaseRoute]:
         return []
     page = importlib.import_module("policyengine.service.page")
     routes: list[BaseRoute] = page.page_routes(store, api.guard.authenticate)
-    return routes
+
+    async def home(_request: Request) -> Response:
+        return RedirectResponse(PAGE_PREFIX + "/", status_code=307)
+
+    return [Route("/", home), Mount(PAGE_PREFIX, routes=routes)]

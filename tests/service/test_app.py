@@ -338,7 +338,7 @@ def test_the_page_routes_are_mounted_with_the_token_check(
             return PlainTextResponse("anonymous" if principal is None else principal.name)
 
         seen["store"] = store
-        return [Route("/ui/", home)]
+        return [Route("/", home)]
 
     fake = types.ModuleType("policyengine.service.page")
     fake.__spec__ = importlib.machinery.ModuleSpec("policyengine.service.page", None)
@@ -351,3 +351,14 @@ def test_the_page_routes_are_mounted_with_the_token_check(
 
     assert httpx.get(service.root + "/ui/", params={"token": reader}).text != "anonymous"
     assert httpx.get(service.root + "/ui/", params={"token": "pe_x"}).text == "anonymous"
+    assert httpx.get(service.root + "/", follow_redirects=True).url.path == "/ui/"
+
+
+def test_the_page_is_served_under_ui(service: Service) -> None:
+    import httpx
+
+    login = httpx.get(service.root + "/ui/login")
+    assert login.status_code == 200 and login.headers["content-type"].startswith("text/html")
+    listed = httpx.get(service.root + "/ui/", cookies={}, follow_redirects=False)
+    assert listed.status_code in (401, 303)  # no token: the form, or a redirect to it
+    assert httpx.get(service.root + "/", follow_redirects=False).headers["location"] == "/ui/"
