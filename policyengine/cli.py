@@ -341,6 +341,13 @@ def _add_judge_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     p.add_argument(
+        "--results",
+        choices=("attention", "all"),
+        default="attention",
+        help="list the results that need attention and count passes per rule (default, "
+        'verdict schema "2"), or list every result, passes included (schema "1")',
+    )
+    p.add_argument(
         "--fail-on",
         choices=("fail", "warn"),
         default="fail",
@@ -640,9 +647,11 @@ def _finish(args: argparse.Namespace, verdict: Verdict, policy: Policy) -> int:
     from policyengine.report import block_writer
     from policyengine.report.incomplete import incomplete_line
 
+    from policyengine.model.verdict import ResultBlock
+
     inputs = verdict.subject.inputs
     with block_writer(args.format, inputs=inputs, tool_version=__version__) as writer:
-        writer.add(verdict.results)
+        writer.add(ResultBlock(verdict.results, verdict.passes))
         _deliver(args, writer, verdict)
     if args.constraints:
         _write_constraints(args, verdict, verdict.results)
@@ -772,15 +781,16 @@ def _run_check(args: argparse.Namespace) -> int:
     evidence = _record(args, evidence)
     if args.release:
         # The inventory keeps the whole verdict: judged in memory, written as usual, kept.
-        verdict = evaluate(sboms, evidence, policy, _now(args))
+        verdict = evaluate(sboms, evidence, policy, _now(args), results=args.results)
         code = _finish(args, verdict, policy)
         cli_store.keep_release(args, sboms, evidence, policy, verdict)
         return code
     if args.format in STREAMED:
         # Written rule by rule as evaluated: 50,000 components give 750,000 results and a
         # 370 MB verdict with release-gate (benchmarks/README.md).
-        return _stream(args, Evaluation(sboms, evidence, policy, _now(args)), policy)
-    verdict = evaluate(sboms, evidence, policy, _now(args))
+        run = Evaluation(sboms, evidence, policy, _now(args), results=args.results)
+        return _stream(args, run, policy)
+    verdict = evaluate(sboms, evidence, policy, _now(args), results=args.results)
     # The verdict holds its own copies; freeing the inputs before rendering lowers the
     # peak at 50k components by the size of the evidence (benchmarks/README.md).
     del sboms, evidence
@@ -865,7 +875,8 @@ def _run_diff(args: argparse.Namespace) -> int:
         first_input=args.head,
     )
     evidence = _record(args, evidence)
-    return _finish(args, evaluate_diff(base, head, evidence, policy, _now(args)), policy)
+    verdict = evaluate_diff(base, head, evidence, policy, _now(args), results=args.results)
+    return _finish(args, verdict, policy)
 
 
 def _read_sbom(args: argparse.Namespace, path: str) -> Sbom:
