@@ -644,10 +644,9 @@ def _record(args: argparse.Namespace, evidence: Evidence) -> Evidence:
 
 
 def _finish(args: argparse.Namespace, verdict: Verdict, policy: Policy) -> int:
+    from policyengine.model.verdict import ResultBlock
     from policyengine.report import block_writer
     from policyengine.report.incomplete import incomplete_line
-
-    from policyengine.model.verdict import ResultBlock
 
     inputs = verdict.subject.inputs
     with block_writer(args.format, inputs=inputs, tool_version=__version__) as writer:

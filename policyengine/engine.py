@@ -308,8 +308,11 @@ class Evaluation:
 
 
 class _PassTally:
-    """One rule's passing findings, counted: how many, which components, how many about
-    the document. The components' refs are the strings the components hold already."""
+    """One rule's passing findings, counted.
+
+    How many, which components, how many about the document; the components' refs are the
+    strings the components hold already.
+    """
 
     __slots__ = ("document", "passed", "refs", "rule")
 
@@ -345,8 +348,10 @@ def _passes_key(passes: RulePasses) -> tuple[str, str, str]:
 
 
 def fold_passes(verdict: Verdict) -> Verdict:
-    """``verdict`` (listing every result) as a schema version "2" verdict: its passes
-    counted per rule, every other result listed as it was. Summary and outcome unchanged.
+    """``verdict`` (listing every result) as a schema version "2" verdict.
+
+    Its passes are counted per rule, every other result is listed as it was; summary and
+    outcome are unchanged.
     """
     if verdict.schema_version == SCHEMA_VERSION:
         return verdict
@@ -371,9 +376,7 @@ def fold_passes(verdict: Verdict) -> Verdict:
     passes = tuple(
         replace(tallies[key], components=tuple(sorted(refs[key]))) for key in sorted(tallies)
     )
-    return replace(
-        verdict, schema_version=SCHEMA_VERSION, results=tuple(listed), passes=passes
-    )
+    return replace(verdict, schema_version=SCHEMA_VERSION, results=tuple(listed), passes=passes)
 
 
 def _forget(contexts: Mapping[int, CheckContext], slugs: Sequence[str]) -> None:

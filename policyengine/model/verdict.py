@@ -7,9 +7,9 @@ generated from them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from collections.abc import Iterable
 from typing import Any, Literal
 
 from policyengine.model.component import Coverage

@@ -33,8 +33,11 @@ def verdict_document(verdict: Verdict) -> dict[str, Any]:
 
 
 def _fields(verdict: Verdict) -> Verdict | dict[str, Any]:
-    """What orjson writes for ``verdict``: the dataclass, or its fields without ``passes``
-    for a version "1" verdict (the same bytes as that version always had)."""
+    """What orjson writes for ``verdict``.
+
+    The dataclass, or its fields without ``passes`` for a version "1" verdict (the same
+    bytes as that version always had).
+    """
     if verdict.schema_version != SCHEMA_VERSION_ALL:
         return verdict
     return {name: getattr(verdict, name) for name in _V1_FIELDS}
@@ -157,8 +160,10 @@ def verdict_schema() -> dict[str, Any]:
 
 
 def _two_versions(schema: dict[str, Any]) -> None:
-    """Version "2" has ``passes`` and lists no pass; version "1" lists every result and has
-    no ``passes`` (docs/verdict.md, Schema versions)."""
+    """Version "2" has ``passes`` and lists no pass; version "1" has no ``passes``.
+
+    Version "1" lists every result (docs/verdict.md, Schema versions).
+    """
     schema["properties"]["schema_version"]["enum"] = [SCHEMA_VERSION_ALL, SCHEMA_VERSION]
     schema["required"].remove("passes")
     schema["if"] = {"properties": {"schema_version": {"const": SCHEMA_VERSION}}}

@@ -48,10 +48,10 @@ def junit_tree(verdict: Verdict) -> ET.Element:
     for found in verdict.passes:
         pending.setdefault(found.rule, []).append(found)
     order: list[tuple[str, Sequence[RuleResult], list[RulePasses]]] = []
-    for rule_id, results in by_rule.items():
+    for rule_id, listed in by_rule.items():
         for rule in sorted(r for r in pending if r < rule_id):
             order.append((rule, (), pending.pop(rule)))
-        order.append((rule_id, results, pending.pop(rule_id, [])))
+        order.append((rule_id, listed, pending.pop(rule_id, [])))
     order += [(rule, (), pending[rule]) for rule in sorted(pending)]
     totals = dict.fromkeys(_TOTALS, 0)
     for rule_id, results, passes in order:

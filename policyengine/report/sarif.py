@@ -143,8 +143,11 @@ class SarifSpool(SpooledWriter):
         self._rules = _Rules()
 
     def add(self, block: Sequence[RuleResult]) -> None:
-        """Write the next results, in the order they appear in the verdict, and count the
-        passes the block carries (:class:`~policyengine.model.verdict.ResultBlock`)."""
+        """Write the next results, in the order they appear in the verdict.
+
+        The passes the block carries (:class:`~policyengine.model.verdict.ResultBlock`) are
+        counted on their rules.
+        """
         self._rules.count(passes_of(block))
         for start in range(0, len(block), 1000):
             entries = []

@@ -115,9 +115,7 @@ def test_the_summarised_verdict_agrees_with_every_result(items, rules, missing) 
             passed, refs, document = passes.get(r.rule, (0, set(), 0))
             ref = {r.component.ref} if r.component else set()
             passes[r.rule] = (passed + 1, refs | ref, document + (r.component is None))
-    assert {
-        p.rule: (p.passed, set(p.components), p.document) for p in counted.passes
-    } == passes
+    assert {p.rule: (p.passed, set(p.components), p.document) for p in counted.passes} == passes
     assert all(list(p.components) == sorted(set(p.components)) for p in counted.passes)
     assert counted.passes == fold_passes(every).passes
     # The documents: version 2 is version 1 without the passes' results, plus `passes`.

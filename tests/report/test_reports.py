@@ -263,9 +263,9 @@ def test_attention_json_lists_no_pass_and_counts_them_per_rule(
         "error",
     }
     passes = [r for r in verdict.results if r.outcome == "pass"]
-    assert sum(p["passed"] for p in document["passes"]) == len(passes) == document["summary"][
-        "passed"
-    ]
+    assert (
+        sum(p["passed"] for p in document["passes"]) == len(passes) == document["summary"]["passed"]
+    )
     for entry in document["passes"]:
         mine = [r for r in passes if r.rule == entry["rule"]]
         assert entry["passed"] == len(mine)
@@ -295,9 +295,9 @@ def test_attention_formats_show_the_same_pass_counts(verdict: Verdict, attention
         assert counts == again and counts
     rules = sarif_document(attention, "1.2.3")["runs"][0]["tool"]["driver"]["rules"]
     by_rule = {p.rule: p.passed for p in attention.passes}
-    assert {r["id"]: r["properties"].get("passed") for r in rules if "passed" in r["properties"]} == (
-        by_rule
-    )
+    assert {
+        r["id"]: r["properties"].get("passed") for r in rules if "passed" in r["properties"]
+    } == (by_rule)
     root = ET.fromstring(render(attention, "junit"))
     cases = root.findall(".//testcase[@name='passed']")
     assert len(cases) == len(attention.passes)
