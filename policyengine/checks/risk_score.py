@@ -19,6 +19,7 @@ from policyengine.checks.common import (
     withdrawn_by,
 )
 from policyengine.checks.hashes import HashesParams, compare_with_registry, normalise_alg
+from policyengine.checks.identities import compare_provenance
 from policyengine.checks.install_scripts import InstallScriptsCheck, InstallScriptsParams
 from policyengine.checks.metadata_completeness import (
     MetadataCompletenessCheck,
@@ -39,6 +40,7 @@ from policyengine.model import (
     Finding,
     JsonValue,
     Missing,
+    Publishers,
     Source,
     Status,
 )
@@ -49,6 +51,7 @@ Signal = Literal[
     "removed",
     "hash_mismatch",
     "publisher_change",
+    "provenance_dropped",
     "fresh",
     "cadence",
     "metadata",
@@ -63,6 +66,7 @@ DEFAULT_WEIGHTS: dict[Signal, float] = {
     "removed": 60.0,
     "hash_mismatch": 50.0,
     "publisher_change": 25.0,
+    "provenance_dropped": 35.0,
     "fresh": 15.0,
     "cadence": 20.0,
     "metadata": 10.0,
@@ -79,6 +83,12 @@ with an unusual cadence on top (60, the LiteLLM 1.82.7/1.82.8 picture hours befo
 advisory) fails. The two signals registries most often cannot tell (``publisher_change``
 and ``metadata``: 35 together) cannot alone make a clean score unknown in that band.
 
+A provenance drop (``provenance_dropped``: the release was uploaded without the provenance
+every earlier release read had) adds 35 on top of ``publisher_change``: 60, the default
+threshold, on its own. It is 0 where provenance could not be compared (a registry or
+mirror that does not serve it): the unknown is ``publisher_change``'s to carry, so this
+term never makes a score unknown by itself.
+
 The artifact-content signals are off by default: they need the artifacts downloaded
 and inspected (``contents`` facts), which a policy asks for by giving them a weight.
 """
@@ -89,6 +99,7 @@ _SIGNAL_NEEDS: dict[Signal, tuple[FactKind, ...]] = {
     "removed": (FactKind.RELEASES, FactKind.PACKAGE),
     "hash_mismatch": (FactKind.ARTIFACTS,),
     "publisher_change": (FactKind.PUBLISHERS,),
+    "provenance_dropped": (FactKind.PUBLISHERS,),
     "fresh": (FactKind.RELEASES,),
     "cadence": (FactKind.RELEASES,),
     "metadata": (FactKind.PACKAGE,),
@@ -146,7 +157,7 @@ class RiskScoreCheck(Check):
     """A weighted sum of the supply-chain signals stays under a threshold.
 
     What it checks:
-        Nine signals per component, each valued 0..1 and multiplied by its
+        Ten signals per component, each valued 0..1 and multiplied by its
         weight: ``malicious`` (a live malicious-package advisory),
         ``vulnerability`` (the worst live advisory: critical 1, high 0.7,
         medium 0.4, low or unrated 0.1), ``removed`` (registry-status fails:
@@ -154,7 +165,11 @@ class RiskScoreCheck(Check):
         maintenance concern that ``registry-status`` reports on its own, not
         a sign of a compromised release), ``hash_mismatch``
         (hashes fails against the registry), ``publisher_change``
-        (publisher-change fails), ``fresh`` (younger than ``fresh_within``),
+        (publisher-change fails), ``provenance_dropped`` (the release was
+        uploaded without the provenance every earlier release read had, as
+        publisher-change sees it; 0 where provenance could not be compared, so
+        it never makes a score unknown: ``publisher_change`` carries that),
+        ``fresh`` (younger than ``fresh_within``),
         ``cadence`` (release-cadence fails), ``metadata``
         (metadata-completeness fails), ``unpinned`` (pinning fails), and, off
         by default (weight 0) because they need the artifacts inspected,
@@ -175,8 +190,9 @@ class RiskScoreCheck(Check):
         real projects, so a fresh release with one of them scores at most 35, under the
         release gate's warn band (40); two soft signals besides freshness, or a new
         publisher with freshness (40), reach it, and freshness, cadence and a new publisher
-        together (60, LiteLLM 1.82.7 and 1.82.8) fail. Also ignored: the weights of sources
-        turned off on purpose.
+        together (60, LiteLLM 1.82.7 and 1.82.8) fail, as does a provenance drop on its
+        own (publisher_change 25 + provenance_dropped 35). Also ignored: the weights of
+        sources turned off on purpose.
 
     Why:
         No single weak signal justifies blocking a release, but several
@@ -188,7 +204,8 @@ class RiskScoreCheck(Check):
     Parameters:
         ``threshold`` (default 60). ``weights``: per-signal weights (defaults:
         malicious 100, removed 60, hash_mismatch 50, vulnerability 40,
-        publisher_change 25, fresh 15, cadence 20, metadata 10, unpinned 10,
+        publisher_change 25, provenance_dropped 35, fresh 15, cadence 20,
+        metadata 10, unpinned 10,
         startup_code 0, install_scripts 0).
         ``fresh_within`` (default ``7d``). For a warn band and a fail band use
         two rules with different thresholds and severities; ``up_to`` on the
@@ -464,6 +481,7 @@ def _signals(
         "removed": run(RegistryStatusCheck(), _removed()),
         "hash_mismatch": lambda: _hash_mismatch(component, evidence, context),
         "publisher_change": run(PublisherChangeCheck(), _default(PublisherChangeParams)),
+        "provenance_dropped": lambda: _provenance_dropped(evidence),
         "fresh": run(ReleaseAgeCheck(), _release_age(params.fresh_within)),
         "cadence": run(ReleaseCadenceCheck(), _default(ReleaseCadenceParams)),
         "metadata": run(MetadataCompletenessCheck(), _default(MetadataCompletenessParams)),
@@ -532,3 +550,21 @@ def _hash_mismatch(
         component, own, found[0], HashesParams(registry_absent="pass"), (found[1],)
     )
     return (1.0 if finding.status is Status.FAIL else 0.0), finding.message, finding.sources, False
+
+
+def _provenance_dropped(evidence: ComponentEvidence) -> Term:
+    """1 when the release dropped the provenance every earlier release read had.
+
+    0 when that cannot be seen: ``publisher_change`` carries the unknown (see
+    ``DEFAULT_WEIGHTS``), so a registry that serves no provenance adds no open weight.
+    """
+    found = fact_value(evidence.get(FactKind.PUBLISHERS), Publishers)
+    if found is None:
+        return 0.0, "publishers unknown (carried by publisher_change)", (), False
+    publishers, source = found
+    compared = compare_provenance(publishers, set())
+    if compared is None:
+        return 0.0, "provenance not compared: the registry did not say", (source,), False
+    if compared.dropped:
+        return 1.0, f"{publishers.version} was uploaded without provenance", (source,), False
+    return 0.0, "no provenance drop", (source,), False

@@ -135,15 +135,19 @@ class Fetcher:
         self.hosts = Hosts()
         self._gate = asyncio.Semaphore(settings.concurrency)
 
-    async def get(self, source: str, url: str, ttl: float) -> Answer:
-        """GET ``url`` through the cache (``source`` names the counter and the TTL's owner)."""
-        key = f"GET {url}"
+    async def get(self, source: str, url: str, ttl: float, accept: str | None = None) -> Answer:
+        """GET ``url`` through the cache (``source`` names the counter and the TTL's owner).
+
+        ``accept`` asks for one representation (PEP 691's JSON simple index); it is part
+        of the cache key, since the same URL serves others.
+        """
+        key = f"GET {url}" if accept is None else f"GET {url} accept={accept}"
         entry = self.cache.get(key)
         if entry is not None and (self.settings.offline or entry.fresh(ttl)):
             return _from_entry(entry)
         if self.settings.offline:
             raise NotCached(f"offline: no cached answer for {url}")
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = {} if accept is None else {"Accept": accept}
         if entry is not None and entry.etag:
             headers["If-None-Match"] = entry.etag
         if entry is not None and entry.last_modified:

@@ -11,11 +11,13 @@ import base64
 import binascii
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urljoin
 
 from policyengine.enrich.advisory import parse_time
 from policyengine.enrich.http import Fetcher
+from policyengine.enrich.npm_provenance import npm_history
 from policyengine.enrich.pypi import (
     SHAPE_ERRORS,
     VersionFacts,
@@ -70,9 +72,36 @@ async def npm_facts(
     if not isinstance(got, tuple):
         return fill(versions, kinds, got)
     try:
-        return _facts(name, versions, kinds, got)
+        out = _facts(name, versions, kinds, got)
     except SHAPE_ERRORS as exc:
         return fill(versions, kinds, wrong_shape(fetcher, url, exc))
+    if FactKind.PUBLISHERS in kinds:
+        await _add_history(fetcher, name, out, got)
+    return out
+
+
+async def _add_history(
+    fetcher: Fetcher, name: str, out: VersionFacts, got: tuple[dict[str, Any], str, Source]
+) -> None:
+    """Uploader and provenance of each version and the releases before it (the window)."""
+    data, served_from, source = got
+    known: Mapping[str, Any] = _mapping(data, "versions")
+    order = [r.version for r in _history(known, _mapping(data, "time"))]
+    for version, facts in out.items():
+        spelled = _spelling(known, version)
+        if spelled is None or spelled not in order:
+            continue
+        index = order.index(spelled)
+        window = order[max(0, index - fetcher.settings.provenance_releases) : index + 1][::-1]
+        history = await npm_history(fetcher, name, known, window, served_from)
+        fact = facts.get(FactKind.PUBLISHERS)
+        if isinstance(fact, Ok) and isinstance(fact.value, Publishers):
+            facts[FactKind.PUBLISHERS] = Ok(replace(fact.value, history=history), fact.source)
+        elif history and history[0].provenance != "unknown":
+            # Who uploaded is unknown (no _npmUser) but the provenance is not.
+            facts[FactKind.PUBLISHERS] = Ok(Publishers(spelled, history=history), source)
+        elif isinstance(fact, Missing) and history and history[0].reason:
+            facts[FactKind.PUBLISHERS] = Missing(history[0].reason)
 
 
 def _facts(

@@ -20,6 +20,7 @@ from packaging.utils import canonicalize_name
 
 from policyengine.enrich.advisory import parse_time
 from policyengine.enrich.http import Answer, Fetcher, FetchError, NotCached
+from policyengine.enrich.provenance import ReleaseFiles, pypi_history
 from policyengine.enrich.versions import same_version, sort_key
 from policyengine.model import (
     Artifact,
@@ -440,18 +441,42 @@ async def _publishers(
         before = await _version_info(fetcher, name, previous, data) if previous else None
     except FetchError as exc:
         return Failed(str(exc))
-    if own is None:
+    window = [
+        ReleaseFiles(release.version, _digests(files))
+        for release, files in reversed(
+            history[max(0, index - fetcher.settings.provenance_releases) : index + 1]
+        )
+    ]
+    identities = await pypi_history(fetcher, name, window)
+    if own is None and all(r.provenance == "unknown" for r in identities):
+        reason = identities[0].reason if identities else None
         return Missing(
             f"the registry serves no metadata for {name} {version} "
             "(only the latest release is described and the per-version endpoint is not served)"
+            + (f", and no provenance: {reason}" if reason else "")
         )
-    # The JSON API names no uploader, so ``publishers`` stays empty for PyPI.
+    # The JSON API names no uploader, so ``publishers`` stays empty for PyPI; who
+    # published is what the releases' provenance names (``history``).
     return Ok(
         Publishers(
             version=version,
-            maintainers=own,
+            maintainers=own or (),
             previous_version=previous,
-            previous_maintainers=before,
+            previous_maintainers=before if own is not None else None,
+            history=identities,
         ),
         source,
     )
+
+
+def _digests(files: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, str | None], ...]:
+    """(filename, sha256) of a release's files, the sdist first.
+
+    The sdist is the file most often attested when only some are.
+    """
+    out = []
+    for f in files:
+        digests = f.get("digests")
+        sha = digests.get("sha256") if isinstance(digests, dict) else None
+        out.append((f.get("packagetype") != "sdist", str(f.get("filename", "")), sha))
+    return tuple((n, str(d).lower() if d else None) for _, n, d in sorted(out))

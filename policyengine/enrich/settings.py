@@ -86,6 +86,16 @@ class EnrichSettings:
     advisories: str = "auto"
     pypi_version_metadata: bool = True
     osv_batch_size: int = 1000
+    provenance_releases: int = 3
+    """Releases before the component's version whose provenance and uploader are read
+    (PEP 740 on PyPI, ``_npmUser`` and attestations on npm): the window that
+    ``publisher-change`` compares the version with."""
+    provenance_files: int = 2
+    """Files per release whose PEP 740 provenance is fetched from the Integrity API (a
+    release's other files count by what the simple index says about them)."""
+    verify_provenance: bool = True
+    """Verify PEP 740 attestations offline (pypi-attestations, sigstore's shipped trust
+    root); off, or without the library, identities are read, not verified."""
     progress: bool = True
     ca_bundle: Path | None = None
     """A PEM file of CAs trusted on top of the system store (``--ca-bundle``)."""

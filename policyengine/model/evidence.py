@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from policyengine.model.component import Hash
 
@@ -188,6 +188,53 @@ class Artifacts:
     """npm ``scripts`` entries that run at install time: (name, command)."""
 
 
+ProvenanceStatus = Literal["present", "absent", "partial", "unknown"]
+"""Whether a release's files carry provenance: every file, none (the registry says so
+positively), some of them, or not known (the registry or mirror did not say)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PublisherIdentity:
+    """One publishing identity of a release: a Trusted Publisher or an account.
+
+    ``identity`` is the spelling policies use: ``github:OWNER/REPO/WORKFLOW``,
+    ``gitlab:NAMESPACE/PROJECT/WORKFLOW_FILEPATH``, ``google:EMAIL``; another kind
+    (ActiveState) is its lower-cased kind and the publisher's other string fields in key
+    order, joined by ``/``. ``verified`` is true only
+    when every attestation behind it was verified (signature, transparency log, the
+    certificate's identity and the file digest); ``verification`` says how, or why the
+    identity was only read.
+    """
+
+    identity: str
+    kind: str
+    repository: str | None = None
+    workflow: str | None = None
+    environment: str | None = None
+    verified: bool = False
+    verification: str = "read, not verified"
+    source: str | None = None
+    """The URL the identity was read from."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseIdentity:
+    """How one release was published, as far as the registry says (provenance, uploader).
+
+    ``provenance`` follows :data:`ProvenanceStatus`; ``identities`` are the Trusted
+    Publishers its provenance names; ``accounts`` the uploading accounts (npm
+    ``_npmUser``), ``None`` when the registry does not say; ``reason`` why something is
+    unknown (a mirror that does not serve it, a 404).
+    """
+
+    version: str
+    provenance: ProvenanceStatus = "unknown"
+    identities: tuple[PublisherIdentity, ...] = ()
+    accounts: tuple[str, ...] | None = None
+    reason: str | None = None
+    sources: tuple[Source, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Publishers:
     """Who published the version and the release before it (``FactKind.PUBLISHERS``).
@@ -205,6 +252,10 @@ class Publishers:
     previous_publishers: tuple[str, ...] | None = None
     previous_maintainers: tuple[str, ...] | None = None
     previous_attestations: tuple[str, ...] | None = None
+    history: tuple[ReleaseIdentity, ...] = ()
+    """The component's version first, then the releases before it in upload order (newest
+    first, a bounded number): provenance and uploaders per release. Empty when not
+    collected (bundles written before it existed)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -465,6 +465,41 @@ class Store:
             if row.id in latests
         ]
 
+    def recent_releases(
+        self, prefix: str = "", *, limit: int = 50, offset: int = 0
+    ) -> tuple[list[ReleaseRow], int]:
+        """A page of the releases whose names start with ``prefix``, newest first, and their count.
+
+        The prefix is compared exactly (``substr``, not ``LIKE``: SQLite's ``LIKE`` ignores
+        ASCII case and would widen a token's prefix); only one page is read in full.
+        """
+        r = t.releases.c
+        where = (
+            [sa.func.substr(r.name, 1, len(prefix)) == prefix]
+            if prefix
+            else [sa.true()]  # every release
+        )
+        with self._read() as conn:
+            total = int(
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(t.releases).where(*where)
+                ).scalar_one()
+            )
+            ids = [
+                int(i)
+                for i in conn.execute(
+                    sa.select(r.id)
+                    .where(*where)
+                    .order_by(r.created_at.desc(), r.id.desc())
+                    .limit(limit)
+                    .offset(offset)
+                ).scalars()
+            ]
+        if not ids:
+            return [], total
+        rows = {row.id: row for row in self.releases(ids)}
+        return [rows[i] for i in ids if i in rows], total
+
     def release(self, name: str, version: str) -> ReleaseRow | None:
         """One release by name and version, or ``None``."""
         with self._read() as conn:

@@ -1,10 +1,22 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from pydantic import ValidationError
 
 from policyengine.checks.approved_publishers import ApprovedPublishersCheck
-from policyengine.model import FactKind, FactResult, Missing, PackageMetadata, Publishers, Status
+from policyengine.model import (
+    FactKind,
+    FactResult,
+    Missing,
+    PackageMetadata,
+    ProvenanceStatus,
+    PublisherIdentity,
+    Publishers,
+    ReleaseIdentity,
+    Status,
+)
 from tests.checks.factories import assert_actionable, component, ok, run
 
 CHECK = ApprovedPublishersCheck()
@@ -123,3 +135,82 @@ def test_a_configured_list_gives_no_note() -> None:
     model = ApprovedPublishersCheck.params_model.model_validate({"packages": {"npm/x": ["*"]}})
     [note] = CHECK.check_rule(model)
     assert "packages.npm/x" in note.message
+
+
+# Trusted Publisher identities from provenance (issue 17).
+
+TP = PublisherIdentity(
+    "github:BerriAI/litellm/publish.yml",
+    "GitHub",
+    "BerriAI/litellm",
+    "publish.yml",
+    verified=True,
+    verification="verified offline: 1 attestation",
+)
+
+
+def provenance(
+    status: ProvenanceStatus = "present",
+    *identities: PublisherIdentity,
+    organization: str | None = None,
+    accounts: tuple[str, ...] | None = None,
+) -> dict[FactKind, FactResult]:
+    release = ReleaseIdentity("1.82.8", status, identities, accounts)
+    return {
+        FactKind.PUBLISHERS: ok(Publishers("1.82.8", history=(release,))),
+        FactKind.PACKAGE: ok(PackageMetadata("pypi", "litellm", organization=organization)),
+    }
+
+
+TRUSTED = {"packages": {"pypi/litellm": ["github:BerriAI/litellm/publish.yml"]}}
+
+
+def test_an_approved_trusted_publisher_passes_and_says_it_was_verified() -> None:
+    [f] = run(CHECK, COMP, provenance("present", TP), TRUSTED)
+    assert f.status is Status.PASS
+    assert "github:BerriAI/litellm/publish.yml; verified" in f.message
+    assert isinstance(f.observed, dict)
+    [row] = f.observed["publisher_identities"]
+    assert row["identities"][0]["verified"] is True
+
+
+def test_a_trusted_publisher_from_another_repository_fails_even_with_the_org_allowed() -> None:
+    other = replace(TP, identity="github:evil/litellm/publish.yml", repository="evil/litellm")
+    allow = {"packages": {"pypi/litellm": ["github:BerriAI/*", "pypi-org:berriai"]}}
+    [f] = run(CHECK, COMP, provenance("present", other, organization="BerriAI"), allow)
+    assert f.status is Status.FAIL
+    assert "not on the allowlist: github:evil/litellm/publish.yml" in f.message
+    assert_actionable(f)
+
+
+def test_require_verified_leaves_an_identity_only_read_unknown() -> None:
+    read = replace(TP, verified=False, verification="read, not verified: no library")
+    [f] = run(CHECK, COMP, provenance("present", read), {**TRUSTED, "require_verified": True})
+    assert f.status is Status.UNKNOWN and "only read, not verified" in f.message
+    [g] = run(CHECK, COMP, provenance("present", read), TRUSTED)
+    assert g.status is Status.PASS and "read, not verified" in g.message
+
+
+def test_a_release_without_provenance_fails_a_trusted_publisher_list() -> None:
+    [f] = run(CHECK, COMP, provenance("absent"), TRUSTED)
+    assert f.status is Status.FAIL and "uploaded without provenance" in f.message
+
+
+def test_unknown_provenance_falls_back_to_organization_and_accounts() -> None:
+    allow = {"packages": {"pypi/litellm": ["github:BerriAI/*", "pypi-org:berriai"]}}
+    [f] = run(CHECK, COMP, provenance("unknown", organization="BerriAI"), allow)
+    assert f.status is Status.PASS and "organization BerriAI" in f.message
+
+
+def test_npm_user_entries_match_uploading_accounts() -> None:
+    npm = component("left-pad", "1.3.0", "npm")
+    allow = {"ecosystems": {"npm": ["npm-user:alice"]}}
+    facts_npm: dict[FactKind, FactResult] = {
+        FactKind.PUBLISHERS: ok(Publishers("1.3.0", ("alice",))),
+        FactKind.PACKAGE: ok(PackageMetadata("npm", "left-pad")),
+    }
+    [f] = run(CHECK, npm, facts_npm, allow)
+    assert f.status is Status.PASS
+    facts_npm[FactKind.PUBLISHERS] = ok(Publishers("1.3.0", ("mallory",)))
+    [g] = run(CHECK, npm, facts_npm, allow)
+    assert g.status is Status.FAIL and "mallory" in g.message

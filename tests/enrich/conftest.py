@@ -1,6 +1,7 @@
 """A replay server on 127.0.0.1 serving recorded PyPI, npm and OSV answers, with fault injection.
 
-Base URLs: ``<root>/pypi`` (PyPI JSON API), ``<root>/npm`` (npm registry),
+Base URLs: ``<root>/pypi`` (PyPI JSON API), ``<root>/pypi740`` (a PyPI serving PEP 740
+provenance), ``<root>/npm`` (npm registry),
 ``<root>/osv`` (OSV API). Recordings live in tests/fixtures/recordings (see the
 README there). ``faults[path]`` is a list of behaviours consumed one per request
 to that path: ``timeout``, ``429``, ``500``, ``truncate``, ``badjson``, ``array``, ``404``.
@@ -38,7 +39,11 @@ class Replay:
     """The server state: what it serves, what it was asked, which faults to inject."""
 
     def __init__(self) -> None:
-        self.manifests = {"pypi": _manifest("pypi"), "npm": _manifest("npm")}
+        self.manifests = {
+            "pypi": _manifest("pypi"),
+            "pypi740": _manifest("pypi740"),
+            "npm": _manifest("npm"),
+        }
         self.counts: Counter[str] = Counter()
         self.faults: dict[str, list[str]] = {}
         self.bodies: list[bytes] = []
@@ -52,6 +57,11 @@ class Replay:
     @property
     def pypi_url(self) -> str:
         return self.root + "/pypi"
+
+    @property
+    def pypi740_url(self) -> str:
+        """A PyPI that serves PEP 740 provenance (derived recordings, see their README)."""
+        return self.root + "/pypi740"
 
     @property
     def npm_url(self) -> str:

@@ -127,6 +127,27 @@ def test_the_index_answers_by_package_and_version(store_url: str) -> None:
         assert store.versions_of("npm", "litellm") == []
 
 
+def test_recent_releases_are_a_page_newest_first_by_exact_prefix(store_url: str) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    names = ["team-a-web", "team-a-api", "Team-A-old", "team-b-web", "team_a-x"]
+    with open_store(store_url) as store:
+        for day, name in enumerate(names):
+            verdict = replace(_verdict("pass"), judged_at=MOMENT + timedelta(days=day))
+            store.record(name, "1.0", [("s.json", name.encode())], [LITELLM], verdict)
+        rows, total = store.recent_releases()
+        assert total == 5 and [r.name for r in rows] == names[::-1]
+        # Case and LIKE's wildcards are taken literally: "team-a-" is not "Team-A-" or "team_a".
+        rows, total = store.recent_releases("team-a-")
+        assert total == 2 and [r.name for r in rows] == ["team-a-api", "team-a-web"]
+        rows, total = store.recent_releases("team", limit=2, offset=2)
+        assert total == 4 and [r.name for r in rows] == ["team-a-api", "team-a-web"]
+        assert rows[0].latest.outcome == "pass" and rows[0].components == 1
+        assert store.recent_releases("nobody") == ([], 0)
+        assert store.recent_releases(limit=2, offset=10) == ([], 5)
+
+
 def test_generations_are_those_of_the_latest_verdicts(store_url: str) -> None:
     with open_store(store_url) as store:
         row = store.record("a", "1", [("a", b"1")], [LITELLM], _verdict(generation=1))
