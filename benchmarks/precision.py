@@ -229,6 +229,12 @@ def _reduce(
         run.flagged.add(ref)
         if not true:
             run.noisy.add(ref)
+    # A schema version 2 verdict counts its passes per rule instead of listing them.
+    for passes in verdict.get("passes", ()):
+        rules.setdefault(passes["rule"], Counter())["pass"] += passes["passed"]
+    ordered = sorted(rules.items())  # by rule, as the verdict's results are
+    rules.clear()
+    rules.update(ordered)
     return run
 
 

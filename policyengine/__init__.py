@@ -12,12 +12,16 @@ public API over it::
 For large inputs, write the report as the policy is evaluated (one rule's results in
 memory at a time; the bytes :func:`render` would give)::
 
-    run = Evaluation([sbom], evidence, policy, now)
+    run = Evaluation([sbom], evidence, policy, now, results="attention")
     with block_writer("sarif", inputs=run.subject.inputs, tool_version=__version__) as out:
         for block in run.blocks():
             out.add(block)
         with open("verdict.sarif", "wb") as handle:
             out.write(run.verdict(), handle)
+
+``results="attention"`` lists what needs attention and counts the passes per rule (the
+verdict's schema version "2", what ``check`` writes by default); ``evaluate`` and
+``Evaluation`` list every result unless asked (``results="all"``, schema version "1").
 
 ``enrich`` is the subpackage :mod:`policyengine.enrich` (``from policyengine import
 enrich``); its function of the same name does the work. A function here of that name

@@ -56,7 +56,8 @@ class CheckRequest:
 
     ``policies`` are files or shipped names, composed in order. ``evidence_file`` judges on
     a recorded bundle (no network); ``record_file`` writes the evidence used. Project
-    ``now`` is the evaluation time (``None``: the clock when evaluating). Project
+    ``now`` is the evaluation time (``None``: the clock when evaluating). ``results`` is
+    ``attention`` (schema version 2: passes counted per rule) or ``all`` (every result). Project
     facts come from ``project_dir``, else from the bundle, else from the folder of the first
     input when it is a file (``read_project``); bytes from a client have no folder.
     """
@@ -71,6 +72,7 @@ class CheckRequest:
     record_file: str | None = None
     project_dir: str | None = None
     release: str | None = None
+    results: str = "attention"
     warn: Callable[[str], None] = field(default=_silent, compare=False)
 
 
@@ -184,7 +186,13 @@ def judge(request: CheckRequest, store: Store | None = None) -> Judged:
     from policyengine.engine import evaluate
 
     prepared = prepare(request)
-    verdict = evaluate(prepared.sboms, prepared.evidence, prepared.policy, evaluation_time(request))
+    verdict = evaluate(
+        prepared.sboms,
+        prepared.evidence,
+        prepared.policy,
+        evaluation_time(request),
+        results=request.results,
+    )
     kept = None
     if request.release and store is not None:
         kept = keep(store, request, prepared, verdict)

@@ -349,6 +349,13 @@ def _add_judge_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     p.add_argument(
+        "--results",
+        choices=("attention", "all"),
+        default="attention",
+        help="list the results that need attention and count passes per rule (default, "
+        'verdict schema "2"), or list every result, passes included (schema "1")',
+    )
+    p.add_argument(
         "--fail-on",
         choices=("fail", "warn"),
         default="fail",
@@ -603,17 +610,19 @@ def _request(
         record_file=args.record,
         project_dir=getattr(args, "project_dir", None),
         release=getattr(args, "release", None),
+        results=getattr(args, "results", "attention"),
         warn=_warn,
     )
 
 
 def _finish(args: argparse.Namespace, verdict: Verdict, policy: Policy) -> int:
+    from policyengine.model.verdict import ResultBlock
     from policyengine.report import block_writer
     from policyengine.report.incomplete import incomplete_line
 
     inputs = verdict.subject.inputs
     with block_writer(args.format, inputs=inputs, tool_version=__version__) as writer:
-        writer.add(verdict.results)
+        writer.add(ResultBlock(verdict.results, verdict.passes))
         _deliver(args, writer, verdict)
     if args.constraints:
         _write_constraints(args, verdict, verdict.results)
@@ -732,17 +741,17 @@ def _run_check(args: argparse.Namespace) -> int:
     policy = prepared.policy
     if args.release:
         # The inventory keeps the whole verdict: judged in memory, written as usual, kept.
-        verdict = evaluate(prepared.sboms, prepared.evidence, policy, _now(args))
+        verdict = evaluate(prepared.sboms, prepared.evidence, policy, _now(args), results=args.results)
         code = _finish(args, verdict, policy)
         cli_store.keep_release(args, request, prepared, verdict)
         return code
     if args.format in STREAMED:
         # Written rule by rule as evaluated: 50,000 components give 750,000 results and a
         # 370 MB verdict with release-gate (benchmarks/README.md).
-        run = Evaluation(prepared.sboms, prepared.evidence, policy, _now(args))
+        run = Evaluation(prepared.sboms, prepared.evidence, policy, _now(args), results=args.results)
         del prepared
         return _stream(args, run, policy)
-    verdict = evaluate(prepared.sboms, prepared.evidence, policy, _now(args))
+    verdict = evaluate(prepared.sboms, prepared.evidence, policy, _now(args), results=args.results)
     # The verdict holds its own copies; freeing the inputs before rendering lowers the
     # peak at 50k components by the size of the evidence (benchmarks/README.md).
     del prepared
@@ -790,7 +799,8 @@ def _run_diff(args: argparse.Namespace) -> int:
         first_input=args.head,
     )
     evidence = _record(args, evidence)
-    return _finish(args, evaluate_diff(base, head, evidence, policy, _now(args)), policy)
+    verdict = evaluate_diff(base, head, evidence, policy, _now(args), results=args.results)
+    return _finish(args, verdict, policy)
 
 
 def _read_sbom(args: argparse.Namespace, path: str) -> Sbom:

@@ -279,7 +279,7 @@ def run_remote_check(args: argparse.Namespace) -> int:
     path = args.inputs[0]
     body = read_bytes(Path(path), max_bytes=args.max_input_size or DEFAULT_MAX_BYTES)
     params: list[tuple[str, str | int | float | bool | None]] = [("policy", p) for p in args.policy]
-    params += [("format", args.format), ("name", path)]
+    params += [("format", args.format), ("name", path), ("results", args.results)]
     if args.now:
         params.append(("now", args.now))
     if args.release:

@@ -44,11 +44,15 @@ from policyengine.model import (
 from policyengine.model.policy import Mode, OnMissingEvidence, Policy, PolicyWaiver, Rule, Severity
 from policyengine.model.verdict import (
     SCHEMA_VERSION,
+    SCHEMA_VERSION_ALL,
     ComponentRef,
     Outcome,
     PolicyRef,
+    ResultBlock,
     ResultOutcome,
+    ResultsMode,
     ResultSource,
+    RulePasses,
     RuleResult,
     Subject,
     Summary,
@@ -120,10 +124,13 @@ def evaluate(
     now: datetime,
     *,
     checks: Sequence[type[Check]] | None = None,
+    results: ResultsMode = "all",
 ) -> Verdict:
     """Judge ``sbom`` (one document or several) against ``policy`` with ``evidence`` at ``now``.
 
     ``checks`` replaces the registry (tests use it to add checks of their own).
+    ``results`` is what the verdict lists: ``all`` results (schema version "1"), or only
+    those that need ``attention``, passes counted per rule (schema version "2").
     """
     # Every result built here lives until the verdict is returned, so the cyclic collector
     # finds nothing; paused, it stops rescanning the whole heap (inputs and evidence
@@ -132,9 +139,9 @@ def evaluate(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        run = Evaluation(sbom, evidence, policy, now, checks=checks)
-        results = [result for block in run.blocks() for result in block]
-        return run.verdict(tuple(results))
+        run = Evaluation(sbom, evidence, policy, now, checks=checks, results=results)
+        listed = [result for block in run.blocks() for result in block]
+        return run.verdict(tuple(listed))
     finally:
         if was_enabled:
             gc.enable()
@@ -148,6 +155,10 @@ class Evaluation:
     block and lets it go never holds more than one rule's results: ``check --format json``
     at 50,000 components kept 750,000 results alive before (benchmarks/README.md).
     :func:`evaluate` is this with every block kept, so both give the same verdict.
+
+    With ``results="attention"`` a passing finding never becomes a result: it is counted
+    in its rule's :class:`RulePasses` (the block's ``passes``), so no message, observed or
+    expected value or source of a pass is copied, shared or sorted.
     """
 
     def __init__(
@@ -158,6 +169,7 @@ class Evaluation:
         now: datetime,
         *,
         checks: Sequence[type[Check]] | None = None,
+        results: ResultsMode = "all",
     ) -> None:
         self._documents = _documents(sbom)
         self._evidence = evidence
@@ -170,6 +182,8 @@ class Evaluation:
         self._outcomes: Counter[str] = Counter()
         self._missing: set[OnMissingEvidence] = set()
         self._not_applicable = 0
+        self._fold = results == "attention"
+        self._passes: list[RulePasses] = []
         self._state = "new"
 
     @property
@@ -177,8 +191,11 @@ class Evaluation:
         """What is judged (the verdict's ``subject``), known before any result."""
         return _subject(self._documents)
 
-    def blocks(self) -> Iterator[list[RuleResult]]:
+    def blocks(self) -> Iterator[ResultBlock]:
         """Each rule's results, sorted, in rule-id order (the verdict's order); only once.
+
+        With ``results="attention"``, the results that are not passes, and the rule's
+        passes counted in the block's ``passes``.
 
         Rules are evaluated in that order too: their results do not depend on each other,
         and a check's shared memo can be dropped after its last rule.
@@ -195,7 +212,7 @@ class Evaluation:
                 gc.enable()
         self._state = "done"
 
-    def _blocks(self) -> Iterator[list[RuleResult]]:
+    def _blocks(self) -> Iterator[ResultBlock]:
         # One ComponentRef per component (ids are stable: the documents hold every component
         # for the whole evaluation); building them per result was ~5 % of evaluate at 10k.
         refs: dict[int, ComponentRef | None] = {}
@@ -212,15 +229,22 @@ class Evaluation:
                 if check_type is not None:
                     last_use[check_type.slug] = i
         for position, rule_id in enumerate(order):
-            block: list[RuleResult] = []
+            block = ResultBlock()
+            tallies: list[_PassTally] = []
             for rule in by_id[rule_id]:
                 values = _Values()
+                tally = _PassTally(rule)
                 found = _run_rule(
                     rule, self._lookup, self._documents, self._evidence, self._moment, contexts
                 )
                 for raw in found:
-                    if raw.finding.status is Status.NOT_APPLICABLE:
+                    status = raw.finding.status
+                    if status is Status.NOT_APPLICABLE:
                         self._not_applicable += 1
+                        continue
+                    if status is Status.PASS and self._fold:
+                        # Counted, not listed: nothing of the finding is copied or kept.
+                        tally.add(raw.component)
                         continue
                     # Turned into a result at once, so the findings are not all held.
                     result, waiver_index = _result(
@@ -232,8 +256,13 @@ class Evaluation:
                     if result.outcome in _INCOMPLETE:
                         self._missing.add(_on_missing(rule, self._policy))
                     block.append(result)
+                if tally.passed:
+                    self._outcomes["pass"] += tally.passed
+                    tallies.append(tally)
             _forget(contexts, [c for c, last in last_use.items() if last == position])
             _sort_results(block)
+            block.passes = tuple(sorted((t.summary() for t in tallies), key=_passes_key))
+            self._passes.extend(block.passes)
             yield block
             del block
 
@@ -259,7 +288,7 @@ class Evaluation:
             coverage, unidentified=tuple(sorted(coverage.unidentified, key=_unidentified_key))
         )
         return Verdict(
-            schema_version=SCHEMA_VERSION,
+            schema_version=SCHEMA_VERSION if self._fold else SCHEMA_VERSION_ALL,
             outcome=_outcome_of(set(self._outcomes), self._missing),
             evaluated_at=self._moment,
             subject=self.subject,
@@ -274,7 +303,80 @@ class Evaluation:
             coverage=coverage,
             results=results,
             waivers=report,
+            passes=tuple(self._passes),
         )
+
+
+class _PassTally:
+    """One rule's passing findings, counted.
+
+    How many, which components, how many about the document; the components' refs are the
+    strings the components hold already.
+    """
+
+    __slots__ = ("document", "passed", "refs", "rule")
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.passed = 0
+        self.document = 0
+        self.refs: dict[str, None] = {}
+
+    def add(self, component: Component | None) -> None:
+        """Count one passing finding about ``component`` (None: the document)."""
+        self.passed += 1
+        if component is None:
+            self.document += 1
+        else:
+            self.refs[component.ref] = None
+
+    def summary(self) -> RulePasses:
+        """The rule's :class:`RulePasses`, components in the verdict's order (by ref)."""
+        rule = self.rule
+        return RulePasses(
+            rule=rule.id,
+            check=rule.check,
+            severity=rule.severity.value,
+            passed=self.passed,
+            components=tuple(sorted(self.refs)),
+            document=self.document,
+        )
+
+
+def _passes_key(passes: RulePasses) -> tuple[str, str, str]:
+    return passes.rule, passes.check, passes.severity
+
+
+def fold_passes(verdict: Verdict) -> Verdict:
+    """``verdict`` (listing every result) as a schema version "2" verdict.
+
+    Its passes are counted per rule, every other result is listed as it was; summary and
+    outcome are unchanged.
+    """
+    if verdict.schema_version == SCHEMA_VERSION:
+        return verdict
+    tallies: dict[tuple[str, str, str], RulePasses] = {}
+    refs: dict[tuple[str, str, str], dict[str, None]] = {}
+    listed: list[RuleResult] = []
+    for result in verdict.results:
+        if result.outcome != "pass":
+            listed.append(result)
+            continue
+        key = (result.rule, result.check, result.severity)
+        found = tallies.get(key)
+        if found is None:
+            found = RulePasses(result.rule, result.check, result.severity, 0)
+            refs[key] = {}
+        component = result.component
+        if component is not None:
+            refs[key][component.ref] = None
+        tallies[key] = replace(
+            found, passed=found.passed + 1, document=found.document + (component is None)
+        )
+    passes = tuple(
+        replace(tallies[key], components=tuple(sorted(refs[key]))) for key in sorted(tallies)
+    )
+    return replace(verdict, schema_version=SCHEMA_VERSION, results=tuple(listed), passes=passes)
 
 
 def _forget(contexts: Mapping[int, CheckContext], slugs: Sequence[str]) -> None:
@@ -339,6 +441,9 @@ def restrict(
 ) -> Verdict:
     """The verdict with only the results a change introduced; counts and outcome of those.
 
+    ``verdict`` lists every result (schema version "1"); :func:`fold_passes` counts the
+    kept passes afterwards.
+
     A result of a rule whose check (as the rule names it) is in ``document_checks``, and
     a component-less result of one in ``selection_checks`` (an answer for the whole
     document, :meth:`Check.check_selection`), is kept when ``base_results`` has none like
@@ -389,6 +494,7 @@ def evaluate_diff(
     now: datetime,
     *,
     checks: Sequence[type[Check]] | None = None,
+    results: ResultsMode = "all",
 ) -> Verdict:
     """Judge HEAD, keeping only what the change from BASE to HEAD introduced.
 
@@ -397,7 +503,8 @@ def evaluate_diff(
     the results BASE does not have, BASE being judged by those rules alone with the same
     evidence (its components are not enriched); so are the answers a component-level rule
     gives for a whole document (``hashes`` on a format without digests). The verdict's
-    ``subject.base`` names BASE.
+    ``subject.base`` names BASE. ``results`` as for :func:`evaluate`: the kept passes are
+    counted per rule once the change's results are known (they are few).
     """
     lookup = _lookup(registry.CHECKS if checks is None else checks)
     keys = changed_components(base, head)
@@ -430,7 +537,8 @@ def evaluate_diff(
         selection_checks={rule.check for rule in selection_rules},
     )
     subject = replace(restricted.subject, base=_subject(_documents(base)))
-    return replace(restricted, subject=subject)
+    verdict = replace(restricted, subject=subject)
+    return fold_passes(verdict) if results == "attention" else verdict
 
 
 def overall_outcome(results: Iterable[RuleResult], policy: Policy) -> Outcome:

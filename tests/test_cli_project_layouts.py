@@ -68,6 +68,8 @@ def _check(run_cli: Run, tmp_path: Path, folder: Path, name: str, hashes: bool) 
         "--offline",
         "--format",
         "json",
+        "--results",
+        "all",  # the passes' observed values say which manifest each lockfile was held to
     )
     verdict: dict[str, Any] = json.loads(out)
     verdict["exit"] = code

@@ -7,14 +7,30 @@ generated from them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
 from policyengine.model.component import Coverage
 
-SCHEMA_VERSION = "1"
-"""Version of the Verdict JSON; bumped on any incompatible change."""
+SCHEMA_VERSION = "2"
+"""Version of the Verdict JSON; bumped on any incompatible change.
+
+"2" lists the results that need attention and summarises passes per rule
+(:class:`RulePasses`); "1" (:data:`SCHEMA_VERSION_ALL`) lists every result.
+"""
+
+SCHEMA_VERSION_ALL = "1"
+"""The version of a verdict that lists every result, passes included (``--results all``):
+the shape of schema version "1", unchanged, for consumers that need each pass."""
+
+ResultsMode = Literal["attention", "all"]
+"""What a verdict lists: every result that is not a pass, passes summarised per rule
+(``attention``, schema version "2"), or every result (``all``, schema version "1")."""
+
+RESULTS_MODES: tuple[ResultsMode, ...] = ("attention", "all")
+"""The choices of ``--results``, the default first."""
 
 Outcome = Literal["pass", "warn", "fail", "incomplete"]
 """The overall outcome of a verdict."""
@@ -78,6 +94,42 @@ class RuleResult:
     remediation: str | None = None
     waiver: WaiverRef | None = None
     subject: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RulePasses:
+    """The passing results of one rule, counted instead of listed (schema version "2").
+
+    ``components`` are the refs of the components with at least one passing result, each
+    once, in the order of the verdict (by ref): with ``subject.digest`` they name which
+    components of the judged input passed. ``document`` counts the passing results about
+    the document itself (null ``component``).
+    """
+
+    rule: str
+    check: str
+    severity: Literal["fail", "warn", "info"]
+    passed: int
+    """How many results of the rule passed (``--results all`` lists each)."""
+    components: tuple[str, ...] = ()
+    document: int = 0
+
+
+class ResultBlock(list[RuleResult]):
+    """One rule's results as an evaluation streams them, with the passes it counted.
+
+    A list of the results to list; ``passes`` are the rule's :class:`RulePasses` (none
+    when every result is listed). Report writers take both from the same block.
+    """
+
+    def __init__(self, results: Iterable[RuleResult] = (), passes: tuple[RulePasses, ...] = ()):
+        super().__init__(results)
+        self.passes = passes
+
+
+def passes_of(block: Iterable[RuleResult]) -> tuple[RulePasses, ...]:
+    """The passes a block carries (:class:`ResultBlock`), or none for a plain sequence."""
+    return block.passes if isinstance(block, ResultBlock) else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +208,6 @@ class Verdict:
     coverage: Coverage
     results: tuple[RuleResult, ...]
     waivers: WaiverReport
+    passes: tuple[RulePasses, ...] = ()
+    """Schema version "2": each rule's passes, counted (``results`` holds no pass). Not
+    written in a version "1" verdict, whose ``results`` list every pass."""

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 import orjson
 from pydantic import TypeAdapter
 
-from policyengine.model.verdict import RuleResult, Verdict
+from policyengine.model.verdict import SCHEMA_VERSION, SCHEMA_VERSION_ALL, RuleResult, Verdict
 from policyengine.report.spool import SpooledWriter, write_spliced
 
 SCHEMA_ID = "https://policyengine.dev/schemas/verdict.schema.json"
@@ -22,9 +22,28 @@ def _adapter() -> TypeAdapter[Verdict]:
 
 
 def verdict_document(verdict: Verdict) -> dict[str, Any]:
-    """The verdict as plain JSON values (datetimes RFC 3339 with ``Z``)."""
+    """The verdict as plain JSON values (datetimes RFC 3339 with ``Z``).
+
+    A schema version "1" verdict (every result listed) has no ``passes``.
+    """
     document: dict[str, Any] = _adapter().dump_python(verdict, mode="json")
+    if verdict.schema_version == SCHEMA_VERSION_ALL:
+        del document["passes"]
     return document
+
+
+def _fields(verdict: Verdict) -> Verdict | dict[str, Any]:
+    """What orjson writes for ``verdict``.
+
+    The dataclass, or its fields without ``passes`` for a version "1" verdict (the same
+    bytes as that version always had).
+    """
+    if verdict.schema_version != SCHEMA_VERSION_ALL:
+        return verdict
+    return {name: getattr(verdict, name) for name in _V1_FIELDS}
+
+
+_V1_FIELDS = tuple(f.name for f in dataclasses.fields(Verdict) if f.name != "passes")
 
 
 def render_json(verdict: Verdict) -> str:
@@ -39,7 +58,8 @@ def render_json_bytes(verdict: Verdict) -> bytes:
         # document (tests/hardening/test_render_fast.py) at a third of the time and
         # without the intermediate copy (benchmarks/README.md).
         text = orjson.dumps(
-            verdict, option=orjson.OPT_INDENT_2 | orjson.OPT_UTC_Z | orjson.OPT_APPEND_NEWLINE
+            _fields(verdict),
+            option=orjson.OPT_INDENT_2 | orjson.OPT_UTC_Z | orjson.OPT_APPEND_NEWLINE,
         )
     except TypeError:  # an observed value orjson does not know: pydantic converts it
         text = orjson.dumps(
@@ -89,7 +109,7 @@ def _head_bytes(verdict: Verdict) -> bytes:
     """The document of ``verdict`` without results, as :func:`render_json_bytes` lays it out."""
     head = dataclasses.replace(verdict, results=())
     try:
-        return orjson.dumps(head, option=_OPTIONS)
+        return orjson.dumps(_fields(head), option=_OPTIONS)
     except TypeError:  # the same fallback as render_json_bytes
         return orjson.dumps(verdict_document(head), option=orjson.OPT_INDENT_2)
 
@@ -132,10 +152,28 @@ def verdict_schema() -> dict[str, Any]:
     for definition in schema.get("$defs", {}).values():
         _require_all(definition)
     _digests_are_sha256(schema)
+    _two_versions(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID
     schema["title"] = "policyengine verdict"
     return schema
+
+
+def _two_versions(schema: dict[str, Any]) -> None:
+    """Version "2" has ``passes`` and lists no pass; version "1" has no ``passes``.
+
+    Version "1" lists every result (docs/verdict.md, Schema versions).
+    """
+    schema["properties"]["schema_version"]["enum"] = [SCHEMA_VERSION_ALL, SCHEMA_VERSION]
+    schema["required"].remove("passes")
+    schema["if"] = {"properties": {"schema_version": {"const": SCHEMA_VERSION}}}
+    schema["then"] = {
+        "required": ["passes"],
+        "properties": {
+            "results": {"items": {"properties": {"outcome": {"not": {"const": "pass"}}}}}
+        },
+    }
+    schema["else"] = {"not": {"required": ["passes"]}}
 
 
 DIGEST_PATTERN = "^sha256:[0-9a-f]{64}$"

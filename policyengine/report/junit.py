@@ -1,8 +1,13 @@
-"""JUnit XML: one test suite per rule, one test case per result.
+"""JUnit XML: one test suite per rule, one test case per listed result.
 
 fail -> ``<failure>``; error -> ``<error>``; unknown (evidence missing) and
 waived -> ``<skipped>`` with the reason; pass, warn and info pass, warn and info
 with their message in ``<system-out>`` so CI dashboards still show them.
+
+Passes a verdict counts per rule (schema version "2") are one passing test case per rule,
+named ``passed``, whose ``<system-out>`` gives the count: CI dashboards count test cases,
+and a rule that held for every component still shows as a passing test, under a name that
+stays the same from run to run (a count in the name would make every run's test new).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import BinaryIO
 
-from policyengine.model.verdict import RuleResult, Verdict
+from policyengine.model.verdict import ResultBlock, RulePasses, RuleResult, Verdict, passes_of
 from policyengine.report.attention import component_name
 from policyengine.report.spool import SpooledWriter
 
@@ -26,6 +31,7 @@ def render_junit(verdict: Verdict) -> str:
     for result in verdict.results:
         by_rule.setdefault(result.rule, []).append(result)
     with JunitSpool() as spool:
+        spool.add(ResultBlock((), verdict.passes))
         for results in by_rule.values():
             spool.add(results)
         spool.write(verdict, out)
@@ -38,9 +44,18 @@ def junit_tree(verdict: Verdict) -> ET.Element:
     by_rule: dict[str, list[RuleResult]] = {}
     for result in verdict.results:
         by_rule.setdefault(result.rule, []).append(result)
+    pending: dict[str, list[RulePasses]] = {}
+    for found in verdict.passes:
+        pending.setdefault(found.rule, []).append(found)
+    order: list[tuple[str, Sequence[RuleResult], list[RulePasses]]] = []
+    for rule_id, listed in by_rule.items():
+        for rule in sorted(r for r in pending if r < rule_id):
+            order.append((rule, (), pending.pop(rule)))
+        order.append((rule_id, listed, pending.pop(rule_id, [])))
+    order += [(rule, (), pending[rule]) for rule in sorted(pending)]
     totals = dict.fromkeys(_TOTALS, 0)
-    for rule_id, results in by_rule.items():
-        suite = _suite(rule_id, results)
+    for rule_id, results, passes in order:
+        suite = _suite(rule_id, results, passes)
         suites.append(suite)
         for key in totals:
             totals[key] += int(suite.get(key, "0"))
@@ -64,28 +79,39 @@ class JunitSpool(SpooledWriter):
 
     One test suite per rule, written indented as it would sit in the whole tree
     (:func:`junit_tree`) and let go; the root's totals are written once every suite is
-    in. The bytes of the whole tree serialised (tests/report/test_streamed.py).
+    in. The bytes of the whole tree serialised (tests/report/test_streamed.py). A rule's
+    counted passes may arrive in any block up to the one with its last result, and no
+    later than the first block with a result of a later rule.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._totals = dict.fromkeys(_TOTALS, 0)
         self._open: tuple[str, list[RuleResult]] | None = None
+        self._pending: dict[str, list[RulePasses]] = {}
 
     def add(self, block: Sequence[RuleResult]) -> None:
         """Take the next results, in verdict order (a rule's results may span blocks)."""
+        for found in passes_of(block):
+            self._pending.setdefault(found.rule, []).append(found)
         for result in block:
             if self._open is not None and self._open[0] != result.rule:
                 self._flush()
             if self._open is None:
+                # Rules that only passed and come before this one get their suites first.
+                for rule in sorted(r for r in self._pending if r < result.rule):
+                    self._write_suite(_suite(rule, (), self._pending.pop(rule)))
                 self._open = (result.rule, [])
             self._open[1].append(result)
 
     def _flush(self) -> None:
         if self._open is None:
             return
-        suite = _suite(*self._open)
+        rule, results = self._open
         self._open = None
+        self._write_suite(_suite(rule, results, self._pending.pop(rule, [])))
+
+    def _write_suite(self, suite: ET.Element) -> None:
         for key in self._totals:
             self._totals[key] += int(suite.get(key, "0"))
         ET.indent(suite, level=1)
@@ -94,6 +120,9 @@ class JunitSpool(SpooledWriter):
     def write(self, verdict: Verdict, handle: BinaryIO) -> None:
         """Write the document: ``verdict``'s name and time, the spooled suites and totals."""
         self._flush()
+        for rule in sorted(self._pending):
+            self._write_suite(_suite(rule, (), self._pending[rule]))
+        self._pending.clear()
         root = ET.Element("testsuites", name=f"policyengine: {verdict.policy.name}")
         _finish_root(root, self._totals, verdict)
         if self._spool.empty:
@@ -107,7 +136,9 @@ class JunitSpool(SpooledWriter):
         handle.write(b"\n</testsuites>\n")
 
 
-def _suite(rule_id: str, results: Sequence[RuleResult]) -> ET.Element:
+def _suite(
+    rule_id: str, results: Sequence[RuleResult], passes: Sequence[RulePasses] = ()
+) -> ET.Element:
     suite = ET.Element("testsuite", name=rule_id)
     counts = {"failures": 0, "errors": 0, "skipped": 0}
     for result in results:
@@ -132,10 +163,24 @@ def _suite(rule_id: str, results: Sequence[RuleResult]) -> ET.Element:
         if result.outcome in {"warn", "info", "pass"}:
             out = ET.SubElement(case, "system-out")
             out.text = f"{result.outcome}: {result.message}"
-    suite.set("tests", str(len(results)))
+    for found in passes:
+        case = ET.SubElement(suite, "testcase", classname=f"{rule_id}.{found.check}", name="passed")
+        out = ET.SubElement(case, "system-out")
+        out.text = _passed_text(found)
+    suite.set("tests", str(len(results) + len(passes)))
     for key, value in counts.items():
         suite.set(key, str(value))
     return suite
+
+
+def _passed_text(passes: RulePasses) -> str:
+    counted = [f"{len(passes.components)} components"] if passes.components else []
+    if passes.document:
+        counted.append(f"{passes.document} about the document")
+    return (
+        f"pass: {passes.passed} results passed ({', '.join(counted)}); the JSON verdict's "
+        "passes name the components"
+    )
 
 
 def _case_name(result: RuleResult) -> str:

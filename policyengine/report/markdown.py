@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import BinaryIO
 
-from policyengine.model.verdict import RuleResult, Verdict, WaiverStatus
+from policyengine.model.verdict import ResultBlock, RuleResult, Verdict, WaiverStatus, passes_of
 from policyengine.report.attention import ORDER, Attention, AttentionRow, component_name
+from policyengine.report.passes import PassCounts
 from policyengine.report.spool import ReportWriter
 
 MAX_LISTED = 50
@@ -24,7 +25,7 @@ _ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "incomplete": "❔"}
 def render_markdown(verdict: Verdict) -> str:
     """The verdict as GitHub-flavoured Markdown."""
     writer = MarkdownWriter()
-    writer.add(verdict.results)
+    writer.add(ResultBlock(verdict.results, verdict.passes))
     return writer.text(verdict)
 
 
@@ -40,10 +41,14 @@ class MarkdownWriter(ReportWriter):
         self._attention = Attention()
         self._first: dict[str, list[RuleResult]] = {outcome: [] for outcome in ORDER}
         self._count = 0
+        self._passes = PassCounts()
+        self._folded = False
 
     def add(self, block: Sequence[RuleResult]) -> None:
-        """Take the next results."""
+        """Take the next results (and the passes the block counted)."""
         self._attention.add(block)
+        self._passes.add(block)
+        self._folded = self._folded or bool(passes_of(block))
         self._count += len(block)
         for result in block:
             kept = self._first[result.outcome]
@@ -83,6 +88,12 @@ class MarkdownWriter(ReportWriter):
             lines += _attention_table(problems[:MAX_LISTED])
             if len(problems) > MAX_LISTED:
                 lines += ["", f"… and {len(problems) - MAX_LISTED} more in the details below."]
+        passed = self._passes.rows()
+        if passed:
+            lines += ["", "<details><summary>Passed, by rule</summary>", ""]
+            lines += ["| rule | passed |", "| --- | ---: |"]
+            lines += [f"| {_code(rule)} | {count} |" for rule, count in passed]
+            lines += ["", "</details>"]
         lines += _waivers(verdict)
         unidentified = _unidentified(verdict)
         if self._count:
@@ -93,7 +104,9 @@ class MarkdownWriter(ReportWriter):
             budget = MAX_CHARS - _size(lines) - _size(unidentified) - 400
             kept = _fit(rows, budget)
             left = self._count - (kept - 2)
-            lines += ["", f"<details><summary>All results ({self._count})</summary>", ""]
+            # Passes counted per rule are above: what is listed then needs attention.
+            label = "Results that need attention" if self._folded else "All results"
+            lines += ["", f"<details><summary>{label} ({self._count})</summary>", ""]
             lines += rows[:kept]
             if left > 0:
                 lines += ["", f"… and {left} more: see the JSON or SARIF report."]

@@ -4,7 +4,9 @@ Mapping: fail/warn/info results are ``kind: fail`` at level error/warning/note;
 waived results keep their level and carry an accepted external suppression with
 the waiver's reason; unknown and error results are ``kind: open`` (the tool could
 not decide); passes are ``kind: pass``. SARIF requires ``level: none`` for every
-kind other than ``fail``.
+kind other than ``fail``. Passes a verdict counts per rule (schema version "2") are not
+results: each rule's count is its ``properties.passed``, and a rule that only passed is
+still listed among the tool's rules.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from urllib.parse import quote
 
 import orjson
 
-from policyengine.model.verdict import RuleResult, Verdict
+from policyengine.model.verdict import ResultBlock, RulePasses, RuleResult, Verdict, passes_of
 from policyengine.report.spool import SpooledWriter
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -29,13 +31,56 @@ _KIND = {"pass": "pass", "unknown": "open", "error": "open"}
 
 def sarif_document(verdict: Verdict, tool_version: str) -> dict[str, Any]:
     """The SARIF log as plain JSON values."""
-    rules: dict[str, dict[str, Any]] = {}
-    for result in verdict.results:
-        rules.setdefault(result.rule, _rule(result))
-    index = {rule_id: i for i, rule_id in enumerate(rules)}
+    rules = _Rules()
+    rules.count(verdict.passes)
     artifact = verdict.subject.inputs[0] if len(verdict.subject.inputs) == 1 else None
-    results = [_result(r, index[r.rule], artifact) for r in verdict.results]
-    return _log(verdict, tool_version, list(rules.values()), results)
+    results = [_result(r, rules.index_of(r), artifact) for r in verdict.results]
+    return _log(verdict, tool_version, rules.finish(), results)
+
+
+class _Rules:
+    """The tool's rules in the order their results (or counted passes) arrive.
+
+    A rule that only passed comes before the first result of a rule with a later id (the
+    verdict's order), or at the end; each counted rule gets ``properties.passed``.
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.index: dict[str, int] = {}
+        self._pending: dict[str, RulePasses] = {}
+        self._passed: dict[str, int] = {}
+
+    def count(self, passes: Sequence[RulePasses]) -> None:
+        """Take the passes of some rules (before the results of any later rule)."""
+        for found in passes:
+            self._passed[found.rule] = self._passed.get(found.rule, 0) + found.passed
+            if found.rule not in self.index:
+                self._pending.setdefault(found.rule, found)
+
+    def index_of(self, result: RuleResult) -> int:
+        """The index of ``result``'s rule, registering it (and earlier passing rules)."""
+        found = self.index.get(result.rule)
+        if found is None:
+            for rule in sorted(r for r in self._pending if r < result.rule):
+                self._add(rule, _rule_of_passes(self._pending.pop(rule)))
+            self._pending.pop(result.rule, None)
+            found = self._add(result.rule, _rule(result))
+        return found
+
+    def _add(self, rule: str, entry: dict[str, Any]) -> int:
+        self.index[rule] = len(self.entries)
+        self.entries[rule] = entry
+        return self.index[rule]
+
+    def finish(self) -> list[dict[str, Any]]:
+        """Every rule, each counted one with its ``passed``."""
+        for rule in sorted(self._pending):
+            self._add(rule, _rule_of_passes(self._pending[rule]))
+        self._pending.clear()
+        for rule, passed in self._passed.items():
+            self.entries[rule]["properties"]["passed"] = passed
+        return list(self.entries.values())
 
 
 def _log(
@@ -77,7 +122,7 @@ def render_sarif(verdict: Verdict, tool_version: str) -> str:
     """SARIF 2.1.0 JSON, indented, trailing newline."""
     out = io.BytesIO()
     with SarifSpool(tool_version, verdict.subject.inputs) as spool:
-        spool.add(verdict.results)
+        spool.add(ResultBlock(verdict.results, verdict.passes))
         spool.write(verdict, out)
     return out.getvalue().decode()
 
@@ -95,18 +140,19 @@ class SarifSpool(SpooledWriter):
         super().__init__()
         self._tool_version = tool_version
         self._artifact = inputs[0] if len(inputs) == 1 else None
-        self._rules: dict[str, dict[str, Any]] = {}
-        self._index: dict[str, int] = {}
+        self._rules = _Rules()
 
     def add(self, block: Sequence[RuleResult]) -> None:
-        """Write the next results, in the order they appear in the verdict."""
+        """Write the next results, in the order they appear in the verdict.
+
+        The passes the block carries (:class:`~policyengine.model.verdict.ResultBlock`) are
+        counted on their rules.
+        """
+        self._rules.count(passes_of(block))
         for start in range(0, len(block), 1000):
             entries = []
             for result in block[start : start + 1000]:
-                if result.rule not in self._index:
-                    self._index[result.rule] = len(self._rules)
-                    self._rules[result.rule] = _rule(result)
-                entries.append(_result(result, self._index[result.rule], self._artifact))
+                entries.append(_result(result, self._rules.index_of(result), self._artifact))
             text = orjson.dumps(entries, option=orjson.OPT_INDENT_2)
             # Each entry at its depth in the log (runs[0].results[i]: eight spaces).
             items = text[len(b"[\n  ") : -len(b"\n]")].replace(b"\n", b"\n      ")
@@ -114,7 +160,7 @@ class SarifSpool(SpooledWriter):
 
     def write(self, verdict: Verdict, handle: BinaryIO) -> None:
         """Write the log: ``verdict``'s fields, with the spooled results for its own."""
-        document = _log(verdict, self._tool_version, list(self._rules.values()), [])
+        document = _log(verdict, self._tool_version, self._rules.finish(), [])
         self._spool.splice(handle, orjson.dumps(document, option=orjson.OPT_INDENT_2), indent=6)
 
 
@@ -129,6 +175,16 @@ def _rule(result: RuleResult) -> dict[str, Any]:
         "shortDescription": {"text": f"{result.rule} ({result.check})"},
         "defaultConfiguration": {"level": _LEVEL[result.severity]},
         "properties": {"check": result.check, "severity": result.severity},
+    }
+
+
+def _rule_of_passes(passes: RulePasses) -> dict[str, Any]:
+    return {
+        "id": passes.rule,
+        "name": passes.check,
+        "shortDescription": {"text": f"{passes.rule} ({passes.check})"},
+        "defaultConfiguration": {"level": _LEVEL[passes.severity]},
+        "properties": {"check": passes.check, "severity": passes.severity},
     }
 
 

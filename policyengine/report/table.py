@@ -11,8 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from policyengine.model.verdict import RuleResult, Verdict
+from policyengine.model.verdict import ResultBlock, RuleResult, Verdict
 from policyengine.report.attention import ORDER, Attention, AttentionRow
+from policyengine.report.passes import PassCounts
 from policyengine.report.spool import ReportWriter
 
 _STYLE = {
@@ -29,24 +30,27 @@ _STYLE = {
 def render_table(verdict: Verdict, *, width: int = 120, color: bool = False) -> str:
     """Render as text; passes are counted, not listed."""
     writer = TableWriter(width=width, color=color)
-    writer.add(verdict.results)
+    writer.add(ResultBlock(verdict.results, verdict.passes))
     return writer.text(verdict)
 
 
 class TableWriter(ReportWriter):
     """The table for results that arrive in verdict order, a block at a time.
 
-    Keeps only the attention rows (:class:`Attention`): passes are counted, not listed.
+    Keeps only the attention rows (:class:`Attention`): passes are counted per rule, not
+    listed.
     """
 
     def __init__(self, *, width: int = 120, color: bool = False) -> None:
         self._attention = Attention(ORDER[:-1])
+        self._passes = PassCounts()
         self._width = width
         self._color = color
 
     def add(self, block: Sequence[RuleResult]) -> None:
-        """Take the next results."""
+        """Take the next results (and the passes the block counted)."""
         self._attention.add(block)
+        self._passes.add(block)
 
     def write(self, verdict: Verdict, handle: BinaryIO) -> None:
         """Write :meth:`text` as UTF-8."""
@@ -54,10 +58,14 @@ class TableWriter(ReportWriter):
 
     def text(self, verdict: Verdict) -> str:
         """The table: ``verdict``'s fields, with the results added for its own."""
-        return _render(verdict, self._attention.rows(), self._width, self._color)
+        return _render(
+            verdict, self._attention.rows(), self._passes.line(), self._width, self._color
+        )
 
 
-def _render(verdict: Verdict, rows: list[AttentionRow], width: int, color: bool) -> str:
+def _render(
+    verdict: Verdict, rows: list[AttentionRow], passed: str, width: int, color: bool
+) -> str:
     buffer = io.StringIO()
     console = Console(
         file=buffer, width=width, force_terminal=color, color_system="standard" if color else None
@@ -77,6 +85,8 @@ def _render(verdict: Verdict, rows: list[AttentionRow], width: int, color: bool)
             escape(f"changes from {', '.join(base.inputs)} to {', '.join(verdict.subject.inputs)}"),
             highlight=False,
         )
+    if passed:
+        console.print(escape(f"passed, by rule: {passed}"), highlight=False)
     if rows:
         table = Table(show_lines=True)
         table.add_column("outcome")

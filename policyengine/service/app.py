@@ -173,6 +173,7 @@ class Api:
         if release is not None:
             require_release(principal, release.rpartition("@")[0])
         fmt = checking.format_of(params.get("format"))
+        results = checking.results_of(params.get("results"))
         now = checking.evaluation_time(params.get("now"))
         name = params.get("name") or "input"
         validate = params.get("validate", "false").lower() in ("1", "true", "yes")
@@ -199,6 +200,7 @@ class Api:
                     release=release,
                     max_bytes=self.config.max_body,
                     validate=validate,
+                    results=results,
                     warnings=warnings,
                 )
                 try:

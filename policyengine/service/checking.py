@@ -24,6 +24,7 @@ from policyengine import __version__
 from policyengine.application import CheckRequest, Input, Judged, blocking_rules, judge
 from policyengine.enrich import EnrichSettings
 from policyengine.model import PolicyEngineError, UsageError
+from policyengine.model.verdict import ResultBlock
 from policyengine.report import FORMATS, block_writer
 from policyengine.service.problems import Problem, from_error
 from policyengine.store import Store
@@ -97,7 +98,7 @@ def render(judged: Judged, fmt: str) -> bytes:
     verdict = judged.verdict
     handle = io.BytesIO()
     with block_writer(fmt, inputs=verdict.subject.inputs, tool_version=__version__) as writer:
-        writer.add(verdict.results)
+        writer.add(ResultBlock(verdict.results, verdict.passes))
         writer.write(verdict, handle)
     return handle.getvalue()
 
@@ -132,6 +133,7 @@ def check_request(
     max_bytes: int,
     validate: bool,
     warnings: list[str],
+    results: str = "attention",
 ) -> CheckRequest:
     """The application's request for one body."""
     return CheckRequest(
@@ -142,6 +144,7 @@ def check_request(
         max_bytes=max_bytes,
         validate=validate,
         release=release,
+        results=results,
         warn=warnings.append,
     )
 
@@ -187,6 +190,14 @@ def format_of(value: str | None) -> str:
     if fmt not in FORMATS:
         raise Problem(400, f"format={fmt!r}: choose one of {', '.join(FORMATS)}")
     return fmt
+
+
+def results_of(value: str | None) -> str:
+    """``results=`` (default attention, as ``check --results``); 400 for another."""
+    results = value or "attention"
+    if results not in ("attention", "all"):
+        raise Problem(400, f"results={results!r}: choose attention or all")
+    return results
 
 
 def release_of(value: str | None) -> str | None:

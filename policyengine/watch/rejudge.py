@@ -187,7 +187,8 @@ def rejudge_release(
     evidence = _today(stored, sboms, advisories, fresh)
     bundle = dump_bundle(evidence)
     evidence = dataclasses.replace(evidence, digest="sha256:" + hashlib.sha256(bundle).hexdigest())
-    verdict = evaluate(sboms, evidence, policy, now or datetime.now(UTC))
+    # Stored like the default of `check`: what needs attention listed, passes counted.
+    verdict = evaluate(sboms, evidence, policy, now or datetime.now(UTC), results="attention")
     row = new_verdict(verdict, policy, bundle, reason="rejudge", generation=advisories.generation)
     appended = store.append(release_id, members(sboms, evidence, bundle), row)
     return Change(

@@ -104,6 +104,8 @@ def test_the_story(run_cli: Any, store_url: str) -> None:
     # The stored verdict is the full verdict JSON: the malicious-package rule fails litellm.
     code, out, _ = run_cli("releases", "show", "acme-chat-gateway@1.82.8", "--verdict", *store)
     verdict = json.loads(out)
+    assert verdict["schema_version"] == "2"  # re-judged: passes counted, not listed
+    assert verdict["summary"]["passed"] == sum(p["passed"] for p in verdict["passes"]) > 0
     failing = {
         (r["rule"], r["component"]["name"]) for r in verdict["results"] if r["outcome"] == "fail"
     }
@@ -202,3 +204,20 @@ def test_advisories_in_the_store_name_their_import(store_url: str) -> None:
     for advisory in value.advisories:
         assert advisory.imported_from is not None
         assert advisory.imported_from.startswith(folder.resolve().as_uri() + " (imported ")
+
+
+@pytest.mark.parametrize("results", ["attention", "all"])
+def test_the_kept_verdict_is_the_one_check_wrote(
+    run_cli: Any, store_url: str, results: str
+) -> None:
+    store = ("--store", store_url)
+    code, _, err = run_cli("db", "import", f"{EXAMPLE}/advisories-2026-03-20")
+    assert code == 0, err
+    code, written, err = run_cli(
+        *_check("1.82.8", "--release", "svc@1", "--results", results, *store)
+    )
+    assert code == 0, err
+    code, kept, err = run_cli("releases", "show", "svc@1", "--verdict", *store)
+    assert code == 0, err
+    assert kept == written
+    assert json.loads(kept)["schema_version"] == {"attention": "2", "all": "1"}[results]

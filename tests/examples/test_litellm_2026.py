@@ -64,7 +64,13 @@ def _litellm(verdict: dict[str, Any], rule: str) -> list[dict[str, Any]]:
 
 
 def _outcomes(verdict: dict[str, Any], rule: str) -> set[str]:
-    return {r["outcome"] for r in _litellm(verdict, rule)}
+    """litellm's outcomes under ``rule``: its listed results, and a pass the verdict counted
+    (schema version 2 names the components that passed by ref, here ``litellm==VERSION``)."""
+    found = {r["outcome"] for r in _litellm(verdict, rule)}
+    for passes in verdict.get("passes", ()):
+        if passes["rule"] == rule and any(c.startswith("litellm==") for c in passes["components"]):
+            found.add("pass")
+    return found
 
 
 @pytest.mark.parametrize("policy", POLICIES)
@@ -74,6 +80,26 @@ def test_verdict_matches_golden(run_cli: Any, version: str, policy: str) -> None
     assert code in (0, 1), err
     check_golden(ROOT / EXAMPLE / f"expected-{version}.{policy}.json", out)
     assert (json.loads(out)["outcome"] == "fail") == (code == 1)
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_every_result_lists_what_the_golden_counts(run_cli: Any, policy: str) -> None:
+    # --results all (schema version 1): the golden's results are its results but the
+    # passes, and its passes are the pass results counted per rule, components by ref.
+    code, out, err = run_cli(*_args("1.82.8", policy), "--results", "all")
+    assert code == 1, err
+    every = json.loads(out)
+    golden = json.loads((ROOT / EXAMPLE / f"expected-1.82.8.{policy}.json").read_text())
+    assert (every["schema_version"], golden["schema_version"]) == ("1", "2")
+    assert [r for r in every["results"] if r["outcome"] != "pass"] == golden["results"]
+    for key in ("outcome", "summary", "coverage", "waivers", "subject", "evidence_digest"):
+        assert every[key] == golden[key]
+    counted: dict[str, tuple[int, set[str]]] = {}
+    for r in every["results"]:
+        if r["outcome"] == "pass":
+            passed, refs = counted.get(r["rule"], (0, set()))
+            counted[r["rule"]] = (passed + 1, refs | {r["component"]["ref"]})
+    assert {p["rule"]: (p["passed"], set(p["components"])) for p in golden["passes"]} == counted
 
 
 @pytest.mark.parametrize("fmt,suffix", [("markdown", "md"), ("table", "txt")])
@@ -177,7 +203,9 @@ def test_diff_from_1_82_6_to_1_82_8_fails_on_litellm_alone(run_cli: Any) -> None
     assert {r["component"]["name"] for r in verdict["results"]} == {"litellm"}
     assert _outcomes(verdict, "removed-or-yanked") == {"fail"}
     assert "fail" in _outcomes(verdict, "malicious-packages")
-    assert verdict["summary"]["results"] == len(verdict["results"])
+    passed = sum(p["passed"] for p in verdict["passes"])
+    assert verdict["summary"]["results"] == len(verdict["results"]) + passed
+    assert verdict["summary"]["passed"] == passed
     assert verdict["summary"]["failed"] == sum(r["outcome"] == "fail" for r in verdict["results"])
 
 
@@ -204,6 +232,15 @@ def test_diff_fails_when_the_change_drops_ntia_elements(run_cli: Any, tmp_path: 
     code, out, err = run_cli(*_diff(head, str(base), f"{EXAMPLE}/evidence-1.82.6.json"))
     assert code == 0, err
     verdict = json.loads(out)
+    assert verdict["results"] == []
+    assert [(p["rule"], p["passed"], p["document"]) for p in verdict["passes"]] == [
+        ("ntia-minimum-elements", 1, 1)
+    ]
+    # --results all lists that pass as a result, in the schema version 1 shape.
+    code, out, err = run_cli(*_diff(head, str(base), f"{EXAMPLE}/evidence-1.82.6.json"), "--results", "all")
+    assert code == 0, err
+    verdict = json.loads(out)
+    assert verdict["schema_version"] == "1" and "passes" not in verdict
     assert [(r["rule"], r["outcome"]) for r in verdict["results"]] == [
         ("ntia-minimum-elements", "pass")
     ]

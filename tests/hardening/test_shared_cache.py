@@ -41,7 +41,8 @@ def _start(tmp: Path, registry: Registry, cache: Path, out: str) -> subprocess.P
         (tmp / "policy.yaml").write_text(POLICY)
     argv = ["check", str(sbom), "--policy", str(tmp / "policy.yaml"), "--pypi-url",
             registry.pypi_url, "--advisories", "off", "--cache-dir", str(cache), "--now",
-            "2026-11-28T00:00:00Z", "--format", "json", "-o", str(tmp / out)]  # fmt: skip
+            "2026-11-28T00:00:00Z", "--format", "json", "--results", "all",
+            "-o", str(tmp / out)]  # fmt: skip
     return subprocess.Popen(
         [sys.executable, "-m", "policyengine", *argv],
         cwd=ROOT,

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 
+from policyengine.engine import fold_passes
 from policyengine.model.verdict import Verdict
 from policyengine.report import FORMATS, render
 from policyengine.report.json import verdict_document, verdict_schema
@@ -231,3 +232,75 @@ def test_markdown_escapes_input_html(verdict: Verdict) -> None:
     text = render(replace(verdict, results=(first,)), "markdown")
     assert "</details><img" not in text
     assert "&lt;/details&gt;&lt;img src=x&gt; a\\|b" in text
+
+
+# --- schema version "2": passes counted per rule (the default of check and diff) ----------
+
+
+@pytest.fixture
+def attention(verdict: Verdict) -> Verdict:
+    return fold_passes(verdict)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_golden_attention(attention: Verdict, fmt: str) -> None:
+    text = render(attention, fmt, tool_version="0.0.0-test")
+    check_golden(GOLDENS / f"verdict-attention.{SUFFIX[fmt]}", text)
+
+
+def test_attention_json_lists_no_pass_and_counts_them_per_rule(
+    verdict: Verdict, attention: Verdict
+) -> None:
+    document = json.loads(render(attention, "json"))
+    assert document["schema_version"] == "2"
+    assert list(document)[-1] == "passes"
+    assert {r["outcome"] for r in document["results"]} == {
+        "fail",
+        "warn",
+        "info",
+        "waived",
+        "unknown",
+        "error",
+    }
+    passes = [r for r in verdict.results if r.outcome == "pass"]
+    assert (
+        sum(p["passed"] for p in document["passes"]) == len(passes) == document["summary"]["passed"]
+    )
+    for entry in document["passes"]:
+        mine = [r for r in passes if r.rule == entry["rule"]]
+        assert entry["passed"] == len(mine)
+        assert entry["components"] == sorted({r.component.ref for r in mine if r.component})
+        assert entry["document"] == sum(r.component is None for r in mine)
+    jsonschema.Draft202012Validator(verdict_schema()).validate(document)
+
+
+def test_the_schema_tells_the_versions_apart(verdict: Verdict, attention: Verdict) -> None:
+    validator = jsonschema.Draft202012Validator(verdict_schema())
+    old = json.loads(render(verdict, "json"))
+    new = json.loads(render(attention, "json"))
+    assert old["schema_version"] == "1" and "passes" not in old
+    validator.validate(old)
+    assert list(validator.iter_errors({**old, "passes": []}))  # version 1 has no passes
+    del new["passes"]
+    assert list(validator.iter_errors(new))  # version 2 must have them
+    new = json.loads(render(attention, "json"))
+    new["results"].append(old["results"][[r["outcome"] for r in old["results"]].index("pass")])
+    assert list(validator.iter_errors(new))  # and lists no pass
+
+
+def test_attention_formats_show_the_same_pass_counts(verdict: Verdict, attention: Verdict) -> None:
+    for fmt in ("table", "markdown"):
+        counts = [line for line in render(verdict, fmt).splitlines() if "passed" in line.lower()]
+        again = [line for line in render(attention, fmt).splitlines() if "passed" in line.lower()]
+        assert counts == again and counts
+    rules = sarif_document(attention, "1.2.3")["runs"][0]["tool"]["driver"]["rules"]
+    by_rule = {p.rule: p.passed for p in attention.passes}
+    assert {
+        r["id"]: r["properties"].get("passed") for r in rules if "passed" in r["properties"]
+    } == (by_rule)
+    root = ET.fromstring(render(attention, "junit"))
+    cases = root.findall(".//testcase[@name='passed']")
+    assert len(cases) == len(attention.passes)
+    assert int(root.get("tests", "0")) == len(attention.results) + len(attention.passes)
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(schema).validate(json.loads(render(attention, "sarif")))

@@ -13,7 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policyengine.model.verdict import Verdict
+from policyengine.engine import Evaluation, fold_passes
+from policyengine.model.verdict import ResultBlock, ResultsMode, Verdict
+from policyengine.report import FORMATS, block_writer, render
 from policyengine.report import spool as spool_module
 from policyengine.report.junit import JunitSpool, junit_tree, render_junit
 from policyengine.report.sarif import SarifSpool, render_sarif, sarif_document
@@ -22,21 +24,38 @@ from tests.report.conftest import build_verdict
 
 
 @cache
-def _synthetic() -> Verdict:
+def _synthetic(results: ResultsMode = "all") -> Verdict:
+    from policyengine.engine import evaluate
+
+    return evaluate(*_synthetic_inputs(), NOW, results=results)
+
+
+@cache
+def _synthetic_inputs():  # type: ignore[no-untyped-def]
     from benchmarks.synth import make_evidence_object, make_sbom
     from policyengine.checks import registry
-    from policyengine.engine import evaluate
     from policyengine.ingest import parse_bytes
     from policyengine.policy.loader import load_policy
 
     sbom = parse_bytes(make_sbom(150), "s.cdx.json")
     policy = load_policy("release-gate", checks=registry.CHECKS)
-    return evaluate(sbom, make_evidence_object(150), policy, NOW)
+    return sbom, make_evidence_object(150), policy
 
 
 def _verdicts() -> list[Verdict]:
     whole = build_verdict()
-    return [whole, dataclasses.replace(whole, results=()), _synthetic()]
+    # Schema version 1 (every result listed), then version 2 (passes counted per rule).
+    listed = [whole, dataclasses.replace(whole, results=()), _synthetic()]
+    return [*listed, fold_passes(whole), fold_passes(listed[1]), _synthetic("attention")]
+
+
+def _cut(verdict: Verdict, cuts: list[int]) -> list[ResultBlock]:
+    """The results in blocks cut at ``cuts``; the counted passes come with the first block
+    (a rule's passes may arrive any time before a result of a later rule)."""
+    edges = [0, *sorted(c % (len(verdict.results) + 1) for c in cuts), len(verdict.results)]
+    blocks = [ResultBlock(verdict.results[start:end]) for start, end in itertools.pairwise(edges)]
+    blocks[0].passes = verdict.passes
+    return blocks
 
 
 def _sarif_reference(verdict: Verdict) -> bytes:
@@ -51,15 +70,14 @@ def _junit_reference(verdict: Verdict) -> bytes:
 def _spooled(make, verdict: Verdict, cuts: list[int]) -> bytes:  # type: ignore[no-untyped-def]
     out = io.BytesIO()
     with make() as spool:
-        edges = [0, *sorted(c % (len(verdict.results) + 1) for c in cuts), len(verdict.results)]
-        for start, end in itertools.pairwise(edges):
-            spool.add(verdict.results[start:end])
+        for block in _cut(verdict, cuts):
+            spool.add(block)
         spool.write(dataclasses.replace(verdict, results=()), out)
     return out.getvalue()
 
 
 @settings(max_examples=25, deadline=None)
-@given(which=st.integers(0, 2), cuts=st.lists(st.integers(0, 10_000), max_size=6))
+@given(which=st.integers(0, 5), cuts=st.lists(st.integers(0, 10_000), max_size=6))
 def test_spooled_sarif_is_the_document(which: int, cuts: list[int]) -> None:
     verdict = _verdicts()[which]
     made = _spooled(lambda: SarifSpool("9.9.9", verdict.subject.inputs), verdict, cuts)
@@ -67,14 +85,14 @@ def test_spooled_sarif_is_the_document(which: int, cuts: list[int]) -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(which=st.integers(0, 2), cuts=st.lists(st.integers(0, 10_000), max_size=6))
+@given(which=st.integers(0, 5), cuts=st.lists(st.integers(0, 10_000), max_size=6))
 def test_spooled_junit_is_the_tree(which: int, cuts: list[int]) -> None:
     # Cuts fall inside rules too: a rule's results may span blocks.
     verdict = _verdicts()[which]
     assert _spooled(JunitSpool, verdict, cuts) == _junit_reference(verdict)
 
 
-@pytest.mark.parametrize("which", [0, 1, 2])
+@pytest.mark.parametrize("which", range(6))
 def test_renderers_use_the_spools(which: int) -> None:
     verdict = _verdicts()[which]
     assert render_sarif(verdict, "9.9.9").encode() == _sarif_reference(verdict)
@@ -91,9 +109,8 @@ def test_spools_that_move_to_disk_write_the_same(monkeypatch: pytest.MonkeyPatch
 
 def _written(writer, verdict: Verdict, cuts: list[int]) -> bytes:  # type: ignore[no-untyped-def]
     out = io.BytesIO()
-    edges = [0, *sorted(c % (len(verdict.results) + 1) for c in cuts), len(verdict.results)]
-    for start, end in itertools.pairwise(edges):
-        writer.add(verdict.results[start:end])
+    for block in _cut(verdict, cuts):
+        writer.add(block)
     writer.write(dataclasses.replace(verdict, results=()), out)
     writer.close()
     return out.getvalue()
@@ -111,7 +128,7 @@ def _many() -> Verdict:
 
 
 @settings(max_examples=15, deadline=None)
-@given(which=st.integers(0, 3), cuts=st.lists(st.integers(0, 10_000), max_size=6))
+@given(which=st.integers(0, 6), cuts=st.lists(st.integers(0, 10_000), max_size=6))
 def test_markdown_and_table_do_not_depend_on_the_blocks(which: int, cuts: list[int]) -> None:
     from policyengine.report.markdown import MarkdownWriter, render_markdown
     from policyengine.report.table import TableWriter, render_table
@@ -162,3 +179,25 @@ def test_junit_of_a_verdict_whose_rules_interleave_has_one_suite_per_rule() -> N
     text = render_junit(interleaved)
     assert text.count("<testsuite ") == len(rules)
     assert text.encode() == _junit_reference(interleaved)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("results", ["attention", "all"])
+def test_an_evaluation_streamed_rule_by_rule_writes_what_render_gives(
+    fmt: str, results: ResultsMode
+) -> None:
+    # check --format F writes the engine's blocks as they come: the bytes of render().
+    run = Evaluation(*_synthetic_inputs(), NOW, results=results)
+    out = io.BytesIO()
+    with block_writer(fmt, inputs=run.subject.inputs, tool_version="9.9.9") as writer:
+        for block in run.blocks():
+            writer.add(block)
+        verdict = run.verdict()
+        writer.write(verdict, out)
+    whole = _synthetic(results)
+    assert verdict == dataclasses.replace(whole, results=())
+    assert out.getvalue().decode() == render(whole, fmt, tool_version="9.9.9")
+
+
+def test_the_engine_counts_passes_as_fold_passes_does() -> None:
+    assert _synthetic("attention") == fold_passes(_synthetic())
