@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from policyengine.enrich import EnrichSettings
     from policyengine.model import Evidence, Sbom
     from policyengine.model.policy import Policy
-    from policyengine.model.verdict import Verdict
+    from policyengine.model.verdict import ResultsMode, Verdict
     from policyengine.store import Store, VerdictRow
 
 
@@ -72,7 +72,7 @@ class CheckRequest:
     record_file: str | None = None
     project_dir: str | None = None
     release: str | None = None
-    results: str = "attention"
+    results: ResultsMode = "attention"
     warn: Callable[[str], None] = field(default=_silent, compare=False)
 
 

@@ -741,14 +741,18 @@ def _run_check(args: argparse.Namespace) -> int:
     policy = prepared.policy
     if args.release:
         # The inventory keeps the whole verdict: judged in memory, written as usual, kept.
-        verdict = evaluate(prepared.sboms, prepared.evidence, policy, _now(args), results=args.results)
+        verdict = evaluate(
+            prepared.sboms, prepared.evidence, policy, _now(args), results=args.results
+        )
         code = _finish(args, verdict, policy)
         cli_store.keep_release(args, request, prepared, verdict)
         return code
     if args.format in STREAMED:
         # Written rule by rule as evaluated: 50,000 components give 750,000 results and a
         # 370 MB verdict with release-gate (benchmarks/README.md).
-        run = Evaluation(prepared.sboms, prepared.evidence, policy, _now(args), results=args.results)
+        run = Evaluation(
+            prepared.sboms, prepared.evidence, policy, _now(args), results=args.results
+        )
         del prepared
         return _stream(args, run, policy)
     verdict = evaluate(prepared.sboms, prepared.evidence, policy, _now(args), results=args.results)

@@ -24,7 +24,7 @@ from policyengine import __version__
 from policyengine.application import CheckRequest, Input, Judged, blocking_rules, judge
 from policyengine.enrich import EnrichSettings
 from policyengine.model import PolicyEngineError, UsageError
-from policyengine.model.verdict import ResultBlock
+from policyengine.model.verdict import ResultBlock, ResultsMode
 from policyengine.report import FORMATS, block_writer
 from policyengine.service.problems import Problem, from_error
 from policyengine.store import Store
@@ -133,7 +133,7 @@ def check_request(
     max_bytes: int,
     validate: bool,
     warnings: list[str],
-    results: str = "attention",
+    results: ResultsMode = "attention",
 ) -> CheckRequest:
     """The application's request for one body."""
     return CheckRequest(
@@ -192,12 +192,13 @@ def format_of(value: str | None) -> str:
     return fmt
 
 
-def results_of(value: str | None) -> str:
+def results_of(value: str | None) -> ResultsMode:
     """``results=`` (default attention, as ``check --results``); 400 for another."""
-    results = value or "attention"
-    if results not in ("attention", "all"):
-        raise Problem(400, f"results={results!r}: choose attention or all")
-    return results
+    if value in (None, "", "attention"):
+        return "attention"
+    if value == "all":
+        return "all"
+    raise Problem(400, f"results={value!r}: choose attention or all")
 
 
 def release_of(value: str | None) -> str | None:

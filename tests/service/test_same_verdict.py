@@ -58,26 +58,38 @@ def _local(run_cli: RunCli, sbom: Path, cache: Path, registry: Registry, *extra:
     )
 
 
+@pytest.mark.parametrize("results", ["attention", "all"])
 def test_the_service_and_the_cli_give_the_same_verdict_json(
-    run_cli: RunCli, world: tuple[Service, Path, Path], registry: Registry
+    run_cli: RunCli, world: tuple[Service, Path, Path], registry: Registry, results: str
 ) -> None:
     service, sbom, cache = world
     code, out, err = _local(
-        run_cli, sbom, cache, registry, "--policy", "baseline", "--format", "json"
+        run_cli,
+        sbom,
+        cache,
+        registry,
+        "--policy",
+        "baseline",
+        "--format",
+        "json",
+        "--results",
+        results,
     )
     assert code == 0, err
     answer = service.call(
         "POST",
         "/v1/check",
         token="check",
-        params={"policy": "baseline", "now": NOW, "name": str(sbom)},
+        params={"policy": "baseline", "now": NOW, "name": str(sbom), "results": results},
         content=sbom.read_bytes(),
     )
     assert answer.status_code == 200
     assert answer.content.decode() == out
-    # The facts came from the registry (not only from the input): judged on the same ones.
     verdict = json.loads(out)
-    assert any(r["sources"] for r in verdict["results"])
+    assert verdict["schema_version"] == ("2" if results == "attention" else "1")
+    if results == "all":
+        # The facts came from the registry (not only from the input): judged on the same ones.
+        assert any(r["sources"] for r in verdict["results"])
 
 
 def test_check_server_gives_the_local_reports_and_exit_codes(
