@@ -275,34 +275,15 @@ class Store:
     def _component_ids(
         self, conn: Connection, members: Sequence[IndexedComponent]
     ) -> dict[tuple[str, str, str], int]:
-        keys = list(dict.fromkeys((m.ecosystem, m.name, m.version) for m in members))
+        # The driver's own statements, a few per release rather than a few per component:
+        # SQLAlchemy's executemany sends one statement per row through psycopg's pipeline,
+        # which was most of what keeping a release of 300 components cost on PostgreSQL.
         purls = {(m.ecosystem, m.name, m.version): m.purl for m in members}
-        ids: dict[tuple[str, str, str], int] = {}
-        for start in range(0, len(keys), 300):
-            chunk = keys[start : start + 300]
-            ids.update(self._lookup_ids(conn, chunk))
-            missing = [k for k in chunk if k not in ids]
-            if missing:
-                conn.execute(
-                    _insert_ignore(conn, t.components, ["ecosystem", "name", "version"]),
-                    [
-                        {"ecosystem": e, "name": n, "version": v, "purl": purls[(e, n, v)]}
-                        for e, n, v in missing
-                    ],
-                )
-                ids.update(self._lookup_ids(conn, missing))
-        return ids
-
-    def _lookup_ids(
-        self, conn: Connection, keys: Sequence[tuple[str, str, str]]
-    ) -> dict[tuple[str, str, str], int]:
-        c = t.components.c
-        rows = conn.execute(
-            sa.select(c.id, c.ecosystem, c.name, c.version).where(
-                sa.tuple_(c.ecosystem, c.name, c.version).in_(keys)
-            )
-        )
-        return {(r.ecosystem, r.name, r.version): int(r.id) for r in rows}
+        if not purls:
+            return {}
+        if conn.dialect.name == "postgresql":
+            return _pg_component_ids(conn, purls)
+        return _sqlite_component_ids(conn, purls)
 
     def _set_members(
         self,
@@ -313,20 +294,31 @@ class Store:
     ) -> None:
         # The membership is the release's (fixed); the fingerprints are those of the
         # latest verdict, so they are replaced as a whole with each verdict.
-        conn.execute(
-            sa.delete(t.release_components).where(t.release_components.c.release_id == release_id)
-        )
-        rows: dict[int, dict[str, Any]] = {}
+        conn.exec_driver_sql(_DELETE_MEMBERS[conn.dialect.paramstyle], (release_id,))
+        rows: dict[int, tuple[int, int, str | None, str | None]] = {}
         for m in members:
             cid = ids[(m.ecosystem, m.name, m.version)]
-            rows[cid] = {
-                "release_id": release_id,
-                "component_id": cid,
-                "advisories": m.advisories,
-                "registry": m.registry,
-            }
-        if rows:
-            conn.execute(sa.insert(t.release_components), list(rows.values()))
+            rows[cid] = (release_id, cid, m.advisories, m.registry)
+        if not rows:
+            return
+        if conn.dialect.name == "postgresql":
+            # One statement for the whole release: the columns as arrays, unnested.
+            conn.exec_driver_sql(
+                "INSERT INTO release_components (release_id, component_id, advisories, registry)"
+                " SELECT %s, * FROM unnest(%s::int[], %s::text[], %s::text[])",
+                (
+                    release_id,
+                    [r[1] for r in rows.values()],
+                    [r[2] for r in rows.values()],
+                    [r[3] for r in rows.values()],
+                ),
+            )
+            return
+        conn.exec_driver_sql(
+            "INSERT INTO release_components (release_id, component_id, advisories, registry)"
+            " VALUES (?, ?, ?, ?)",
+            list(rows.values()),
+        )
 
     def _append(self, conn: Connection, release_id: int, verdict: NewVerdict) -> VerdictRow:
         v = t.verdicts.c
@@ -609,6 +601,74 @@ class Store:
                 )
             )
             return {int(a): int(b) for a, b in rows}
+
+
+_DELETE_MEMBERS = {
+    "qmark": "DELETE FROM release_components WHERE release_id = ?",
+    "format": "DELETE FROM release_components WHERE release_id = %s",
+    "pyformat": "DELETE FROM release_components WHERE release_id = %s",
+}
+
+Key = tuple[str, str, str]
+
+
+def _pg_component_ids(conn: Connection, purls: Mapping[Key, str | None]) -> dict[Key, int]:
+    """Ids of these components on PostgreSQL, inserting the new ones: two statements.
+
+    The existing ones are read first so that the sequence is not spent on conflicts; a
+    component another writer inserts meanwhile is read again after the insert.
+    """
+    keys = list(purls)
+    select = (
+        "SELECT c.id, c.ecosystem, c.name, c.version FROM components c"
+        " JOIN unnest(%s::text[], %s::text[], %s::text[]) AS k(e, n, v)"
+        " ON c.ecosystem = k.e AND c.name = k.n AND c.version = k.v"
+    )
+
+    def lookup(wanted: list[Key]) -> dict[Key, int]:
+        columns = ([k[0] for k in wanted], [k[1] for k in wanted], [k[2] for k in wanted])
+        return {(e, n, v): int(i) for i, e, n, v in conn.exec_driver_sql(select, columns)}
+
+    ids = lookup(keys)
+    missing = [k for k in keys if k not in ids]
+    if missing:
+        inserted = conn.exec_driver_sql(
+            "INSERT INTO components (ecosystem, name, version, purl)"
+            " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[])"
+            " ON CONFLICT DO NOTHING RETURNING id, ecosystem, name, version",
+            (
+                [k[0] for k in missing],
+                [k[1] for k in missing],
+                [k[2] for k in missing],
+                [purls[k] for k in missing],
+            ),
+        )
+        ids.update({(e, n, v): int(i) for i, e, n, v in inserted})
+        raced = [k for k in missing if k not in ids]
+        if raced:
+            ids.update(lookup(raced))
+    return ids
+
+
+def _sqlite_component_ids(conn: Connection, purls: Mapping[Key, str | None]) -> dict[Key, int]:
+    """Ids of these components on SQLite, inserting the new ones (no round trips there)."""
+    keys = list(purls)
+    conn.exec_driver_sql(
+        "INSERT INTO components (ecosystem, name, version, purl) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (ecosystem, name, version) DO NOTHING",
+        [(*k, purls[k]) for k in keys],
+    )
+    ids: dict[Key, int] = {}
+    for start in range(0, len(keys), 300):
+        chunk = keys[start : start + 300]
+        marks = ", ".join(["(?, ?, ?)"] * len(chunk))
+        rows = conn.exec_driver_sql(
+            "SELECT id, ecosystem, name, version FROM components"
+            f" WHERE (ecosystem, name, version) IN (VALUES {marks})",
+            tuple(x for k in chunk for x in k),
+        )
+        ids.update({(e, n, v): int(i) for i, e, n, v in rows})
+    return ids
 
 
 def _insert_ignore(conn: Connection, table: sa.Table, keys: list[str]) -> Any:
