@@ -7,6 +7,7 @@ never rewritten. Questions across releases go through the component index
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,6 +113,16 @@ class Holder:
     first_judged_at: datetime
     outcome: str
     judged_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HolderTotal:
+    """How many releases hold one component, and when the first of them was stored."""
+
+    component: str
+    component_version: str
+    releases: int
+    first_seen: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,9 +364,16 @@ class Store:
         }
         key = conn.execute(sa.insert(t.verdicts).values(**values)).inserted_primary_key
         assert key is not None
-        conn.execute(
-            sa.update(t.releases).where(t.releases.c.id == release_id).values(latest_seq=seq + 1)
-        )
+        # The release row repeats what its first and latest verdicts say, in this same
+        # transaction, so that ``releases affected`` reads no verdict row.
+        outcomes: dict[str, Any] = {
+            "latest_seq": seq + 1,
+            "latest_outcome": verdict.outcome,
+            "latest_judged_at": verdict.judged_at,
+        }
+        if seq == 0:
+            outcomes.update(first_outcome=verdict.outcome, first_judged_at=verdict.judged_at)
+        conn.execute(sa.update(t.releases).where(t.releases.c.id == release_id).values(**outcomes))
         row = conn.execute(sa.select(t.verdicts).where(v.id == key[0])).one()
         return _verdict_row(row)
 
@@ -521,64 +539,80 @@ class Store:
                 out.extend(Membership(*row) for row in conn.execute(q))
         return out
 
-    def holders(self, component_ids: Iterable[int]) -> list[Holder]:
-        """The releases holding these components, with their first and latest verdicts.
+    def holders(
+        self, component_ids: Iterable[int], *, limit: int | None = None, offset: int = 0
+    ) -> list[Holder]:
+        """The releases holding these components, oldest first, with what the gate said.
 
-        One join over the index (``release_components`` by component), the release, and
-        its first (``seq`` 1) and latest (``latest_seq``) verdicts: no SBOM is read.
+        ``limit``/``offset`` page through them (:meth:`holder_totals` counts them all).
         """
-        m, c, r = t.release_components.c, t.components.c, t.releases.c
-        first, latest = t.verdicts.alias("first"), t.verdicts.alias("latest")
-        query = (
-            sa.select(
-                r.name,
-                r.version,
-                r.created_at,
-                c.name.label("component"),
-                c.version.label("component_version"),
-                c.purl,
-                first.c.outcome.label("first_outcome"),
-                first.c.judged_at.label("first_judged_at"),
-                latest.c.outcome.label("outcome"),
-                latest.c.judged_at.label("judged_at"),
-            )
-            .select_from(t.release_components)
-            .join(t.components, c.id == m.component_id)
-            .join(t.releases, r.id == m.release_id)
-            .join(first, sa.and_(first.c.release_id == r.id, first.c.seq == 1))
-            .join(latest, sa.and_(latest.c.release_id == r.id, latest.c.seq == r.latest_seq))
-        )
-        ids = list(component_ids)
-        out: list[Holder] = []
         with self._read() as conn:
-            for start in range(0, len(ids), 5000):
-                chunk = ids[start : start + 5000]
-                # The driver's own rows: a popular package is held by most of the fleet,
-                # and SQLAlchemy's per-row result processing was most of the answer's time.
-                compiled = query.where(m.component_id.in_(chunk)).compile(
-                    dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
-                )
-                params: Any = (
-                    tuple(compiled.params[name] for name in compiled.positiontup or ())
-                    if compiled.positional
-                    else compiled.params
-                )
-                for row in conn.exec_driver_sql(str(compiled), params):
-                    out.append(
-                        Holder(
-                            release=row[0],
-                            version=row[1],
-                            released_at=_moment(row[2]),
-                            component=row[3],
-                            component_version=row[4],
-                            purl=row[5],
-                            first_outcome=row[6],
-                            first_judged_at=_moment(row[7]),
-                            outcome=row[8],
-                            judged_at=_moment(row[9]),
-                        )
-                    )
-        return out
+            return list(self._holders(conn, list(component_ids), limit, offset))
+
+    def stream_holders(self, component_ids: Iterable[int]) -> Iterator[Holder]:
+        """Every release holding these components, read from the database as it is used.
+
+        On PostgreSQL through a server-side cursor: the whole answer is never in memory.
+        """
+        ids = list(component_ids)
+        with self._read() as conn:
+            yield from self._holders(conn.execution_options(stream_results=True), ids, None, 0)
+
+    def _holders(
+        self, conn: Connection, ids: list[int], limit: int | None, offset: int
+    ) -> Iterator[Holder]:
+        # One join over the index (``release_components`` by component, covered by its
+        # index), the release row (which carries its first and latest outcome) and the
+        # component: no verdict row and no SBOM is read. The driver's own rows: SQLAlchemy's
+        # per-row processing was most of the time for a package held by the whole fleet.
+        if not ids:
+            return
+        sql = (
+            "SELECT r.name, r.version, r.created_at, c.name, c.version, c.purl,"
+            " r.first_outcome, r.first_judged_at, r.latest_outcome, r.latest_judged_at"
+            " FROM release_components m"
+            " JOIN releases r ON r.id = m.release_id"
+            " JOIN components c ON c.id = m.component_id"
+            f" WHERE {_ids_clause(conn)}"
+            " ORDER BY r.created_at, r.id, c.id"
+        )
+        params: list[Any] = [_ids_param(conn, ids)]
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?" if conn.dialect.name == "sqlite" else " LIMIT %s OFFSET %s"
+            params += [limit, offset]
+        moment = _moment
+        for row in conn.exec_driver_sql(sql, tuple(params)):
+            yield Holder(
+                row[0],
+                row[1],
+                moment(row[2]),
+                row[3],
+                row[4],
+                row[5],
+                row[6],
+                moment(row[7]),
+                row[8],
+                moment(row[9]),
+            )
+
+    def holder_totals(self, component_ids: Iterable[int]) -> list[HolderTotal]:
+        """Per component: how many releases hold it and when the first of them was stored."""
+        ids = list(component_ids)
+        if not ids:
+            return []
+        with self._read() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT c.name, c.version, COUNT(*), MIN(r.created_at)"
+                " FROM release_components m"
+                " JOIN releases r ON r.id = m.release_id"
+                " JOIN components c ON c.id = m.component_id"
+                f" WHERE {_ids_clause(conn)} GROUP BY c.id, c.name, c.version",
+                (_ids_param(conn, ids),),
+            )
+            return [
+                HolderTotal(name, version, int(n), _moment(first))
+                for name, version, n, first in rows
+            ]
 
     def release_ids(self) -> list[int]:
         """Every release id, oldest first."""
@@ -669,6 +703,17 @@ def _sqlite_component_ids(conn: Connection, purls: Mapping[Key, str | None]) -> 
         )
         ids.update({(e, n, v): int(i) for i, e, n, v in rows})
     return ids
+
+
+def _ids_clause(conn: Connection) -> str:
+    """``m.component_id`` in a list given as one parameter (any length, one statement)."""
+    if conn.dialect.name == "postgresql":
+        return "m.component_id = ANY(%s)"
+    return "m.component_id IN (SELECT value FROM json_each(?))"
+
+
+def _ids_param(conn: Connection, ids: list[int]) -> Any:
+    return ids if conn.dialect.name == "postgresql" else json.dumps(ids)
 
 
 def _insert_ignore(conn: Connection, table: sa.Table, keys: list[str]) -> Any:
