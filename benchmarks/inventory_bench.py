@@ -283,24 +283,33 @@ def affected_latency(store: Any, fleet: Any, queries: int, url: str) -> dict[str
     Three ways, each as the command does it minus interpreter start-up: the default page
     with the total and first appearances, as JSON (what ``releases affected PURL
     --format json`` writes); ``--all``, every release written out as read; and the list
-    of every holding release built in memory (no output).
+    of every holding release built in memory (no output). The default page is asked
+    three times per package: the first time (wall clock), the best of the three (what
+    the answer costs when the shared machine lets it run) and the CPU time of this
+    process (all of it on SQLite; on PostgreSQL the server's share is not in it).
     """
     from policyengine.cli import build_parser
     from policyengine.cli_store import answer_affected
 
     parser = build_parser()
-    page, every, listed, sizes = [], [], [], []
+    page, best, cpu, every, listed, sizes = [], [], [], [], [], []
     for _ in range(queries):
         package = fleet.pick()
         asked = purl(package, "x").rsplit("@", 1)[0]
         argv = ["releases", "affected", asked, "--format", "json", "--store", url]
-        for times, extra in ((page, []), (every, ["--all"])):
+        walls, cpus = [], []
+        for extra in ([], [], [], ["--all"]):
             args = parser.parse_args([*argv, *extra])
             sink = io.StringIO()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             with redirect_stdout(sink):
                 total, _shown = answer_affected(store, args)
-            times.append(time.perf_counter() - t0)
+            walls.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+        page.append(walls[0])
+        best.append(min(walls[:3]))
+        cpu.append(min(cpus[:3]))
+        every.append(walls[3])
         t0 = time.perf_counter()
         found = hits(store, purl_versions(store, asked, None))
         listed.append(time.perf_counter() - t0)
@@ -313,6 +322,10 @@ def affected_latency(store: Any, fleet: Any, queries: int, url: str) -> dict[str
     return {
         "affected_ms_p50": ms(page, 0.5),
         "affected_ms_p99": ms(page, 0.99),
+        "affected_best_of_3_ms_p50": ms(best, 0.5),
+        "affected_best_of_3_ms_p99": ms(best, 0.99),
+        "affected_cpu_ms_p50": ms(cpu, 0.5),
+        "affected_cpu_ms_p99": ms(cpu, 0.99),
         "affected_all_ms_p50": ms(every, 0.5),
         "affected_all_ms_p99": ms(every, 0.99),
         "affected_list_ms_p50": ms(listed, 0.5),

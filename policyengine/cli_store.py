@@ -423,7 +423,11 @@ def answer_affected(store: Store, args: argparse.Namespace) -> tuple[int, int]:
         query = {"purl": args.purl}
     if args.versions:
         query["versions"] = args.versions
-    totals = store.holder_totals(ids)
+    if args.all:
+        totals, found = store.holder_totals(ids), store.stream_holders(ids)
+    else:
+        totals, page = store.holders_page(ids, args.limit, args.offset)
+        found = iter(page)
     total = sum(t.releases for t in totals)
     head: dict[str, Any] = {
         "query": query,
@@ -432,16 +436,13 @@ def answer_affected(store: Store, args: argparse.Namespace) -> tuple[int, int]:
         "limit": None if args.all else args.limit,
         "first_seen": first_seen(totals),
     }
-    found = (
-        store.stream_holders(ids)
-        if args.all
-        else iter(store.holders(ids, limit=args.limit, offset=args.offset))
-    )
     return total, _write_affected(args, head, found)
 
 
 def _write_affected(args: argparse.Namespace, head: dict[str, Any], found: Iterator[Holder]) -> int:
     """Write the answer as the rows come (JSON as ``json.dumps(indent=2)`` would); the count."""
+    import orjson
+
     from policyengine.watch.affected import document
 
     out = sys.stdout
@@ -450,7 +451,9 @@ def _write_affected(args: argparse.Namespace, head: dict[str, Any], found: Itera
         opening = json.dumps({**head, "releases": []}, indent=2, ensure_ascii=False)
         out.write(opening[: opening.rindex("[]")] + "[")
         for hit in found:
-            text = json.dumps(document(hit), indent=2, ensure_ascii=False)
+            # orjson's two-space indent is json.dumps(indent=2)'s, in C (UTF-8, as
+            # ensure_ascii=False writes): the standard encoder with an indent is pure Python.
+            text = orjson.dumps(document(hit), option=orjson.OPT_INDENT_2).decode()
             out.write(("," if shown else "") + "\n    " + text.replace("\n", "\n    "))
             shown += 1
         out.write(("\n  ]" if shown else "]") + "\n}\n")

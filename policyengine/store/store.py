@@ -561,20 +561,21 @@ class Store:
     def _holders(
         self, conn: Connection, ids: list[int], limit: int | None, offset: int
     ) -> Iterator[Holder]:
-        # One join over the index (``release_components`` by component, covered by its
-        # index), the release row (which carries its first and latest outcome) and the
-        # component: no verdict row and no SBOM is read. The driver's own rows: SQLAlchemy's
-        # per-row processing was most of the time for a package held by the whole fleet.
+        # The index (``release_components`` by component, covered by its index) joined
+        # to the release row, which carries its first and latest outcome: no verdict row
+        # and no SBOM is read. The few asked components are read on their own (joining
+        # them made PostgreSQL hash the whole component table). The driver's own rows:
+        # SQLAlchemy's per-row processing cost most of the time for a package held by
+        # the whole fleet.
         if not ids:
             return
+        named = self._components(conn, ids)
         sql = (
-            "SELECT r.name, r.version, r.created_at, c.name, c.version, c.purl,"
+            "SELECT r.name, r.version, r.created_at, m.component_id,"
             " r.first_outcome, r.first_judged_at, r.latest_outcome, r.latest_judged_at"
-            " FROM release_components m"
-            " JOIN releases r ON r.id = m.release_id"
-            " JOIN components c ON c.id = m.component_id"
+            " FROM release_components m JOIN releases r ON r.id = m.release_id"
             f" WHERE {_ids_clause(conn)}"
-            " ORDER BY r.created_at, r.id, c.id"
+            " ORDER BY r.created_at, r.id, m.component_id"
         )
         params: list[Any] = [_ids_param(conn, ids)]
         if limit is not None:
@@ -582,37 +583,54 @@ class Store:
             params += [limit, offset]
         moment = _moment
         for row in conn.exec_driver_sql(sql, tuple(params)):
+            name, version, purl = named[row[3]]
             yield Holder(
                 row[0],
                 row[1],
                 moment(row[2]),
-                row[3],
+                name,
+                version,
+                purl,
                 row[4],
-                row[5],
+                moment(row[5]),
                 row[6],
                 moment(row[7]),
-                row[8],
-                moment(row[9]),
             )
+
+    @staticmethod
+    def _components(conn: Connection, ids: list[int]) -> dict[int, tuple[str, str, str | None]]:
+        """The name, version and purl of these components, by id."""
+        clause = _ids_clause(conn).replace("m.component_id", "id")
+        rows = conn.exec_driver_sql(
+            f"SELECT id, name, version, purl FROM components WHERE {clause}",
+            (_ids_param(conn, ids),),
+        )
+        return {int(i): (n, v, p) for i, n, v, p in rows}
 
     def holder_totals(self, component_ids: Iterable[int]) -> list[HolderTotal]:
         """Per component: how many releases hold it and when the first of them was stored."""
+        with self._read() as conn:
+            return self._totals(conn, list(component_ids))
+
+    def holders_page(
+        self, component_ids: Iterable[int], limit: int, offset: int = 0
+    ) -> tuple[list[HolderTotal], list[Holder]]:
+        """:meth:`holder_totals` and a page of :meth:`holders`, on one connection."""
         ids = list(component_ids)
+        with self._read() as conn:
+            return self._totals(conn, ids), list(self._holders(conn, ids, limit, offset))
+
+    def _totals(self, conn: Connection, ids: list[int]) -> list[HolderTotal]:
         if not ids:
             return []
-        with self._read() as conn:
-            rows = conn.exec_driver_sql(
-                "SELECT c.name, c.version, COUNT(*), MIN(r.created_at)"
-                " FROM release_components m"
-                " JOIN releases r ON r.id = m.release_id"
-                " JOIN components c ON c.id = m.component_id"
-                f" WHERE {_ids_clause(conn)} GROUP BY c.id, c.name, c.version",
-                (_ids_param(conn, ids),),
-            )
-            return [
-                HolderTotal(name, version, int(n), _moment(first))
-                for name, version, n, first in rows
-            ]
+        named = self._components(conn, ids)
+        rows = conn.exec_driver_sql(
+            "SELECT m.component_id, COUNT(*), MIN(r.created_at)"
+            " FROM release_components m JOIN releases r ON r.id = m.release_id"
+            f" WHERE {_ids_clause(conn)} GROUP BY m.component_id",
+            (_ids_param(conn, ids),),
+        )
+        return [HolderTotal(*named[int(cid)][:2], int(n), _moment(first)) for cid, n, first in rows]
 
     def release_ids(self) -> list[int]:
         """Every release id, oldest first."""
