@@ -28,16 +28,18 @@ from __future__ import annotations
 import argparse
 import bisect
 import dataclasses
+import io
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from datetime import UTC, datetime
 from itertools import accumulate
 from pathlib import Path
@@ -270,24 +272,64 @@ def run_index_only(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             result["store_share_cpu_ms_per_release"] = round(record_cpu / args.releases * 1000, 1)
             result["store_bytes"] = size_of(url, work)
             result["distinct_components"] = len(seen)
-            result.update(affected_latency(store, fleet, args.queries))
+            result.update(affected_latency(store, fleet, args.queries, url))
             store.close()
     return result
 
 
-def affected_latency(store: Any, fleet: Any, queries: int) -> dict[str, Any]:
-    """``releases affected PURL`` timed for packages drawn with the fleet's own skew."""
-    latencies, sizes = [], []
+def affected_latency(store: Any, fleet: Any, queries: int, url: str) -> dict[str, Any]:
+    """``releases affected PURL`` timed for packages drawn with the fleet's own skew.
+
+    Three ways, each as the command does it minus interpreter start-up: the default page
+    with the total and first appearances, as JSON (what ``releases affected PURL
+    --format json`` writes); ``--all``, every release written out as read; and the list
+    of every holding release built in memory (no output). The default page is asked
+    three times per package: the first time (wall clock), the best of the three (what
+    the answer costs when the shared machine lets it run) and the CPU time of this
+    process (all of it on SQLite; on PostgreSQL the server's share is not in it).
+    """
+    from policyengine.cli import build_parser
+    from policyengine.cli_store import answer_affected
+
+    parser = build_parser()
+    page, best, cpu, every, listed, sizes = [], [], [], [], [], []
     for _ in range(queries):
         package = fleet.pick()
+        asked = purl(package, "x").rsplit("@", 1)[0]
+        argv = ["releases", "affected", asked, "--format", "json", "--store", url]
+        walls, cpus = [], []
+        for extra in ([], [], [], ["--all"]):
+            args = parser.parse_args([*argv, *extra])
+            sink = io.StringIO()
+            t0, c0 = time.perf_counter(), time.process_time()
+            with redirect_stdout(sink):
+                total, _shown = answer_affected(store, args)
+            walls.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+        page.append(walls[0])
+        best.append(min(walls[:3]))
+        cpu.append(min(cpus[:3]))
+        every.append(walls[3])
         t0 = time.perf_counter()
-        ids = purl_versions(store, purl(package, "x").rsplit("@", 1)[0], None)
-        found = hits(store, ids)
-        latencies.append(time.perf_counter() - t0)
-        sizes.append(len(found))
+        found = hits(store, purl_versions(store, asked, None))
+        listed.append(time.perf_counter() - t0)
+        assert len(found) == total, (asked, len(found), total)
+        sizes.append(total)
+
+    def ms(values: list[float], q: float) -> float:
+        return round(percentile(values, q) * 1000, 1)
+
     return {
-        "affected_ms_p50": round(percentile(latencies, 0.5) * 1000, 1),
-        "affected_ms_p99": round(percentile(latencies, 0.99) * 1000, 1),
+        "affected_ms_p50": ms(page, 0.5),
+        "affected_ms_p99": ms(page, 0.99),
+        "affected_best_of_3_ms_p50": ms(best, 0.5),
+        "affected_best_of_3_ms_p99": ms(best, 0.99),
+        "affected_cpu_ms_p50": ms(cpu, 0.5),
+        "affected_cpu_ms_p99": ms(cpu, 0.99),
+        "affected_all_ms_p50": ms(every, 0.5),
+        "affected_all_ms_p99": ms(every, 0.99),
+        "affected_list_ms_p50": ms(listed, 0.5),
+        "affected_list_ms_p99": ms(listed, 0.99),
         "affected_releases_p50": int(percentile([float(s) for s in sizes], 0.5)),
         "affected_releases_max": max(sizes),
     }
@@ -345,7 +387,13 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                 full_times.append(t2 - t0)
                 full_cpu.append(time.process_time() - c0)
                 if args.verbose and index % 500 == 499:
-                    print(f"  {kind}: {index + 1} releases kept", file=sys.stderr)
+                    elapsed = time.perf_counter() - started
+                    print(
+                        f"  {kind}: {index + 1} releases kept in {elapsed:.0f} s"
+                        f" ({(index + 1) / elapsed:.1f} releases/s)",
+                        file=sys.stderr,
+                        flush=True,
+                    )
             total = time.perf_counter() - started
             result["ingest_total_s"] = round(total, 1)
             result["ingest_releases_per_s"] = round(args.releases / total, 1)
@@ -355,7 +403,9 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             result["store_bytes"] = size_of(url, work)
             result["distinct_components"] = len(membership)
 
-            result.update(affected_latency(store, fleet, args.queries))
+            progress(args, result)
+            result.update(affected_latency(store, fleet, args.queries, url))
+            progress(args, result)
 
             # One new advisory on a package version held by ~1 % of the releases.
             target = args.releases / 100
@@ -374,8 +424,9 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             result["new_advisory_s"] = round(elapsed, 2)
 
             # The nightly run over the first --nightly releases.
+            progress(args, result)
             ids = store.release_ids()[: args.nightly]
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             facts_now = AdvisoryFacts(db)
             from policyengine.watch.rejudge import rejudge_release
 
@@ -383,18 +434,38 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                 rejudge_release(store, rid, facts_now, reasons=["all"], now=NOW)
             result["nightly_releases"] = len(ids)
             result["nightly_in_process_s"] = round(time.perf_counter() - t0, 1)
+            result["nightly_in_process_cpu_ms_per_release"] = round(
+                (time.process_time() - c0) / max(1, len(ids)) * 1000, 1
+            )
             db.close()
+            progress(args, result)
             if kind == "postgresql":
                 for workers in (1, 2):
-                    result[f"nightly_{workers}_workers_s"] = round(
-                        nightly_with_workers(store, url, cache, ids, workers), 1
+                    wall, cpu = nightly_with_workers(store, url, cache, ids, workers)
+                    result[f"nightly_{workers}_workers_s"] = round(wall, 1)
+                    result[f"nightly_{workers}_workers_cpu_ms_per_release"] = round(
+                        cpu / max(1, len(ids)) * 1000, 1
                     )
+                    progress(args, result)
             store.close()
     return result
 
 
-def nightly_with_workers(store: Any, url: str, cache: Path, ids: list[int], workers: int) -> float:
-    """Queue one job per release and time ``workers`` burst workers until the queue is empty."""
+def progress(args: argparse.Namespace, result: dict[str, Any]) -> None:
+    """What is measured so far, on stderr (a long run that is stopped keeps its figures)."""
+    if args.verbose:
+        print(json.dumps(result), file=sys.stderr, flush=True)
+
+
+def nightly_with_workers(
+    store: Any, url: str, cache: Path, ids: list[int], workers: int
+) -> tuple[float, float]:
+    """Queue one job per release; ``workers`` burst workers until the queue is empty.
+
+    (wall seconds, CPU seconds of the worker processes): the CPU time, from the
+    operating system's accounting of the finished children, does not depend on how
+    many other processes share the cores, so the cost per job stands on its own.
+    """
     from policyengine.watch.jobs import TASK, opened_app
 
     latest = {r.id: r.latest.seq for r in store.releases(ids)}
@@ -403,6 +474,7 @@ def nightly_with_workers(store: Any, url: str, cache: Path, ids: list[int], work
         for rid, seq in latest.items():
             task.defer(release_id=rid, seq=seq, reasons=["all"])
     env = {**os.environ, "PYTHONPATH": str(ROOT), "POLICYENGINE_CACHE_DIR": str(cache)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     procs = [
         subprocess.Popen(
@@ -417,7 +489,10 @@ def nightly_with_workers(store: Any, url: str, cache: Path, ids: list[int], work
         _, err = proc.communicate()
         if proc.returncode:
             raise RuntimeError(err.decode())
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def main(argv: list[str] | None = None) -> None:

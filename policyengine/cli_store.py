@@ -24,7 +24,7 @@ from policyengine.watch.documents import verdict_doc as _verdict_doc
 if TYPE_CHECKING:
     from policyengine.application import CheckRequest, Prepared
     from policyengine.model.verdict import Verdict
-    from policyengine.store import ReleaseRow, Store
+    from policyengine.store import Holder, ReleaseRow, Store
     from policyengine.watch.advisory_store import AdvisorySource
 
 
@@ -81,6 +81,21 @@ def add_commands(sub: argparse._SubParsersAction[Any], parser_class: type) -> No
         "--versions", metavar="RANGE", help="PEP 440 specifiers (PyPI) or a semver range (npm)"
     )
     affected.add_argument("--cache-dir", metavar="DIR", help="where the advisory database is")
+    affected.add_argument(
+        "--limit",
+        metavar="N",
+        type=_count,
+        default=AFFECTED_PAGE,
+        help=f"list at most N releases (default {AFFECTED_PAGE}); `total` counts them all",
+    )
+    affected.add_argument(
+        "--offset", metavar="N", type=_count, default=0, help="skip the first N releases"
+    )
+    affected.add_argument(
+        "--all",
+        action="store_true",
+        help="list every release, written out as it is read (no --limit)",
+    )
     _common(affected)
     affected.set_defaults(handler=run_affected)
 
@@ -318,50 +333,134 @@ def run_history(args: argparse.Namespace) -> int:
 # --- releases affected ---------------------------------------------------------------------
 
 
-def run_affected(args: argparse.Namespace) -> int:
-    """``releases affected PURL | --advisory ID [--versions RANGE]``."""
-    from policyengine.watch.affected import (
-        advisory_versions,
-        document,
-        first_seen,
-        hits,
-        purl_versions,
-    )
+AFFECTED_PAGE = 1000
+"""How many releases ``releases affected`` lists unless told (``--limit``, ``--all``)."""
 
+
+def _count(text: str) -> int:
+    """A non-negative whole number for ``--limit`` and ``--offset``."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return value
+
+
+def run_affected(args: argparse.Namespace) -> int:
+    """``releases affected PURL | --advisory ID [--versions RANGE] [--limit N] [--all]``.
+
+    A package held by the whole fleet is held by thousands of releases: a page of them
+    (``--limit``, ``--offset``) comes with the total and, per package version, when it
+    first appeared (both over every release); ``--all`` writes every release out as
+    the database hands it over.
+    """
     if bool(args.purl) == bool(args.advisory):
         raise UsageError("give either a PURL or --advisory ID", hint="e.g. pkg:pypi/litellm@1.82.8")
+    if args.all and (args.offset or args.limit != AFFECTED_PAGE):
+        raise UsageError("--all lists every release: give it without --limit or --offset")
     with opened(args) as store:
-        if args.advisory:
-            with advisory_db(args, store) as db:
-                ident, ids = advisory_versions(store, db, args.advisory, args.versions)
-            query: dict[str, Any] = {"advisory": ident, "asked": args.advisory}
-        else:
-            ids = purl_versions(store, args.purl, args.versions)
-            query = {"purl": args.purl}
-        if args.versions:
-            query["versions"] = args.versions
-        found = hits(store, ids)
-    table = _table(
-        ("RELEASE", "VERSION", "STORED", "COMPONENT", "GATE THEN", "GATE NOW"),
-        [
-            (
-                h.release,
-                h.version,
-                _stamp(h.released_at),
-                f"{h.component}@{h.component_version}",
-                f"{h.first_outcome} ({_stamp(h.first_judged_at)})",
-                h.outcome,
-            )
-            for h in found
-        ],
-    )
-    answer = {
-        "query": query,
-        "first_seen": first_seen(found),
-        "releases": [document(h) for h in found],
-    }
-    _emit(args, answer, table)
+        total, shown = answer_affected(store, args)
+    if shown < total - (0 if args.all else args.offset):
+        start = args.offset + 1 if shown else args.offset
+        print(
+            f"policyengine: listed releases {start}-{args.offset + shown} of {total};"
+            " --offset/--limit for another page, --all for every one",
+            file=sys.stderr,
+        )
     return 0
+
+
+def answer_affected(store: Store, args: argparse.Namespace) -> tuple[int, int]:
+    """Write the ``releases affected`` answer to stdout: (releases in all, releases listed)."""
+    from policyengine.watch.affected import advisory_versions, first_seen, purl_versions
+
+    if args.advisory:
+        with advisory_db(args, store) as db:
+            ident, ids = advisory_versions(store, db, args.advisory, args.versions)
+        query: dict[str, Any] = {"advisory": ident, "asked": args.advisory}
+    else:
+        ids = purl_versions(store, args.purl, args.versions)
+        query = {"purl": args.purl}
+    if args.versions:
+        query["versions"] = args.versions
+    if args.all:
+        totals, found = store.holder_totals(ids), store.stream_holders(ids)
+    else:
+        totals, page = store.holders_page(ids, args.limit, args.offset)
+        found = iter(page)
+    total = sum(t.releases for t in totals)
+    head: dict[str, Any] = {
+        "query": query,
+        "total": total,
+        "offset": 0 if args.all else args.offset,
+        "limit": None if args.all else args.limit,
+        "first_seen": first_seen(totals),
+    }
+    return total, _write_affected(args, head, found)
+
+
+def _write_affected(args: argparse.Namespace, head: dict[str, Any], found: Iterator[Holder]) -> int:
+    """Write the answer as the rows come (JSON as ``json.dumps(indent=2)`` would); the count."""
+    import orjson
+
+    from policyengine.watch.affected import document
+
+    out = sys.stdout
+    shown = 0
+    if args.format == "json":
+        opening = json.dumps({**head, "releases": []}, indent=2, ensure_ascii=False)
+        out.write(opening[: opening.rindex("[]")] + "[")
+        for hit in found:
+            # orjson's two-space indent is json.dumps(indent=2)'s, in C (UTF-8, as
+            # ensure_ascii=False writes): the standard encoder with an indent is pure Python.
+            text = orjson.dumps(document(hit), option=orjson.OPT_INDENT_2).decode()
+            out.write(("," if shown else "") + "\n    " + text.replace("\n", "\n    "))
+            shown += 1
+        out.write(("\n  ]" if shown else "]") + "\n}\n")
+    else:
+        headers = ("RELEASE", "VERSION", "STORED", "COMPONENT", "GATE THEN", "GATE NOW")
+        # Columns as wide as the first thousand rows need: the rest is written as read.
+        batch: list[tuple[str, ...]] = []
+        widths: list[int] | None = None
+        for hit in found:
+            batch.append(_affected_cells(hit))
+            shown += 1
+            if widths is None and len(batch) == 1000:
+                widths = _widths(headers, batch)
+                out.write(_row(headers, widths))
+            if widths is not None:
+                out.writelines(_row(cells, widths) for cells in batch)
+                batch.clear()
+        if widths is None:
+            widths = _widths(headers, batch)
+            out.write(_row(headers, widths))
+        out.writelines(_row(cells, widths) for cells in batch)
+    out.flush()
+    return shown
+
+
+def _affected_cells(h: Holder) -> tuple[str, ...]:
+    return (
+        h.release,
+        h.version,
+        _stamp(h.released_at),
+        f"{h.component}@{h.component_version}",
+        f"{h.first_outcome} ({_stamp(h.first_judged_at)})",
+        h.outcome,
+    )
+
+
+def _widths(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[int]:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+    return widths
+
+
+def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip() + "\n"
 
 
 # --- releases rejudge, worker --------------------------------------------------------------

@@ -70,7 +70,7 @@ def affected(
     from policyengine.watch.affected import (
         advisory_versions,
         document,
-        first_seen,
+        first_seen_in,
         hits,
         purl_versions,
     )
@@ -93,7 +93,7 @@ def affected(
     found = [h for h in hits(store, ids) if principal.may_see(h.release)]
     return {
         "query": query,
-        "first_seen": first_seen(found),
+        "first_seen": first_seen_in(found),
         "releases": [document(h) for h in found],
     }
 

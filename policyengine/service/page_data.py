@@ -22,7 +22,7 @@ from policyengine.model import UsageError
 from policyengine.service.principal import Principal
 from policyengine.store import Holder, ReleaseRow, Store, VerdictRow
 from policyengine.watch.advisory_store import StoreAdvisoryDb
-from policyengine.watch.affected import advisory_versions, first_seen, hits, purl_versions
+from policyengine.watch.affected import advisory_versions, first_seen_in, hits, purl_versions
 
 #: Releases per page of the list.
 PAGE_SIZE = 50
@@ -323,7 +323,7 @@ def affected(store: Store, principal: Principal, query: str) -> Affected:
     except UsageError as exc:
         return Affected(query, problem=exc.one_line())
     found = [h for h in hits(store, ids) if principal.may_see(h.release)]
-    return Affected(query, understood, found, first_seen(found))
+    return Affected(query, understood, found, first_seen_in(found))
 
 
 def _component_ids(store: Store, query: str) -> tuple[str, dict[int, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from policyengine.store.store import (
     Holder,
+    HolderTotal,
     IndexedComponent,
     Membership,
     NewVerdict,
@@ -26,6 +27,7 @@ from policyengine.store.url import ENV_STORE, default_url, resolve_url
 __all__ = [
     "ENV_STORE",
     "Holder",
+    "HolderTotal",
     "IndexedComponent",
     "Membership",
     "NewVerdict",

@@ -4,7 +4,8 @@ Migrations (``migrations/versions``) create and change these tables; this module
 what the code reads and writes through, and a test keeps the two in step.
 
 - ``releases``: one row per released ``name@version``, with the ``seq`` of its latest
-  verdict (the first is always 1), so that questions across releases are one join.
+  verdict (the first is always 1) and what its first and latest verdicts said, so that
+  questions across releases are one join.
 - ``blobs``: content-addressed, zlib-compressed bytes (SBOM inputs, evidence bundles,
   composed policies, verdict JSON); identical bytes are stored once.
 - ``release_inputs``: the SBOM/lockfile inputs of a release, in order, by blob digest.
@@ -46,6 +47,12 @@ releases = Table(
     Column("version", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("latest_seq", Integer, nullable=False, server_default="1"),
+    # What the first and latest verdicts say, written with them (``releases affected``
+    # reads them for thousands of releases at once): never null once a verdict is kept.
+    Column("first_outcome", String(20)),
+    Column("first_judged_at", DateTime(timezone=True)),
+    Column("latest_outcome", String(20)),
+    Column("latest_judged_at", DateTime(timezone=True)),
     UniqueConstraint("name", "version", name="uq_releases_name_version"),
 )
 
@@ -85,7 +92,8 @@ release_components = Table(
     Column("component_id", Integer, ForeignKey("components.id"), primary_key=True),
     Column("advisories", Text),
     Column("registry", String(80)),
-    Index("ix_release_components_component", "component_id"),
+    # Covering: the releases holding a component come from the index alone.
+    Index("ix_release_components_component_release", "component_id", "release_id"),
 )
 
 verdicts = Table(

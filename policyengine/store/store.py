@@ -7,6 +7,7 @@ never rewritten. Questions across releases go through the component index
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,6 +113,16 @@ class Holder:
     first_judged_at: datetime
     outcome: str
     judged_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HolderTotal:
+    """How many releases hold one component, and when the first of them was stored."""
+
+    component: str
+    component_version: str
+    releases: int
+    first_seen: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,34 +291,15 @@ class Store:
     def _component_ids(
         self, conn: Connection, members: Sequence[IndexedComponent]
     ) -> dict[tuple[str, str, str], int]:
-        keys = list(dict.fromkeys((m.ecosystem, m.name, m.version) for m in members))
+        # The driver's own statements, a few per release rather than a few per component:
+        # SQLAlchemy's executemany sends one statement per row through psycopg's pipeline,
+        # which was most of what keeping a release of 300 components cost on PostgreSQL.
         purls = {(m.ecosystem, m.name, m.version): m.purl for m in members}
-        ids: dict[tuple[str, str, str], int] = {}
-        for start in range(0, len(keys), 300):
-            chunk = keys[start : start + 300]
-            ids.update(self._lookup_ids(conn, chunk))
-            missing = [k for k in chunk if k not in ids]
-            if missing:
-                conn.execute(
-                    _insert_ignore(conn, t.components, ["ecosystem", "name", "version"]),
-                    [
-                        {"ecosystem": e, "name": n, "version": v, "purl": purls[(e, n, v)]}
-                        for e, n, v in missing
-                    ],
-                )
-                ids.update(self._lookup_ids(conn, missing))
-        return ids
-
-    def _lookup_ids(
-        self, conn: Connection, keys: Sequence[tuple[str, str, str]]
-    ) -> dict[tuple[str, str, str], int]:
-        c = t.components.c
-        rows = conn.execute(
-            sa.select(c.id, c.ecosystem, c.name, c.version).where(
-                sa.tuple_(c.ecosystem, c.name, c.version).in_(keys)
-            )
-        )
-        return {(r.ecosystem, r.name, r.version): int(r.id) for r in rows}
+        if not purls:
+            return {}
+        if conn.dialect.name == "postgresql":
+            return _pg_component_ids(conn, purls)
+        return _sqlite_component_ids(conn, purls)
 
     def _set_members(
         self,
@@ -318,20 +310,31 @@ class Store:
     ) -> None:
         # The membership is the release's (fixed); the fingerprints are those of the
         # latest verdict, so they are replaced as a whole with each verdict.
-        conn.execute(
-            sa.delete(t.release_components).where(t.release_components.c.release_id == release_id)
-        )
-        rows: dict[int, dict[str, Any]] = {}
+        conn.exec_driver_sql(_DELETE_MEMBERS[conn.dialect.paramstyle], (release_id,))
+        rows: dict[int, tuple[int, int, str | None, str | None]] = {}
         for m in members:
             cid = ids[(m.ecosystem, m.name, m.version)]
-            rows[cid] = {
-                "release_id": release_id,
-                "component_id": cid,
-                "advisories": m.advisories,
-                "registry": m.registry,
-            }
-        if rows:
-            conn.execute(sa.insert(t.release_components), list(rows.values()))
+            rows[cid] = (release_id, cid, m.advisories, m.registry)
+        if not rows:
+            return
+        if conn.dialect.name == "postgresql":
+            # One statement for the whole release: the columns as arrays, unnested.
+            conn.exec_driver_sql(
+                "INSERT INTO release_components (release_id, component_id, advisories, registry)"
+                " SELECT %s, * FROM unnest(%s::int[], %s::text[], %s::text[])",
+                (
+                    release_id,
+                    [r[1] for r in rows.values()],
+                    [r[2] for r in rows.values()],
+                    [r[3] for r in rows.values()],
+                ),
+            )
+            return
+        conn.exec_driver_sql(
+            "INSERT INTO release_components (release_id, component_id, advisories, registry)"
+            " VALUES (?, ?, ?, ?)",
+            list(rows.values()),
+        )
 
     def _append(self, conn: Connection, release_id: int, verdict: NewVerdict) -> VerdictRow:
         v = t.verdicts.c
@@ -366,9 +369,16 @@ class Store:
         }
         key = conn.execute(sa.insert(t.verdicts).values(**values)).inserted_primary_key
         assert key is not None
-        conn.execute(
-            sa.update(t.releases).where(t.releases.c.id == release_id).values(latest_seq=seq + 1)
-        )
+        # The release row repeats what its first and latest verdicts say, in this same
+        # transaction, so that ``releases affected`` reads no verdict row.
+        outcomes: dict[str, Any] = {
+            "latest_seq": seq + 1,
+            "latest_outcome": verdict.outcome,
+            "latest_judged_at": verdict.judged_at,
+        }
+        if seq == 0:
+            outcomes.update(first_outcome=verdict.outcome, first_judged_at=verdict.judged_at)
+        conn.execute(sa.update(t.releases).where(t.releases.c.id == release_id).values(**outcomes))
         row = conn.execute(sa.select(t.verdicts).where(v.id == key[0])).one()
         return _verdict_row(row)
 
@@ -569,64 +579,98 @@ class Store:
                 out.extend(Membership(*row) for row in conn.execute(q))
         return out
 
-    def holders(self, component_ids: Iterable[int]) -> list[Holder]:
-        """The releases holding these components, with their first and latest verdicts.
+    def holders(
+        self, component_ids: Iterable[int], *, limit: int | None = None, offset: int = 0
+    ) -> list[Holder]:
+        """The releases holding these components, oldest first, with what the gate said.
 
-        One join over the index (``release_components`` by component), the release, and
-        its first (``seq`` 1) and latest (``latest_seq``) verdicts: no SBOM is read.
+        ``limit``/``offset`` page through them (:meth:`holder_totals` counts them all).
         """
-        m, c, r = t.release_components.c, t.components.c, t.releases.c
-        first, latest = t.verdicts.alias("first"), t.verdicts.alias("latest")
-        query = (
-            sa.select(
-                r.name,
-                r.version,
-                r.created_at,
-                c.name.label("component"),
-                c.version.label("component_version"),
-                c.purl,
-                first.c.outcome.label("first_outcome"),
-                first.c.judged_at.label("first_judged_at"),
-                latest.c.outcome.label("outcome"),
-                latest.c.judged_at.label("judged_at"),
-            )
-            .select_from(t.release_components)
-            .join(t.components, c.id == m.component_id)
-            .join(t.releases, r.id == m.release_id)
-            .join(first, sa.and_(first.c.release_id == r.id, first.c.seq == 1))
-            .join(latest, sa.and_(latest.c.release_id == r.id, latest.c.seq == r.latest_seq))
-        )
-        ids = list(component_ids)
-        out: list[Holder] = []
         with self._read() as conn:
-            for start in range(0, len(ids), 5000):
-                chunk = ids[start : start + 5000]
-                # The driver's own rows: a popular package is held by most of the fleet,
-                # and SQLAlchemy's per-row result processing was most of the answer's time.
-                compiled = query.where(m.component_id.in_(chunk)).compile(
-                    dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
-                )
-                params: Any = (
-                    tuple(compiled.params[name] for name in compiled.positiontup or ())
-                    if compiled.positional
-                    else compiled.params
-                )
-                for row in conn.exec_driver_sql(str(compiled), params):
-                    out.append(
-                        Holder(
-                            release=row[0],
-                            version=row[1],
-                            released_at=_moment(row[2]),
-                            component=row[3],
-                            component_version=row[4],
-                            purl=row[5],
-                            first_outcome=row[6],
-                            first_judged_at=_moment(row[7]),
-                            outcome=row[8],
-                            judged_at=_moment(row[9]),
-                        )
-                    )
-        return out
+            return list(self._holders(conn, list(component_ids), limit, offset))
+
+    def stream_holders(self, component_ids: Iterable[int]) -> Iterator[Holder]:
+        """Every release holding these components, read from the database as it is used.
+
+        On PostgreSQL through a server-side cursor: the whole answer is never in memory.
+        """
+        ids = list(component_ids)
+        with self._read() as conn:
+            yield from self._holders(conn.execution_options(stream_results=True), ids, None, 0)
+
+    def _holders(
+        self, conn: Connection, ids: list[int], limit: int | None, offset: int
+    ) -> Iterator[Holder]:
+        # The index (``release_components`` by component, covered by its index) joined
+        # to the release row, which carries its first and latest outcome: no verdict row
+        # and no SBOM is read. The few asked components are read on their own (joining
+        # them made PostgreSQL hash the whole component table). The driver's own rows:
+        # SQLAlchemy's per-row processing cost most of the time for a package held by
+        # the whole fleet.
+        if not ids:
+            return
+        named = self._components(conn, ids)
+        sql = (
+            "SELECT r.name, r.version, r.created_at, m.component_id,"
+            " r.first_outcome, r.first_judged_at, r.latest_outcome, r.latest_judged_at"
+            " FROM release_components m JOIN releases r ON r.id = m.release_id"
+            f" WHERE {_ids_clause(conn)}"
+            " ORDER BY r.created_at, r.id, m.component_id"
+        )
+        params: list[Any] = [_ids_param(conn, ids)]
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?" if conn.dialect.name == "sqlite" else " LIMIT %s OFFSET %s"
+            params += [limit, offset]
+        moment = _moment
+        for row in conn.exec_driver_sql(sql, tuple(params)):
+            name, version, purl = named[row[3]]
+            yield Holder(
+                row[0],
+                row[1],
+                moment(row[2]),
+                name,
+                version,
+                purl,
+                row[4],
+                moment(row[5]),
+                row[6],
+                moment(row[7]),
+            )
+
+    @staticmethod
+    def _components(conn: Connection, ids: list[int]) -> dict[int, tuple[str, str, str | None]]:
+        """The name, version and purl of these components, by id."""
+        clause = _ids_clause(conn).replace("m.component_id", "id")
+        rows = conn.exec_driver_sql(
+            f"SELECT id, name, version, purl FROM components WHERE {clause}",
+            (_ids_param(conn, ids),),
+        )
+        return {int(i): (n, v, p) for i, n, v, p in rows}
+
+    def holder_totals(self, component_ids: Iterable[int]) -> list[HolderTotal]:
+        """Per component: how many releases hold it and when the first of them was stored."""
+        with self._read() as conn:
+            return self._totals(conn, list(component_ids))
+
+    def holders_page(
+        self, component_ids: Iterable[int], limit: int, offset: int = 0
+    ) -> tuple[list[HolderTotal], list[Holder]]:
+        """:meth:`holder_totals` and a page of :meth:`holders`, on one connection."""
+        ids = list(component_ids)
+        with self._read() as conn:
+            return self._totals(conn, ids), list(self._holders(conn, ids, limit, offset))
+
+    def _totals(self, conn: Connection, ids: list[int]) -> list[HolderTotal]:
+        if not ids:
+            return []
+        named = self._components(conn, ids)
+        rows = conn.exec_driver_sql(
+            "SELECT m.component_id, COUNT(*), MIN(r.created_at)"
+            " FROM release_components m JOIN releases r ON r.id = m.release_id"
+            f" WHERE {_ids_clause(conn)} GROUP BY m.component_id",
+            (_ids_param(conn, ids),),
+        )
+        return [HolderTotal(*named[int(cid)][:2], int(n), _moment(first)) for cid, n, first in rows]
 
     def release_ids(self) -> list[int]:
         """Every release id, oldest first."""
@@ -649,6 +693,85 @@ class Store:
                 )
             )
             return {int(a): int(b) for a, b in rows}
+
+
+_DELETE_MEMBERS = {
+    "qmark": "DELETE FROM release_components WHERE release_id = ?",
+    "format": "DELETE FROM release_components WHERE release_id = %s",
+    "pyformat": "DELETE FROM release_components WHERE release_id = %s",
+}
+
+Key = tuple[str, str, str]
+
+
+def _pg_component_ids(conn: Connection, purls: Mapping[Key, str | None]) -> dict[Key, int]:
+    """Ids of these components on PostgreSQL, inserting the new ones: two statements.
+
+    The existing ones are read first so that the sequence is not spent on conflicts; a
+    component another writer inserts meanwhile is read again after the insert.
+    """
+    keys = list(purls)
+    select = (
+        "SELECT c.id, c.ecosystem, c.name, c.version FROM components c"
+        " JOIN unnest(%s::text[], %s::text[], %s::text[]) AS k(e, n, v)"
+        " ON c.ecosystem = k.e AND c.name = k.n AND c.version = k.v"
+    )
+
+    def lookup(wanted: list[Key]) -> dict[Key, int]:
+        columns = ([k[0] for k in wanted], [k[1] for k in wanted], [k[2] for k in wanted])
+        return {(e, n, v): int(i) for i, e, n, v in conn.exec_driver_sql(select, columns)}
+
+    ids = lookup(keys)
+    missing = [k for k in keys if k not in ids]
+    if missing:
+        inserted = conn.exec_driver_sql(
+            "INSERT INTO components (ecosystem, name, version, purl)"
+            " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[])"
+            " ON CONFLICT DO NOTHING RETURNING id, ecosystem, name, version",
+            (
+                [k[0] for k in missing],
+                [k[1] for k in missing],
+                [k[2] for k in missing],
+                [purls[k] for k in missing],
+            ),
+        )
+        ids.update({(e, n, v): int(i) for i, e, n, v in inserted})
+        raced = [k for k in missing if k not in ids]
+        if raced:
+            ids.update(lookup(raced))
+    return ids
+
+
+def _sqlite_component_ids(conn: Connection, purls: Mapping[Key, str | None]) -> dict[Key, int]:
+    """Ids of these components on SQLite, inserting the new ones (no round trips there)."""
+    keys = list(purls)
+    conn.exec_driver_sql(
+        "INSERT INTO components (ecosystem, name, version, purl) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (ecosystem, name, version) DO NOTHING",
+        [(*k, purls[k]) for k in keys],
+    )
+    ids: dict[Key, int] = {}
+    for start in range(0, len(keys), 300):
+        chunk = keys[start : start + 300]
+        marks = ", ".join(["(?, ?, ?)"] * len(chunk))
+        rows = conn.exec_driver_sql(
+            "SELECT id, ecosystem, name, version FROM components"
+            f" WHERE (ecosystem, name, version) IN (VALUES {marks})",
+            tuple(x for k in chunk for x in k),
+        )
+        ids.update({(e, n, v): int(i) for i, e, n, v in rows})
+    return ids
+
+
+def _ids_clause(conn: Connection) -> str:
+    """``m.component_id`` in a list given as one parameter (any length, one statement)."""
+    if conn.dialect.name == "postgresql":
+        return "m.component_id = ANY(%s)"
+    return "m.component_id IN (SELECT value FROM json_each(?))"
+
+
+def _ids_param(conn: Connection, ids: list[int]) -> Any:
+    return ids if conn.dialect.name == "postgresql" else json.dumps(ids)
 
 
 def _insert_ignore(conn: Connection, table: sa.Table, keys: list[str]) -> Any:

@@ -20,7 +20,7 @@ from packaging.version import InvalidVersion, Version
 from policyengine.enrich.advisory import record_affects
 from policyengine.enrich.versions import normalise_name, purl_type
 from policyengine.model import UsageError
-from policyengine.store import Holder, Store
+from policyengine.store import Holder, HolderTotal, Store
 from policyengine.watch.advisory_store import AdvisorySource
 
 
@@ -126,15 +126,23 @@ def advisory_versions(
 
 
 def hits(store: Store, component_ids: dict[int, str]) -> list[Holder]:
-    """The releases holding these components, oldest release first."""
-    found = store.holders(component_ids)
-    found.sort(key=lambda h: (h.released_at, h.release, h.version, h.component_version))
-    return found
+    """Every release holding these components, oldest release first."""
+    return store.holders(component_ids)
 
 
-def first_seen(found: list[Holder]) -> dict[str, str]:
-    """Per package version, when it first appeared in a stored release."""
+def first_seen_in(found: list[Holder]) -> dict[str, str]:
+    """Per package version, when it first appeared among these holders (oldest first).
+
+    The service and the page answer a token limited to a release-name prefix from the
+    holders it may see, so first appearances must come from those, not the whole store.
+    """
     seen: dict[str, str] = {}
-    for hit in found:  # oldest first
+    for hit in sorted(found, key=lambda h: h.released_at):
         seen.setdefault(f"{hit.component}@{hit.component_version}", _stamp(hit.released_at))
     return seen
+
+
+def first_seen(totals: list[HolderTotal]) -> dict[str, str]:
+    """Per package version, when it first appeared in a stored release (oldest first)."""
+    ordered = sorted(totals, key=lambda t: (t.first_seen, t.component, t.component_version))
+    return {f"{t.component}@{t.component_version}": _stamp(t.first_seen) for t in ordered}

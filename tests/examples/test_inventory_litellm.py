@@ -90,6 +90,26 @@ def test_the_story(run_cli: Any, store_url: str) -> None:
         assert hit["first_verdict"]["outcome"] == "pass"  # what the gate said then
         assert hit["latest_verdict"]["outcome"] == "fail"
     assert set(hits["first_seen"]) == {f"litellm@{v}" for v in BAD}
+    assert (hits["total"], hits["offset"], hits["limit"]) == (2, 0, 1000)
+
+    # A page of the answer: the total and first appearances still count every release.
+    asked = ("releases", "affected", "pkg:pypi/litellm", "--versions", ">=1.82.7", *store)
+    code, out, err = run_cli(*asked, "--limit", "1", "--format", "json")
+    page = json.loads(out)
+    assert (code, page["total"], len(page["releases"])) == (0, 2, 1)
+    assert page["first_seen"] == hits["first_seen"]
+    assert "listed releases 1-1 of 2" in err
+    second = _json(run_cli, *asked, "--limit", "1", "--offset", "1")
+    assert page["releases"] + second["releases"] == hits["releases"]
+    # --all writes every release as it is read, the same JSON as one document would be.
+    code, out, err = run_cli(*asked, "--all", "--format", "json")
+    every = json.loads(out)
+    assert (code, err, every["releases"], every["limit"]) == (0, "", hits["releases"], None)
+    assert out == json.dumps(every, indent=2, ensure_ascii=False) + "\n"
+    code, out, _ = run_cli(*asked, "--all")
+    assert code == 0 and [line.split()[1] for line in out.splitlines()[1:]] == sorted(BAD)
+    code, _, err = run_cli(*asked, "--all", "--limit", "5")
+    assert code == 2 and "--all lists every release" in err
 
     # 1.82.6 was not re-judged: its history still holds one verdict.
     history = _json(run_cli, "releases", "history", "acme-chat-gateway@1.82.6", *store)

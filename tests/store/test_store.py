@@ -148,6 +148,41 @@ def test_recent_releases_are_a_page_newest_first_by_exact_prefix(store_url: str)
         assert store.recent_releases(limit=2, offset=10) == ([], 5)
 
 
+def test_holders_page_through_the_releases_oldest_first(store_url: str) -> None:
+    with open_store(store_url) as store:
+        other = IndexedComponent("pypi", "litellm", "1.82.6", None, "", None)
+        for n in range(7):
+            held = [LITELLM if n % 2 else other, REQUESTS]
+            store.record(f"svc{n}", "1", [(f"s{n}", str(n).encode())], held, _verdict())
+        ids = [cid for cid, _, _ in store.versions_of("pypi", "litellm")]
+        every = store.holders(ids)
+        assert [h.release for h in every] == [f"svc{n}" for n in range(7)]
+        pages = [store.holders(ids, limit=3, offset=start) for start in (0, 3, 6, 9)]
+        assert [len(page) for page in pages] == [3, 3, 1, 0]
+        assert [h for page in pages for h in page] == every
+        assert list(store.stream_holders(ids)) == every
+        totals = {(t.component_version, t.releases) for t in store.holder_totals(ids)}
+        assert totals == {("1.82.6", 4), ("1.82.7", 3)}
+        assert store.holders([]) == [] and store.holder_totals([]) == []
+
+
+def test_the_release_row_says_what_its_first_and_latest_verdicts_said(store_url: str) -> None:
+    with open_store(store_url) as store:
+        first = store.record("a", "1", [("a", b"1")], [LITELLM], _verdict("pass"))
+        store.append(first.release_id, [LITELLM], _verdict("warn", seq_note="2"))
+        ids = [cid for cid, _, _ in store.versions_of("pypi", "litellm")]
+        (holder,) = store.holders(ids)
+        assert (holder.first_outcome, holder.outcome) == ("pass", "warn")
+        store.append(first.release_id, [LITELLM], _verdict("fail", seq_note="3"))
+        (holder,) = store.holders(ids)
+        assert (holder.first_outcome, holder.outcome) == ("pass", "fail")
+        (release,) = store.releases()
+        assert (holder.first_judged_at, holder.judged_at) == (
+            release.first.judged_at,
+            release.latest.judged_at,
+        )
+
+
 def test_generations_are_those_of_the_latest_verdicts(store_url: str) -> None:
     with open_store(store_url) as store:
         row = store.record("a", "1", [("a", b"1")], [LITELLM], _verdict(generation=1))

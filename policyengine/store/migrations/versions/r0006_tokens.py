@@ -1,7 +1,7 @@
 """Bearer tokens of the gate service: who may judge, read or administer.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 
 A token is stored only as the SHA-256 of its secret (policyengine/service/tokens.py says
 why that hash is right for random tokens), with its scopes, an optional release-name
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
