@@ -9,7 +9,14 @@ from typing import Literal, cast
 from pydantic import Field
 
 from policyengine.checks.advisories import severity_of
-from policyengine.checks.base import Check, CheckContext, CheckParams
+from policyengine.checks.base import (
+    Check,
+    CheckContext,
+    CheckParams,
+    SharedKey,
+    shared_key,
+    shared_memo_key,
+)
 from policyengine.checks.common import (
     Duration,
     describe,
@@ -223,6 +230,23 @@ class RiskScoreCheck(Check):
     params_model = RiskScoreParams
 
     @classmethod
+    def shared_findings(
+        cls, params: CheckParams
+    ) -> Iterable[tuple[str, CheckParams, Callable[[list[Finding]], object]]]:
+        """The signals that are another check's verdict, with the parameters they use.
+
+        A policy usually has rules of the same checks with the same parameters
+        (``removed-or-yanked``, ``publisher-change``, ``known-origin``): their findings
+        become this check's terms instead of being computed a second time.
+        """
+        assert isinstance(params, RiskScoreParams)
+        for name, weight in _weights(params):
+            if weight:
+                made = _signal_checks(params.fresh_within).get(name)
+                if made is not None:
+                    yield made[0].slug, made[1], _from_check
+
+    @classmethod
     def needs_for(cls, params: CheckParams) -> tuple[FactKind, ...]:
         """The fact kinds of every signal with a non-zero weight."""
         assert isinstance(params, RiskScoreParams)
@@ -426,10 +450,16 @@ def _signals(
     params: RiskScoreParams,
     context: CheckContext,
 ) -> dict[Signal, Callable[[], Term]]:
-    def run(check: Check, check_params: CheckParams) -> Callable[[], Term]:
-        return lambda: _from_check(
-            check.check_component(component, evidence, check_params, context)
-        )
+    def run(check: Check, check_params: CheckParams, key: SharedKey) -> Callable[[], Term]:
+        def term() -> Term:
+            # A rule of the policy with the same check and parameters may have judged
+            # this component already (the engine keeps the term when one does).
+            kept = context.memo.get(shared_memo_key(RiskScoreCheck.slug, key, component))
+            if kept is not None:
+                return cast("Term", kept)
+            return _from_check(check.check_component(component, evidence, check_params, context))
+
+        return term
 
     advisories = evidence.get(FactKind.ADVISORIES)
     found = fact_value(advisories, Advisories)
@@ -461,16 +491,10 @@ def _signals(
     signals: dict[Signal, Callable[[], Term]] = {
         "malicious": malicious,
         "vulnerability": vulnerability,
-        "removed": run(RegistryStatusCheck(), _removed()),
         "hash_mismatch": lambda: _hash_mismatch(component, evidence, context),
-        "publisher_change": run(PublisherChangeCheck(), _default(PublisherChangeParams)),
-        "fresh": run(ReleaseAgeCheck(), _release_age(params.fresh_within)),
-        "cadence": run(ReleaseCadenceCheck(), _default(ReleaseCadenceParams)),
-        "metadata": run(MetadataCompletenessCheck(), _default(MetadataCompletenessParams)),
-        "unpinned": run(PinningCheck(), _undeclared_pinning()),
-        "startup_code": run(StartupCodeCheck(), _default(StartupCodeParams)),
-        "install_scripts": run(InstallScriptsCheck(), _default(InstallScriptsParams)),
     }
+    for name, (check, check_params, key) in _signal_checks(params.fresh_within).items():
+        signals[name] = run(check, check_params, key)
     off = _switched_off(evidence)
     if off:
         for name, kinds in _SIGNAL_NEEDS.items():
@@ -493,6 +517,27 @@ def _switched_off(evidence: ComponentEvidence) -> set[FactKind]:
         kind
         for kind, fact in evidence.facts.items()
         if isinstance(fact, Missing) and fact.switched_off
+    }
+
+
+@lru_cache(maxsize=64)
+def _signal_checks(
+    fresh_within: Duration,
+) -> dict[Signal, tuple[Check, CheckParams, SharedKey]]:
+    """The signals that are another check's verdict: the check, its parameters, their key."""
+    made: dict[Signal, tuple[Check, CheckParams]] = {
+        "removed": (RegistryStatusCheck(), _removed()),
+        "publisher_change": (PublisherChangeCheck(), _default(PublisherChangeParams)),
+        "fresh": (ReleaseAgeCheck(), _release_age(fresh_within)),
+        "cadence": (ReleaseCadenceCheck(), _default(ReleaseCadenceParams)),
+        "metadata": (MetadataCompletenessCheck(), _default(MetadataCompletenessParams)),
+        "unpinned": (PinningCheck(), _undeclared_pinning()),
+        "startup_code": (StartupCodeCheck(), _default(StartupCodeParams)),
+        "install_scripts": (InstallScriptsCheck(), _default(InstallScriptsParams)),
+    }
+    return {
+        name: (check, params, shared_key(check.slug, params))
+        for name, (check, params) in made.items()
     }
 
 
