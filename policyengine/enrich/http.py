@@ -29,10 +29,10 @@ from policyengine.enrich.cache import Cache, Entry
 from policyengine.enrich.hosts import Asker, Hosts, classify, origin
 from policyengine.enrich.proxies import ThroughProxy, proxy_routes
 from policyengine.enrich.redirects import RedirectRefused, redirect_guard
+from policyengine.enrich.settings import VERSION as VERSION  # named in every request
 from policyengine.enrich.settings import EnrichSettings
 from policyengine.enrich.trust import tls_context
 
-VERSION = "0.1.0"
 # Answers that say something true about the request and are worth keeping:
 # 404/410 mean "no such package", a fact like any other.
 _CACHEABLE = frozenset({200, 404, 410})
