@@ -495,7 +495,9 @@ def _checked_settings(args: argparse.Namespace, *, enriching: bool = True) -> En
     return dataclasses.replace(settings, ssl_context=context)
 
 
-_PLAIN_WEB_URL = re.compile(r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::(\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?")
+_PLAIN_WEB_URL = re.compile(
+    r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::(\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?"
+)
 """A URL httpx accepts for sure (the defaults and most mirrors): no need to import it."""
 
 

@@ -674,8 +674,8 @@ def _component_findings(
             # The check's own findings (before the engine's fail-closed rewording below),
             # which is what a reading rule would compute by calling the check itself.
             sharing = context.wanted[shared]
-            context.memo[shared_memo_key(sharing.consumer, shared, component)] = (
-                sharing.reduce(findings)
+            context.memo[shared_memo_key(sharing.consumer, shared, component)] = sharing.reduce(
+                findings
             )
     if not findings:
         findings = [Finding(Status.ERROR, "the check gave no answer")]

@@ -31,6 +31,7 @@ def __getattr__(name: str) -> object:
         return getattr(core, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
     "SUPPORTED_KINDS",
     "EnrichRun",
