@@ -169,6 +169,22 @@ class Fetcher:
             )
         return Answer(final, response.status_code, body, _stamp(now), from_cache=False)
 
+    def unserved(self, endpoint: str, ttl: float) -> bool:
+        """True when ``endpoint`` (a URL pattern) was found not served within ``ttl``."""
+        entry = self.cache.get(f"UNSERVED {endpoint}")
+        return entry is not None and (self.settings.offline or entry.fresh(ttl))
+
+    def mark_unserved(self, endpoint: str, status: int) -> None:
+        """Remember, in the cache, that ``endpoint`` answered ``status`` (404: not served)."""
+        self.cache.put(f"UNSERVED {endpoint}", Entry(endpoint, status, b"", time.time()))
+
+    def cached(self, url: str, ttl: float) -> Answer | None:
+        """The cached answer for ``url`` when it is usable now, without any request."""
+        entry = self.cache.get(f"GET {url}")
+        if entry is not None and (self.settings.offline or entry.fresh(ttl)):
+            return _from_entry(entry)
+        return None
+
     def forget(self, url: str) -> None:
         """Drop the cached answer for ``url`` (its body turned out to be unusable)."""
         self.cache.delete(f"GET {url}")

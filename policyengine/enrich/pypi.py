@@ -4,7 +4,9 @@ One request per project (``/pypi/<name>/json``). The per-version endpoint
 (``/pypi/<name>/<version>/json``) is asked only for publishers, and only for a
 release the project document does not describe itself (the component's own
 version when it is not the latest, and the release before it); when that
-endpoint is not served (404/403) the publishers of that release stay unknown.
+endpoint is not served (404/403) the publishers of that release stay unknown, and
+it is not asked again for other releases while the cache remembers that (the TTL of
+registry answers).
 """
 
 from __future__ import annotations
@@ -397,6 +399,10 @@ def _accounts(info: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+_UNSERVED = frozenset((403, 404, 410))
+"""Answers to a listed release's per-version document that mean the endpoint is not served."""
+
+
 async def _version_info(
     fetcher: Fetcher, name: str, version: str, data: Mapping[str, Any]
 ) -> tuple[str, ...] | None:
@@ -407,7 +413,21 @@ async def _version_info(
         return None
     base = fetcher.settings.pypi_url.rstrip("/")
     url = f"{base}/pypi/{quote(name, safe='')}/{quote(version, safe='')}/json"
-    answer = await fetcher.get("pypi", url, fetcher.settings.ttl.pypi)
+    ttl = fetcher.settings.ttl.pypi
+    endpoint = f"{base}/pypi/<name>/<version>/json"
+    if fetcher.unserved(endpoint, ttl):
+        # The registry answered 404 for a release its own project document lists, so it
+        # does not serve the endpoint (mirrors, this machine's proxy): asking again for
+        # every component doubled the cold requests for nothing (issue 16). An answer
+        # already cached is still read.
+        cached = fetcher.cached(url, ttl)
+        if cached is None:
+            return None
+        answer = cached
+    else:
+        answer = await fetcher.get("pypi", url, ttl)
+        if answer.status in _UNSERVED:
+            fetcher.mark_unserved(endpoint, answer.status)
     if answer.status != 200:
         return None  # not served here (404/403): the release's own metadata stays unknown
     found = decode_json(answer)
