@@ -558,6 +558,11 @@ def _undeclared_pinning() -> CheckParams:
     return PinningParams(declared=False)
 
 
+@cache
+def _registry_hashes() -> HashesParams:
+    return HashesParams(registry_absent="pass")
+
+
 @lru_cache(maxsize=64)
 def _release_age(fresh_within: Duration) -> CheckParams:
     return ReleaseAgeParams(min_age=fresh_within)
@@ -573,7 +578,5 @@ def _hash_mismatch(
     found = fact_value(evidence.get(FactKind.ARTIFACTS), Artifacts)
     if found is None:
         return None, "registry digests unknown", (), False
-    finding = compare_with_registry(
-        component, own, found[0], HashesParams(registry_absent="pass"), (found[1],)
-    )
+    finding = compare_with_registry(component, own, found[0], _registry_hashes(), (found[1],))
     return (1.0 if finding.status is Status.FAIL else 0.0), finding.message, finding.sources, False
