@@ -4,7 +4,7 @@
     python benchmarks/perf_round2.py --before /tmp/perf-before
     python benchmarks/perf_round2.py --before /tmp/perf-before --sizes 1000 10000 \\
         --rounds 3 --policies baseline release-gate --enrich 300 \\
-        --requirements benchmarks/data/real-51.txt   # the warm-enrich row (needs the network once)
+        --requirements benchmarks/data/real-51/requirements.txt   # the warm-enrich row (needs the network once)
 
 ``--after`` defaults to this checkout. Every figure is taken in a fresh interpreter that
 puts the tree first on ``sys.path`` (so an editable install elsewhere does not answer).
@@ -301,22 +301,26 @@ def bench_warm(trees: dict[str, Path], requirements: Path, rounds: int, folder: 
         cache = folder / f"cache-{name}"
         args = [
             "enrich", str(requirements), "-o", str(folder / f"e-{name}.json"),
-            "--cache-dir", str(cache),
+            "--cache-dir", str(cache), "--advisories", "off",
         ]  # fmt: skip
-        _run(_ENRICH, tree, *args)  # cold, live: fills the cache
+        if _run(_ENRICH, tree, *args)[1] != "0":  # cold, live: fills the cache
+            raise SystemExit(f"{name}: the cold enrich run failed")
     for r in range(rounds):
         for name in list(trees) if r % 2 == 0 else list(reversed(trees)):
             cache = folder / f"cache-{name}"
             args = [
                 "enrich", str(requirements), "-o", str(folder / f"e-{name}.json"),
-                "--cache-dir", str(cache), "--offline",
+                "--cache-dir", str(cache), "--offline", "--advisories", "off",
             ]  # fmt: skip
-            runs[name].append(float(_run(_ENRICH, trees[name], *args)[0]))
+            seconds, code = _run(_ENRICH, trees[name], *args)
+            if code != "0":
+                raise SystemExit(f"{name}: the warm enrich run failed ({code})")
+            runs[name].append(float(seconds))
     lines = sum(1 for line in requirements.read_text().splitlines() if line.strip())
     print("\n### Warm `enrich` of a real requirements file\n")
     print("| file | before s | after s |")
     print("|---|---:|---:|")
-    print(f"| {requirements.name} ({lines} lines) | {med(runs['before']):.2f} | "
+    print(f"| {requirements} ({lines} lines) | {med(runs['before']):.2f} | "
           f"{med(runs['after']):.2f} |")  # fmt: skip
 
 
