@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urljoin
 
+from policyengine.enrich import facts_cache
 from policyengine.enrich.advisory import parse_time
 from policyengine.enrich.http import Fetcher
 from policyengine.enrich.pypi import (
@@ -66,13 +67,19 @@ async def npm_facts(
 ) -> VersionFacts:
     """Every requested registry fact for the given versions of one npm package."""
     url = fetcher.settings.npm_url.rstrip("/") + packument_path(name)
-    got = await registry_document(fetcher, "npm", name, url, fetcher.settings.ttl.npm)
+    ttl = fetcher.settings.ttl.npm
+    kept = facts_cache.read(fetcher, "npm", name, url, versions, kinds, ttl)
+    if kept is not None:
+        return kept  # a warm run: the packument is not decoded again
+    got = await registry_document(fetcher, "npm", name, url, ttl)
     if not isinstance(got, tuple):
         return fill(versions, kinds, got)
     try:
-        return _facts(name, versions, kinds, got)
+        found = _facts(name, versions, kinds, got)
     except SHAPE_ERRORS as exc:
         return fill(versions, kinds, wrong_shape(fetcher, url, exc))
+    facts_cache.keep(fetcher, "npm", name, url, found, kinds)
+    return found
 
 
 def _facts(

@@ -20,6 +20,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import orjson
 from packaging.utils import canonicalize_name
 
+from policyengine.enrich import facts_cache
 from policyengine.enrich.advisory import parse_time
 from policyengine.enrich.http import Answer, Fetcher, FetchError, NotCached
 from policyengine.enrich.versions import same_version, sort_key
@@ -153,13 +154,19 @@ async def pypi_facts(
     """Every requested registry fact for the given versions of one PyPI project."""
     settings = fetcher.settings
     url = f"{settings.pypi_url.rstrip('/')}/pypi/{quote(name, safe='')}/json"
+    how = f"version_metadata={settings.pypi_version_metadata}"
+    kept = facts_cache.read(fetcher, "pypi", name, url, versions, kinds, settings.ttl.pypi, how)
+    if kept is not None:
+        return kept  # a warm run: the document is not decoded again
     got = await registry_document(fetcher, "pypi", name, url, settings.ttl.pypi, "releases")
     if not isinstance(got, tuple):
         return fill(versions, kinds, got)
     try:
-        return await _facts(fetcher, name, versions, kinds, got)
+        found = await _facts(fetcher, name, versions, kinds, got)
     except SHAPE_ERRORS as exc:
         return fill(versions, kinds, wrong_shape(fetcher, url, exc))
+    facts_cache.keep(fetcher, "pypi", name, url, found, kinds, how)
+    return found
 
 
 async def _facts(
