@@ -4,7 +4,7 @@
     python benchmarks/perf_round2.py --before /tmp/perf-before
     python benchmarks/perf_round2.py --before /tmp/perf-before --sizes 1000 10000 \\
         --rounds 3 --policies baseline release-gate --enrich 300 \\
-        --requirements benchmarks/data/real-51/requirements.txt   # the warm-enrich row (needs the network once)
+        --requirements benchmarks/data/real-51/requirements.txt   # warm enrich (online once)
 
 ``--after`` defaults to this checkout. Every figure is taken in a fresh interpreter that
 puts the tree first on ``sys.path`` (so an editable install elsewhere does not answer).
