@@ -37,6 +37,8 @@ class Registry:
         self.faults: dict[str, str] = {}
         self.versions: dict[str, str] = {}
         """Project name -> the version the SBOM lists (the registry's latest)."""
+        self.version_endpoint = True
+        """False: answer 404 to every per-version document, as the mirrors reachable here do."""
         self.counts: Counter[str] = Counter()
         self.sleep = 2.0
         self.drip_interval = 0.05
@@ -84,7 +86,7 @@ def _handler(state: Registry) -> type[BaseHTTPRequestHandler]:
             doc = pypi_document(name, state.versions.get(name, "1.0.0"), index)
             if len(parts) == 4:
                 version = parts[2]
-                if version not in doc["releases"]:
+                if version not in doc["releases"] or not state.version_endpoint:
                     self._send(404, b'{"message": "Not Found"}')
                     return
                 doc = {**doc, "info": {**doc["info"], "version": version}}

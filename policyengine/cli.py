@@ -19,6 +19,7 @@ import inspect
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -479,7 +480,6 @@ def _checked_settings(args: argparse.Namespace, *, enriching: bool = True) -> En
     ``--offline``).
     """
     from policyengine.enrich import settings as names
-    from policyengine.enrich.proxies import proxy_routes
     from policyengine.enrich.trust import tls_context
 
     settings = _enrich_settings(args)
@@ -507,11 +507,22 @@ def _checked_settings(args: argparse.Namespace, *, enriching: bool = True) -> En
     # Built once for the whole run: loading a CA file costs ~30 ms, and each transport
     # (one per proxy) would otherwise load its own.
     context = tls_context(settings.ca_bundle, os.environ)
+    from policyengine.enrich.proxies import proxy_routes  # imports httpx: only when online
+
     proxy_routes()
     return dataclasses.replace(settings, ssl_context=context)
 
 
+_PLAIN_WEB_URL = re.compile(
+    r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::(\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?"
+)
+"""A URL httpx accepts for sure (the defaults and most mirrors): no need to import it."""
+
+
 def _is_web_url(value: str) -> bool:
+    plain = _PLAIN_WEB_URL.fullmatch(value)
+    if plain is not None and (plain[1] is None or int(plain[1]) <= 65535):
+        return True
     import httpx
 
     try:

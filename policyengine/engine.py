@@ -25,7 +25,16 @@ import orjson
 from pydantic import ValidationError
 
 from policyengine.checks import registry
-from policyengine.checks.base import Check, CheckContext, CheckParams, answers_for_selection
+from policyengine.checks.base import (
+    Check,
+    CheckContext,
+    CheckParams,
+    SharedKey,
+    Sharing,
+    answers_for_selection,
+    shared_key,
+    shared_memo_key,
+)
 from policyengine.model import (
     Component,
     ComponentEvidence,
@@ -218,6 +227,7 @@ class Evaluation:
         refs: dict[int, ComponentRef | None] = {}
         shared: dict[tuple[int, ...], tuple[tuple[Source, ...], tuple[ResultSource, ...]]] = {}
         contexts: dict[int, CheckContext] = {}
+        wanted = _wanted(self._policy, self._lookup)
         by_id: dict[str, list[Rule]] = {}
         for rule in self._policy.rules:
             by_id.setdefault(rule.id, []).append(rule)
@@ -235,7 +245,13 @@ class Evaluation:
                 values = _Values()
                 tally = _PassTally(rule)
                 found = _run_rule(
-                    rule, self._lookup, self._documents, self._evidence, self._moment, contexts
+                    rule,
+                    self._lookup,
+                    self._documents,
+                    self._evidence,
+                    self._moment,
+                    contexts,
+                    wanted,
                 )
                 for raw in found:
                     status = raw.finding.status
@@ -259,7 +275,7 @@ class Evaluation:
                 if tally.passed:
                     self._outcomes["pass"] += tally.passed
                     tallies.append(tally)
-            _forget(contexts, [c for c, last in last_use.items() if last == position])
+            _forget(contexts, [c for c, last in last_use.items() if last == position], wanted)
             _sort_results(block)
             block.passes = tuple(sorted((t.summary() for t in tallies), key=_passes_key))
             self._passes.extend(block.passes)
@@ -379,10 +395,19 @@ def fold_passes(verdict: Verdict) -> Verdict:
     return replace(verdict, schema_version=SCHEMA_VERSION, results=tuple(listed), passes=passes)
 
 
-def _forget(contexts: Mapping[int, CheckContext], slugs: Sequence[str]) -> None:
-    """Drop the memo entries of checks no later rule uses (keys start with the slug)."""
+def _forget(
+    contexts: Mapping[int, CheckContext],
+    slugs: Sequence[str],
+    wanted: dict[SharedKey, Sharing],
+) -> None:
+    """Drop the memo entries of checks no later rule uses (keys start with the slug).
+
+    Findings they wanted are no longer kept for them either.
+    """
     if not slugs:
         return
+    for key in [k for k, sharing in wanted.items() if sharing.consumer in slugs]:
+        del wanted[key]
     for context in contexts.values():
         memo = context.memo
         if memo:
@@ -628,6 +653,29 @@ def _lookup(checks: Sequence[type[Check]]) -> dict[str, type[Check]]:
     return found
 
 
+def _wanted(policy: Policy, lookup: Mapping[str, type[Check]]) -> dict[SharedKey, Sharing]:
+    """The findings some rule of the policy reads from other rules' checks.
+
+    Only those another rule of the policy also computes (same check, same parameters):
+    keeping the others would cost memory for nothing.
+    """
+    computed: set[SharedKey] = set()
+    wants: dict[SharedKey, Sharing] = {}
+    for rule in policy.rules:
+        check_type = lookup.get(rule.check)
+        if check_type is None:
+            continue
+        try:
+            params = check_type.params_model.model_validate(rule.params)
+        except ValidationError:
+            continue
+        if check_type.level == "component":
+            computed.add(shared_key(check_type.slug, params))
+        for slug, other, reduce in check_type.shared_findings(params):
+            wants.setdefault(shared_key(slug, other), Sharing(check_type.slug, reduce))
+    return {key: sharing for key, sharing in wants.items() if key in computed}
+
+
 def _run_rule(
     rule: Rule,
     lookup: Mapping[str, type[Check]],
@@ -635,6 +683,7 @@ def _run_rule(
     evidence: Evidence,
     now: datetime,
     contexts: dict[int, CheckContext],
+    wanted: dict[SharedKey, Sharing],
 ) -> Iterable[_Raw]:
     check_type = lookup.get(rule.check)
     if check_type is None:
@@ -652,11 +701,12 @@ def _run_rule(
         notes = [Finding(Status.ERROR, f"the check raised {type(exc).__name__}: {exc}")]
     for note in notes:
         yield _Raw(rule, None, note)
+    key = shared_key(check_type.slug, params) if wanted else None
     for document in documents:
         # One context per document for all rules, so checks can share work through its memo.
         context = contexts.get(id(document))
         if context is None:
-            context = contexts[id(document)] = CheckContext(document, evidence, now)
+            context = contexts[id(document)] = CheckContext(document, evidence, now, wanted=wanted)
         if check_type.level == "document":
             yield from _document_findings(rule, check, params, context)
             continue
@@ -665,8 +715,12 @@ def _run_rule(
         if whole is not None:
             yield _Raw(rule, None, whole)
             continue
+        # Read now, not before the loop: the consumer's last rule may have dropped it.
+        sharing = wanted.get(key) if key is not None else None
         for component in selected:
-            yield from _component_findings(rule, check, component, params, context)
+            yield from _component_findings(
+                rule, check, component, params, context, None if sharing is None else key
+            )
 
 
 def _selection_finding(
@@ -695,7 +749,12 @@ _REGISTRY_FACTS = frozenset(
 
 
 def _component_findings(
-    rule: Rule, check: Check, component: Component, params: CheckParams, context: CheckContext
+    rule: Rule,
+    check: Check,
+    component: Component,
+    params: CheckParams,
+    context: CheckContext,
+    shared: SharedKey | None = None,
 ) -> Iterable[_Raw]:
     origin = component.origin
     if origin is not None and _REGISTRY_FACTS.intersection(
@@ -718,6 +777,14 @@ def _component_findings(
         findings = list(check.check_component(component, facts, params, context))
     except Exception as exc:  # a broken check must not hide the other results
         findings = [Finding(Status.ERROR, f"the check raised {type(exc).__name__}: {exc}")]
+    else:
+        if shared is not None:
+            # The check's own findings (before the engine's fail-closed rewording below),
+            # which is what a reading rule would compute by calling the check itself.
+            sharing = context.wanted[shared]
+            context.memo[shared_memo_key(sharing.consumer, shared, component)] = sharing.reduce(
+                findings
+            )
     if not findings:
         findings = [Finding(Status.ERROR, "the check gave no answer")]
     absent = _absent_needs(check, facts, context.evidence)

@@ -9,7 +9,7 @@ generated from the registry.
 from __future__ import annotations
 
 from abc import ABC
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Literal
@@ -40,6 +40,34 @@ class CheckContext:
     that would otherwise compute the same thing per rule (risk-score's signals). Keys are
     tuples that start with the check's slug: the engine drops a check's entries once no
     rule left in the evaluation uses that check."""
+    wanted: dict[SharedKey, Sharing] = field(default_factory=dict, compare=False, repr=False)
+    """Which rules' findings a later rule reads (see :meth:`Check.shared_findings`): the
+    engine keeps what ``reduce`` makes of them in ``memo`` under :func:`shared_memo_key`.
+    One dict for the whole evaluation; a consumer's entries go with its last rule."""
+
+
+SharedKey = tuple[str, str]
+"""A check's slug and its parameters as JSON: rules with equal keys find the same things."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sharing:
+    """A later rule's interest in some rule's findings: who reads them, and how kept."""
+
+    consumer: str
+    """The slug of the reading check (its memo entries are dropped after its last rule)."""
+    reduce: Callable[[list[Finding]], object]
+    """What is kept of one component's findings (small: it lives until the consumer ran)."""
+
+
+def shared_key(slug: str, params: CheckParams) -> SharedKey:
+    """The key under which a check's findings with these parameters are shared."""
+    return slug, params.model_dump_json()
+
+
+def shared_memo_key(consumer: str, key: SharedKey, component: Component) -> tuple[object, ...]:
+    """Where the engine keeps the reduced findings of ``key`` for ``component``."""
+    return consumer, "findings", key, id(component)
 
 
 class Check(ABC):
@@ -77,6 +105,18 @@ class Check(ABC):
 
         For what a rule says whatever the input (e.g. "this allow-list approves
         everything, so it is not configured"); none by default.
+        """
+        return ()
+
+    @classmethod
+    def shared_findings(
+        cls, params: CheckParams
+    ) -> Iterable[tuple[str, CheckParams, Callable[[list[Finding]], object]]]:
+        """Other checks' findings this rule reads: (slug, parameters, reduce), none by default.
+
+        When the policy has a rule of that check with equal parameters, the engine keeps
+        ``reduce(findings)`` per component for this check (computing a check's findings
+        twice was most of ``risk-score``'s time); otherwise the check computes them itself.
         """
         return ()
 

@@ -9,7 +9,14 @@ from typing import Literal, cast
 from pydantic import Field
 
 from policyengine.checks.advisories import severity_of
-from policyengine.checks.base import Check, CheckContext, CheckParams
+from policyengine.checks.base import (
+    Check,
+    CheckContext,
+    CheckParams,
+    SharedKey,
+    shared_key,
+    shared_memo_key,
+)
 from policyengine.checks.common import (
     Duration,
     describe,
@@ -240,6 +247,23 @@ class RiskScoreCheck(Check):
     params_model = RiskScoreParams
 
     @classmethod
+    def shared_findings(
+        cls, params: CheckParams
+    ) -> Iterable[tuple[str, CheckParams, Callable[[list[Finding]], object]]]:
+        """The signals that are another check's verdict, with the parameters they use.
+
+        A policy usually has rules of the same checks with the same parameters
+        (``removed-or-yanked``, ``publisher-change``, ``known-origin``): their findings
+        become this check's terms instead of being computed a second time.
+        """
+        assert isinstance(params, RiskScoreParams)
+        for name, weight in _weights(params):
+            if weight:
+                made = _signal_checks(params.fresh_within).get(name)
+                if made is not None:
+                    yield made[0].slug, made[1], _from_check
+
+    @classmethod
     def needs_for(cls, params: CheckParams) -> tuple[FactKind, ...]:
         """The fact kinds of every signal with a non-zero weight."""
         assert isinstance(params, RiskScoreParams)
@@ -443,10 +467,16 @@ def _signals(
     params: RiskScoreParams,
     context: CheckContext,
 ) -> dict[Signal, Callable[[], Term]]:
-    def run(check: Check, check_params: CheckParams) -> Callable[[], Term]:
-        return lambda: _from_check(
-            check.check_component(component, evidence, check_params, context)
-        )
+    def run(check: Check, check_params: CheckParams, key: SharedKey) -> Callable[[], Term]:
+        def term() -> Term:
+            # A rule of the policy with the same check and parameters may have judged
+            # this component already (the engine keeps the term when one does).
+            kept = context.memo.get(shared_memo_key(RiskScoreCheck.slug, key, component))
+            if kept is not None:
+                return cast("Term", kept)
+            return _from_check(check.check_component(component, evidence, check_params, context))
+
+        return term
 
     advisories = evidence.get(FactKind.ADVISORIES)
     found = fact_value(advisories, Advisories)
@@ -478,17 +508,11 @@ def _signals(
     signals: dict[Signal, Callable[[], Term]] = {
         "malicious": malicious,
         "vulnerability": vulnerability,
-        "removed": run(RegistryStatusCheck(), _removed()),
         "hash_mismatch": lambda: _hash_mismatch(component, evidence, context),
-        "publisher_change": run(PublisherChangeCheck(), _default(PublisherChangeParams)),
         "provenance_dropped": lambda: _provenance_dropped(evidence),
-        "fresh": run(ReleaseAgeCheck(), _release_age(params.fresh_within)),
-        "cadence": run(ReleaseCadenceCheck(), _default(ReleaseCadenceParams)),
-        "metadata": run(MetadataCompletenessCheck(), _default(MetadataCompletenessParams)),
-        "unpinned": run(PinningCheck(), _undeclared_pinning()),
-        "startup_code": run(StartupCodeCheck(), _default(StartupCodeParams)),
-        "install_scripts": run(InstallScriptsCheck(), _default(InstallScriptsParams)),
     }
+    for name, (check, check_params, key) in _signal_checks(params.fresh_within).items():
+        signals[name] = run(check, check_params, key)
     off = _switched_off(evidence)
     if off:
         for name, kinds in _SIGNAL_NEEDS.items():
@@ -514,6 +538,27 @@ def _switched_off(evidence: ComponentEvidence) -> set[FactKind]:
     }
 
 
+@lru_cache(maxsize=64)
+def _signal_checks(
+    fresh_within: Duration,
+) -> dict[Signal, tuple[Check, CheckParams, SharedKey]]:
+    """The signals that are another check's verdict: the check, its parameters, their key."""
+    made: dict[Signal, tuple[Check, CheckParams]] = {
+        "removed": (RegistryStatusCheck(), _removed()),
+        "publisher_change": (PublisherChangeCheck(), _default(PublisherChangeParams)),
+        "fresh": (ReleaseAgeCheck(), _release_age(fresh_within)),
+        "cadence": (ReleaseCadenceCheck(), _default(ReleaseCadenceParams)),
+        "metadata": (MetadataCompletenessCheck(), _default(MetadataCompletenessParams)),
+        "unpinned": (PinningCheck(), _undeclared_pinning()),
+        "startup_code": (StartupCodeCheck(), _default(StartupCodeParams)),
+        "install_scripts": (InstallScriptsCheck(), _default(InstallScriptsParams)),
+    }
+    return {
+        name: (check, params, shared_key(check.slug, params))
+        for name, (check, params) in made.items()
+    }
+
+
 @cache
 def _default(params_type: type[CheckParams]) -> CheckParams:
     # Built once: constructing seven pydantic models per component and rule was ~3 % of
@@ -531,6 +576,11 @@ def _undeclared_pinning() -> CheckParams:
     return PinningParams(declared=False)
 
 
+@cache
+def _registry_hashes() -> HashesParams:
+    return HashesParams(registry_absent="pass")
+
+
 @lru_cache(maxsize=64)
 def _release_age(fresh_within: Duration) -> CheckParams:
     return ReleaseAgeParams(min_age=fresh_within)
@@ -546,9 +596,7 @@ def _hash_mismatch(
     found = fact_value(evidence.get(FactKind.ARTIFACTS), Artifacts)
     if found is None:
         return None, "registry digests unknown", (), False
-    finding = compare_with_registry(
-        component, own, found[0], HashesParams(registry_absent="pass"), (found[1],)
-    )
+    finding = compare_with_registry(component, own, found[0], _registry_hashes(), (found[1],))
     return (1.0 if finding.status is Status.FAIL else 0.0), finding.message, finding.sources, False
 
 

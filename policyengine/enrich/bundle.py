@@ -26,7 +26,7 @@ from typing_extensions import TypedDict
 
 from policyengine.enrich.bundle_fast import Parts, fast_canonical, fast_document
 from policyengine.enrich.bundle_verify import check_consistency, refuse_duplicate_keys
-from policyengine.enrich.http import VERSION
+from policyengine.enrich.settings import VERSION
 from policyengine.model import (
     Advisories,
     ArtifactContents,

@@ -29,10 +29,10 @@ from policyengine.enrich.cache import Cache, Entry
 from policyengine.enrich.hosts import Asker, Hosts, classify, origin
 from policyengine.enrich.proxies import ThroughProxy, proxy_routes
 from policyengine.enrich.redirects import RedirectRefused, redirect_guard
+from policyengine.enrich.settings import VERSION as VERSION  # named in every request
 from policyengine.enrich.settings import EnrichSettings
 from policyengine.enrich.trust import tls_context
 
-VERSION = "0.1.0"
 # Answers that say something true about the request and are worth keeping:
 # 404/410 mean "no such package", a fact like any other.
 _CACHEABLE = frozenset({200, 404, 410})
@@ -179,6 +179,22 @@ class Fetcher:
                 ),
             )
         return Answer(final, response.status_code, body, _stamp(now), from_cache=False)
+
+    def unserved(self, endpoint: str, ttl: float) -> bool:
+        """True when ``endpoint`` (a URL pattern) was found not served within ``ttl``."""
+        entry = self.cache.get(f"UNSERVED {endpoint}")
+        return entry is not None and (self.settings.offline or entry.fresh(ttl))
+
+    def mark_unserved(self, endpoint: str, status: int) -> None:
+        """Remember, in the cache, that ``endpoint`` answered ``status`` (404: not served)."""
+        self.cache.put(f"UNSERVED {endpoint}", Entry(endpoint, status, b"", time.time()))
+
+    def cached(self, url: str, ttl: float) -> Answer | None:
+        """The cached answer for ``url`` when it is usable now, without any request."""
+        entry = self.cache.get(f"GET {url}")
+        if entry is not None and (self.settings.offline or entry.fresh(ttl)):
+            return _from_entry(entry)
+        return None
 
     def forget(self, url: str) -> None:
         """Drop the cached answer for ``url`` (its body turned out to be unusable)."""

@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urljoin
 
+from policyengine.enrich import facts_cache
 from policyengine.enrich.advisory import parse_time
 from policyengine.enrich.http import Fetcher
 from policyengine.enrich.npm_provenance import npm_history
@@ -68,7 +69,13 @@ async def npm_facts(
 ) -> VersionFacts:
     """Every requested registry fact for the given versions of one npm package."""
     url = fetcher.settings.npm_url.rstrip("/") + packument_path(name)
-    got = await registry_document(fetcher, "npm", name, url, fetcher.settings.ttl.npm)
+    ttl = fetcher.settings.ttl.npm
+    # The publishers fact depends on the provenance window: part of what the entry is about.
+    how = f"provenance_releases={fetcher.settings.provenance_releases}"
+    kept = facts_cache.read(fetcher, "npm", name, url, versions, kinds, ttl, how)
+    if kept is not None:
+        return kept  # a warm run: the packument is not decoded again
+    got = await registry_document(fetcher, "npm", name, url, ttl)
     if not isinstance(got, tuple):
         return fill(versions, kinds, got)
     try:
@@ -77,6 +84,7 @@ async def npm_facts(
         return fill(versions, kinds, wrong_shape(fetcher, url, exc))
     if FactKind.PUBLISHERS in kinds:
         await _add_history(fetcher, name, out, got)
+    facts_cache.keep(fetcher, "npm", name, url, out, kinds, how)
     return out
 
 

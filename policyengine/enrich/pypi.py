@@ -4,7 +4,9 @@ One request per project (``/pypi/<name>/json``). The per-version endpoint
 (``/pypi/<name>/<version>/json``) is asked only for publishers, and only for a
 release the project document does not describe itself (the component's own
 version when it is not the latest, and the release before it); when that
-endpoint is not served (404/403) the publishers of that release stay unknown.
+endpoint is not served (404/403) the publishers of that release stay unknown, and
+it is not asked again for other releases while the cache remembers that (the TTL of
+registry answers).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import orjson
 from packaging.utils import canonicalize_name
 
+from policyengine.enrich import facts_cache
 from policyengine.enrich.advisory import parse_time
 from policyengine.enrich.http import Answer, Fetcher, FetchError, NotCached
 from policyengine.enrich.provenance import ReleaseFiles, pypi_history
@@ -152,13 +155,24 @@ async def pypi_facts(
     """Every requested registry fact for the given versions of one PyPI project."""
     settings = fetcher.settings
     url = f"{settings.pypi_url.rstrip('/')}/pypi/{quote(name, safe='')}/json"
+    # Settings that change the facts extracted are part of what a kept entry is about.
+    how = (
+        f"version_metadata={settings.pypi_version_metadata} "
+        f"provenance={settings.provenance_releases},{settings.provenance_files},"
+        f"{settings.verify_provenance}"
+    )
+    kept = facts_cache.read(fetcher, "pypi", name, url, versions, kinds, settings.ttl.pypi, how)
+    if kept is not None:
+        return kept  # a warm run: the document is not decoded again
     got = await registry_document(fetcher, "pypi", name, url, settings.ttl.pypi, "releases")
     if not isinstance(got, tuple):
         return fill(versions, kinds, got)
     try:
-        return await _facts(fetcher, name, versions, kinds, got)
+        found = await _facts(fetcher, name, versions, kinds, got)
     except SHAPE_ERRORS as exc:
         return fill(versions, kinds, wrong_shape(fetcher, url, exc))
+    facts_cache.keep(fetcher, "pypi", name, url, found, kinds, how)
+    return found
 
 
 async def _facts(
@@ -398,6 +412,10 @@ def _accounts(info: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+_UNSERVED = frozenset((403, 404, 410))
+"""Answers to a listed release's per-version document that mean the endpoint is not served."""
+
+
 async def _version_info(
     fetcher: Fetcher, name: str, version: str, data: Mapping[str, Any]
 ) -> tuple[str, ...] | None:
@@ -408,7 +426,21 @@ async def _version_info(
         return None
     base = fetcher.settings.pypi_url.rstrip("/")
     url = f"{base}/pypi/{quote(name, safe='')}/{quote(version, safe='')}/json"
-    answer = await fetcher.get("pypi", url, fetcher.settings.ttl.pypi)
+    ttl = fetcher.settings.ttl.pypi
+    endpoint = f"{base}/pypi/<name>/<version>/json"
+    if fetcher.unserved(endpoint, ttl):
+        # The registry answered 404 for a release its own project document lists, so it
+        # does not serve the endpoint (mirrors, this machine's proxy): asking again for
+        # every component doubled the cold requests for nothing (issue 16). An answer
+        # already cached is still read.
+        cached = fetcher.cached(url, ttl)
+        if cached is None:
+            return None
+        answer = cached
+    else:
+        answer = await fetcher.get("pypi", url, ttl)
+        if answer.status in _UNSERVED:
+            fetcher.mark_unserved(endpoint, answer.status)
     if answer.status != 200:
         return None  # not served here (404/403): the release's own metadata stays unknown
     found = decode_json(answer)

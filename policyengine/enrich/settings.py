@@ -12,6 +12,9 @@ import platformdirs
 
 from policyengine.model import UsageError
 
+VERSION = "0.1.0"
+"""The version named in requests (User-Agent) and in evidence bundles."""
+
 DEFAULT_PYPI_URL = "https://pypi.org"
 DEFAULT_NPM_URL = "https://registry.npmjs.org"
 DEFAULT_OSV_URL = "https://api.osv.dev"
@@ -161,14 +164,14 @@ def redirect_hosts_from(env: Mapping[str, str], given: Sequence[str] | None = No
 
     Each must be a bare ``host`` or ``host:port``: a usage error names the setting.
     """
-    from policyengine.enrich.redirects import is_host
-
     setting = "--allow-redirect-host" if given else ENV_ALLOW_REDIRECT_HOSTS
     hosts = (
         list(given)
         if given
         else [h.strip() for h in env.get(ENV_ALLOW_REDIRECT_HOSTS, "").split(",") if h.strip()]
     )
+    if hosts:
+        from policyengine.enrich.redirects import is_host  # imports httpx: only when needed
     for host in hosts:
         if not is_host(host):
             raise UsageError(

@@ -142,3 +142,21 @@ def test_an_unreachable_osv_api_falls_back_to_the_imported_db_in_auto_mode(
     assert isinstance(fact, Ok) and fact.source.name == "osv-db"
     assert isinstance(fact.value, Advisories)
     assert any(a.malicious for a in fact.value.advisories)
+
+
+def test_an_unserved_per_version_endpoint_is_not_asked_again(
+    replay: Replay, settings: EnrichSettings
+) -> None:
+    # requests 2.32.0's own document is not recorded (404, as the mirrors here answer), so
+    # the release before it (2.31.0) is not asked, and neither, in the next run from the
+    # same cache, is 2.32.3's: the cache remembers that the endpoint is not served.
+    evidence = enrich(sbom_of(("pypi", "requests", "2.32.0")), settings, {FactKind.PUBLISHERS})
+    fact = evidence.for_key("pypi/requests@2.32.0").get(FactKind.PUBLISHERS)
+    assert isinstance(fact, Missing) and "serves no metadata" in fact.reason
+    assert replay.counts["GET /pypi/pypi/requests/2.32.0/json"] == 1
+    assert replay.counts["GET /pypi/pypi/requests/2.31.0/json"] == 0
+    replay.reset_counts()
+    again = enrich(sbom_of(("pypi", "requests", "2.32.3")), settings, {FactKind.PUBLISHERS})
+    fact = again.for_key("pypi/requests@2.32.3").get(FactKind.PUBLISHERS)
+    assert isinstance(fact, Missing)
+    assert replay.total("/pypi/") == 0  # the project document is cached too
