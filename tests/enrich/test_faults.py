@@ -159,4 +159,10 @@ def test_an_unserved_per_version_endpoint_is_not_asked_again(
     again = enrich(sbom_of(("pypi", "requests", "2.32.3")), settings, {FactKind.PUBLISHERS})
     fact = again.for_key("pypi/requests@2.32.3").get(FactKind.PUBLISHERS)
     assert isinstance(fact, Missing)
-    assert replay.total("/pypi/") == 0  # the project document is cached too
+    # The project document is cached too; what is left is the one PEP 740 probe of the new
+    # release's file (a 404 there is a normal answer for a file without attestations, so
+    # it cannot be remembered for the registry as the per-version endpoint is).
+    assert replay.total("/pypi/pypi/") == 0, replay.counts
+    assert set(replay.counts) <= {
+        "GET /pypi/integrity/requests/2.32.3/requests-2.32.3.tar.gz/provenance"
+    }, replay.counts
