@@ -18,10 +18,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
+from tests.examples.litellm_story import EXAMPLE, VERSIONS, check_argv
 
-EXAMPLE = "examples/inventory-litellm"
-SBOMS = "examples/litellm-2026"
-VERSIONS = ("1.82.6", "1.82.7", "1.82.8")
 BAD = {"1.82.7", "1.82.8"}
 
 
@@ -32,20 +30,7 @@ def _at_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def _check(version: str, *extra: str) -> list[str]:
-    return [
-        "check",
-        f"{SBOMS}/sbom-litellm-{version}.cdx.json",
-        "--policy",
-        f"{EXAMPLE}/policy.yaml",
-        "--offline",
-        "--advisories",
-        "db",
-        "--now",
-        "2026-03-20T12:00:00Z",
-        "--format",
-        "json",
-        *extra,
-    ]
+    return check_argv(version, *extra)
 
 
 def _json(run_cli: Any, *argv: str) -> Any:

@@ -29,10 +29,7 @@ from policyengine.service.page import page_routes
 from policyengine.service.principal import Principal
 from policyengine.store import IndexedComponent, NewVerdict, Store, open_store
 from tests.conftest import ROOT
-
-EXAMPLE = "examples/inventory-litellm"
-SBOMS = "examples/litellm-2026"
-VERSIONS = ("1.82.6", "1.82.7", "1.82.8")
+from tests.examples.litellm_story import EXAMPLE, VERSIONS, check_argv
 
 HOSTILE_NAME = '<script>alert("pwned")</script>'
 HOSTILE_RELEASE = "team-b-<b>bold</b>"
@@ -62,23 +59,15 @@ def fill_store(url: str, cache: Path) -> None:
         _cli("db", "import", f"{EXAMPLE}/advisories-2026-03-20")
         for version in VERSIONS:
             _cli(
-                "check",
-                f"{SBOMS}/sbom-litellm-{version}.cdx.json",
-                "--policy",
-                f"{EXAMPLE}/policy.yaml",
-                "--offline",
-                "--advisories",
-                "db",
-                "--now",
-                "2026-03-20T12:00:00Z",
-                "--format",
-                "json",
-                "-o",
-                str(cache.parent / f"verdict-{version}.json"),
-                "--release",
-                f"acme-chat-gateway@{version}",
-                "--store",
-                url,
+                *check_argv(
+                    version,
+                    "-o",
+                    str(cache.parent / f"verdict-{version}.json"),
+                    "--release",
+                    f"acme-chat-gateway@{version}",
+                    "--store",
+                    url,
+                )
             )
         _cli("db", "import", f"{EXAMPLE}/advisories-2026-03-24", "--store", url)
         _cli("releases", "rejudge", "--now", "2026-03-24T18:00:00Z", "--store", url)
