@@ -152,7 +152,22 @@ def _plain(evidence: Evidence, created_at: datetime | None) -> Any:
         "components": components,
         "project": evidence.project,
     }
-    return _ADAPTER.dump_python(bundle, mode="json")
+    plain = _ADAPTER.dump_python(bundle, mode="json")
+    for facts in plain["components"].values():
+        _drop_empty_history(facts.get("publishers"))
+    return plain
+
+
+def _drop_empty_history(fact: Any) -> None:
+    """Leave an empty publisher ``history`` out, as bundles before it was added wrote them.
+
+    The reader takes a missing ``history`` as empty, so nothing is lost; and a bundle
+    without provenance stays readable by the versions before it, with the same facts
+    digest as they gave.
+    """
+    value = fact.get("value") if isinstance(fact, dict) else None
+    if isinstance(value, dict) and value.get("history") == []:
+        del value["history"]
 
 
 def facts_digest(evidence: Evidence) -> str:
