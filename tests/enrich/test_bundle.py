@@ -20,7 +20,10 @@ from policyengine.model import (
     Missing,
     Ok,
     PackageMetadata,
+    Publishers,
     ReleaseHistory,
+    ReleaseIdentity,
+    Source,
 )
 from tests.enrich.conftest import Replay, sbom_of
 
@@ -148,6 +151,27 @@ def test_package_facts_of_older_bundles_load_with_the_newer_fields_empty() -> No
         assert isinstance(package, Ok) and isinstance(package.value, PackageMetadata)
         assert package.value.described_version is None
         assert package.value.unknown_fields == () and package.value.development_status is None
+
+
+def test_an_empty_publisher_history_is_left_out_and_a_full_one_kept() -> None:
+    from datetime import UTC, datetime
+
+    from policyengine.model import ComponentEvidence, Evidence
+
+    source = Source(
+        "pypi", url="https://pypi.org/pypi/x/json", fetched_at=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    key = "pypi/x@1.0"
+    for history in ((), (ReleaseIdentity("1.0", provenance="present"),)):
+        fact = Ok(Publishers("1.0", history=history), source)
+        evidence = Evidence(components={key: ComponentEvidence(key, {FactKind.PUBLISHERS: fact})})
+        data = dump_bundle(evidence)
+        written = json.loads(data)["components"][key]["publishers"]["value"]
+        # Without history the bytes are what bundles before it held: older readers read them.
+        assert ("history" in written) is bool(history)
+        back = parse_bundle(data, "e.json").for_key(key).get(FactKind.PUBLISHERS)
+        assert isinstance(back, Ok) and isinstance(back.value, Publishers)
+        assert back.value.history == history
 
 
 def test_a_gzipped_bundle_is_read_as_is(tmp_path: Path) -> None:
