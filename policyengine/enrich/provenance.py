@@ -151,6 +151,7 @@ class _FileRead:
     identities: list[PublisherIdentity] = field(default_factory=list)
     source: Source | None = None
     why: str | None = None
+    status_code: int | None = None  # the Integrity API's HTTP status when not 200
 
 
 class ProvenanceReader:
@@ -177,6 +178,11 @@ class ProvenanceReader:
                 status: ProvenanceStatus = "present" if isinstance(said, str) else "unknown"
                 reads.append(_FileRead(status, why=f"{filename}: provenance not fetched"))
                 continue
+            if said is _UNSAID and self._probed is None and self._unserved():
+                self._probed = (
+                    f"the Integrity API of {self._base()} answered 404 for an earlier project "
+                    "while its index predates PEP 740 (api-version < 1.3): not served there"
+                )
             if said is _UNSAID and self._probed is not None:
                 reads.append(_FileRead("unknown", why=self._probed))
                 continue
@@ -186,11 +192,29 @@ class ProvenanceReader:
                 # The index does not say and the API does not serve it: asking for every
                 # other file of the window would only repeat the same 404.
                 self._probed = read.why
+                if read.status_code == 404 and not self.index.serves_provenance:
+                    # A registry whose index predates PEP 740 and whose Integrity API
+                    # answers 404 does not serve provenance (a mirror): remembered, like
+                    # an unserved per-version endpoint, so other projects do not probe it
+                    # again. Their provenance stays unknown, never "absent".
+                    self.fetcher.mark_unserved(self._endpoint(), 404)
             reads.append(read)
         return _combine(release.version, reads, self.index)
 
+    def _base(self) -> str:
+        return self.fetcher.settings.pypi_url.rstrip("/")
+
+    def _endpoint(self) -> str:
+        return f"{self._base()}/integrity/<name>/<version>/<filename>/provenance"
+
+    def _unserved(self) -> bool:
+        """Whether this registry's Integrity API was found not served (index < 1.3, 404)."""
+        if self.index.serves_provenance:
+            return False
+        return self.fetcher.unserved(self._endpoint(), self.fetcher.settings.ttl.pypi)
+
     async def _file(self, version: str, filename: str, sha256: str | None) -> _FileRead:
-        base = self.fetcher.settings.pypi_url.rstrip("/")
+        base = self._base()
         url = (
             f"{base}/integrity/{quote(canonicalize_name(self.name), safe='')}/"
             f"{quote(version, safe='')}/{quote(filename, safe='')}/provenance"
@@ -205,6 +229,7 @@ class ProvenanceReader:
             return _FileRead(
                 "unknown",
                 why=f"the Integrity API answered HTTP {answer.status} for {filename} ({url})",
+                status_code=answer.status,
             )
         source = Source("pypi", answer.url, answer.fetched_at, answer.digest)
         try:

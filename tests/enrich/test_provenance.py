@@ -70,6 +70,25 @@ def test_an_index_without_the_key_leaves_provenance_unknown_and_asks_the_api_onc
     assert replay.total("/pypi/integrity/") == 1
 
 
+def test_a_registry_found_without_the_integrity_api_is_not_probed_again(
+    replay: Replay, settings: EnrichSettings
+) -> None:
+    # The index predates PEP 740 and the Integrity API answered 404: a mirror without it.
+    # The next component (another run, same cache) is not probed; it stays unknown.
+    first = replace(settings, advisories="off")
+    enrich(sbom_of(("pypi", "sigstore", "3.6.2")), first, {FactKind.PUBLISHERS})
+    assert replay.total("/pypi/integrity/") == 1
+    replay.reset_counts()
+    found = enrich(sbom_of(("pypi", "pypi-attestations", "0.0.19")), first, {FactKind.PUBLISHERS})
+    fact = found.for_key("pypi/pypi-attestations@0.0.19").get(FactKind.PUBLISHERS)
+    assert replay.total("/pypi/integrity/") == 0, replay.counts
+    reason = fact.reason if isinstance(fact, Missing) else str(fact)
+    history = fact.value.history if isinstance(fact, Ok) else ()
+    assert "not served there" in reason or all(
+        r.provenance == "unknown" and "not served there" in (r.reason or "") for r in history
+    ), fact
+
+
 def test_a_null_from_an_index_that_predates_the_key_says_nothing(
     replay: Replay, settings: EnrichSettings, tmp_path: Path
 ) -> None:
