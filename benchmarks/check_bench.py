@@ -39,7 +39,9 @@ from benchmarks.synth import WRITERS, cdx_document, make_specs  # noqa: E402
 
 NOW = "2026-11-28T00:00:00Z"
 
-_WORKER = r"""
+#: One measurement in a fresh interpreter: argv is the tree, the mode and its arguments;
+#: it prints wall and CPU seconds, the peak (VmHWM, KiB) and the exit code (or a size).
+WORKER = r"""
 import sys, time
 sys.path.insert(0, sys.argv[1])
 mode, args = sys.argv[2], sys.argv[3:]
@@ -50,6 +52,10 @@ if mode == "orjson":
     for d in data:
         orjson.loads(d)
     code = 0
+elif mode == "bundle-size":  # the bytes dump_bundle writes for a bundle (perf_round2.py)
+    from policyengine.enrich.bundle import dump_bundle, load_bundle
+    start, cpu = time.perf_counter(), time.process_time()
+    code = len(dump_bundle(load_bundle(args[0])))
 else:
     from policyengine.cli import main
     import policyengine.ingest.cyclonedx, policyengine.enrich.bundle, policyengine.engine  # noqa
@@ -66,7 +72,7 @@ print(elapsed, cpu, hwm, code)
 def measure(mode: str, *args: str) -> tuple[float, float, float, int]:
     """Wall and CPU seconds, peak RSS in MiB and exit code of one run in a fresh interpreter."""
     done = subprocess.run(
-        [sys.executable, "-c", _WORKER, str(ROOT), mode, *args],
+        [sys.executable, "-c", WORKER, str(ROOT), mode, *args],
         capture_output=True,
         text=True,
         check=False,

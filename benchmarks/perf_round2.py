@@ -44,35 +44,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.check_bench import WORKER  # noqa: E402
 from benchmarks.synth import WRITERS, cdx_document, make_specs  # noqa: E402
 
 NOW = "2026-11-28T00:00:00Z"
 
-_WORKER = r"""
-import sys, time
-sys.path.insert(0, sys.argv[1])
-mode, args = sys.argv[2], sys.argv[3:]
-import orjson
-if mode == "orjson":
-    data = [open(p, "rb").read() for p in args]
-    start, cpu = time.perf_counter(), time.process_time()
-    for d in data:
-        orjson.loads(d)
-    code = 0
-elif mode == "bundle-size":
-    from policyengine.enrich.bundle import dump_bundle, load_bundle
-    start, cpu = time.perf_counter(), time.process_time()
-    code = len(dump_bundle(load_bundle(args[0])))
-else:
-    from policyengine.cli import main
-    import policyengine.ingest.cyclonedx, policyengine.enrich.bundle, policyengine.engine  # noqa
-    import policyengine.checks.registry, policyengine.report.json  # noqa
-    start, cpu = time.perf_counter(), time.process_time()
-    code = main([mode, *args])
-elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split()[1]
-print(elapsed, cpu, hwm, code)
-"""
 
 _ENRICH = r"""
 import sys, time
@@ -120,7 +96,7 @@ def measure(tree: Path, mode: str, *args: str) -> tuple[float, float, int]:
     time of the same run (the wall time is the same within the noise on an idle machine:
     nothing here waits for I/O but the files it reads).
     """
-    _wall, cpu, rss, code = _run(_WORKER, tree, mode, *args)
+    _wall, cpu, rss, code = _run(WORKER, tree, mode, *args)
     return float(cpu), int(rss) / 1024, int(code)
 
 
