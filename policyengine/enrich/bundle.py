@@ -134,9 +134,21 @@ _ADAPTER: TypeAdapter[Bundle] = TypeAdapter(Bundle)
 
 
 def dump_bundle(evidence: Evidence) -> bytes:
-    """The bundle bytes for ``evidence``: sorted keys, two-space indent, trailing newline."""
+    """The bundle bytes for ``evidence``: sorted keys, two-space indent, trailing newline.
+
+    Written by orjson: the standard library's encoder is pure Python once it indents (0.4 s
+    of a 0.7 s warm ``enrich`` of 51 packages, 26 ms of each release kept in the
+    inventory). The bytes are the ones ``json.dumps(indent=2, sort_keys=True,
+    ensure_ascii=False)`` writes (tests/enrich/test_bundle.py compares them on every
+    committed bundle and on random text); a float below 1e-4 would be spelled
+    differently, the same number. What orjson refuses (a lone surrogate, an integer
+    beyond 64 bits) goes through the standard library, as everything did before.
+    """
     plain = _plain(evidence, evidence.created_at)
-    return (json.dumps(plain, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    try:
+        return orjson.dumps(plain, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    except orjson.JSONEncodeError:
+        return (json.dumps(plain, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 def _plain(evidence: Evidence, created_at: datetime | None) -> Any:

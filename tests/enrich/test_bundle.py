@@ -9,6 +9,8 @@ from pathlib import Path
 import jsonschema
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policyengine.enrich import dump_bundle, enrich, load_bundle
 from policyengine.enrich.bundle import SCHEMA_PATH, parse_bundle, schema_text
@@ -172,6 +174,53 @@ def test_an_empty_publisher_history_is_left_out_and_a_full_one_kept() -> None:
         back = parse_bundle(data, "e.json").for_key(key).get(FactKind.PUBLISHERS)
         assert isinstance(back, Ok) and isinstance(back.value, Publishers)
         assert back.value.history == history
+
+
+def _stdlib_bytes(data: object) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def test_every_committed_bundle_is_written_as_the_standard_library_wrote_it() -> None:
+    import gzip
+
+    root = Path(__file__).resolve().parents[2]
+    seen = 0
+    for path in sorted(root.glob("**/*evidence*.json*")):
+        if "schemas" in path.parts or not path.name.endswith((".json", ".json.gz")):
+            continue
+        raw = path.read_bytes()
+        raw = gzip.decompress(raw) if path.name.endswith(".gz") else raw
+        try:
+            evidence = parse_bundle(raw, str(path))
+        except InputError:
+            continue  # a deliberately broken bundle of the hardening tests
+        written = dump_bundle(evidence)
+        assert written == _stdlib_bytes(json.loads(written)), path
+        seen += 1
+    assert seen >= 20
+
+
+@given(st.text(), st.text(), st.lists(st.text(), max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_orjson_writes_what_the_standard_library_writes(
+    name: str, homepage: str, aliases: list[str]
+) -> None:
+    from policyengine.model import Advisory, ComponentEvidence, Evidence
+
+    key = "pypi/x@1.0"
+    source = Source("pypi", url="https://pypi.org/pypi/x/json")
+    package = Ok(PackageMetadata("pypi", name, homepage=homepage), source)
+    advisory = Advisory("GHSA-x", aliases=tuple(aliases), summary=name, score=9.8)
+    facts = {
+        FactKind.PACKAGE: package,
+        FactKind.ADVISORIES: Ok(Advisories("1.0", (advisory,)), source),
+    }
+    evidence = Evidence(components={key: ComponentEvidence(key, facts)})
+    try:
+        written = dump_bundle(evidence)
+    except UnicodeEncodeError:
+        return  # a lone surrogate: refused, as the standard library's bytes were
+    assert written == _stdlib_bytes(json.loads(written))
 
 
 def test_a_gzipped_bundle_is_read_as_is(tmp_path: Path) -> None:
