@@ -169,22 +169,21 @@ def _uri(path: str) -> str:
 
 
 def _rule(result: RuleResult) -> dict[str, Any]:
-    return {
-        "id": result.rule,
-        "name": result.check,
-        "shortDescription": {"text": f"{result.rule} ({result.check})"},
-        "defaultConfiguration": {"level": _LEVEL[result.severity]},
-        "properties": {"check": result.check, "severity": result.severity},
-    }
+    return _rule_entry(result.rule, result.check, result.severity)
 
 
 def _rule_of_passes(passes: RulePasses) -> dict[str, Any]:
+    return _rule_entry(passes.rule, passes.check, passes.severity)
+
+
+def _rule_entry(rule: str, check: str, severity: str) -> dict[str, Any]:
+    """A rule of the tool's driver, the same whether it failed somewhere or only passed."""
     return {
-        "id": passes.rule,
-        "name": passes.check,
-        "shortDescription": {"text": f"{passes.rule} ({passes.check})"},
-        "defaultConfiguration": {"level": _LEVEL[passes.severity]},
-        "properties": {"check": passes.check, "severity": passes.severity},
+        "id": rule,
+        "name": check,
+        "shortDescription": {"text": f"{rule} ({check})"},
+        "defaultConfiguration": {"level": _LEVEL[severity]},
+        "properties": {"check": check, "severity": severity},
     }
 
 
