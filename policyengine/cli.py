@@ -627,13 +627,10 @@ def _request(
 
 
 def _finish(args: argparse.Namespace, verdict: Verdict, policy: Policy) -> int:
-    from policyengine.model.verdict import ResultBlock
-    from policyengine.report import block_writer
+    from policyengine.report import verdict_writer
     from policyengine.report.incomplete import incomplete_line
 
-    inputs = verdict.subject.inputs
-    with block_writer(args.format, inputs=inputs, tool_version=__version__) as writer:
-        writer.add(ResultBlock(verdict.results, verdict.passes))
+    with verdict_writer(verdict, args.format, tool_version=__version__) as writer:
         _deliver(args, writer, verdict)
     if args.constraints:
         _write_constraints(args, verdict, verdict.results)

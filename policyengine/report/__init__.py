@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import BinaryIO, Protocol, Self
 
-from policyengine.model.verdict import RuleResult, Verdict
+from policyengine.model.verdict import ResultBlock, RuleResult, Verdict
 
 FORMATS = ("json", "sarif", "junit", "markdown", "table")
 """The ``--format`` choices of ``policyengine check``."""
@@ -86,3 +87,16 @@ def block_writer(fmt: str, *, inputs: tuple[str, ...], tool_version: str) -> Blo
 
         return TableWriter()
     raise ValueError(f"{fmt!r} is not written block by block; choose one of {STREAMED}")
+
+
+@contextmanager
+def verdict_writer(verdict: Verdict, fmt: str, *, tool_version: str) -> Iterator[BlockWriter]:
+    """The writer of ``fmt`` already holding an evaluated ``verdict``: results and passes.
+
+    ``check`` (cli.py) and the service (service/checking.py) both write a whole verdict
+    through it, so their bytes cannot drift apart (a verdict's counted passes must reach
+    the writer as the results' block does).
+    """
+    with block_writer(fmt, inputs=verdict.subject.inputs, tool_version=tool_version) as writer:
+        writer.add(ResultBlock(verdict.results, verdict.passes))
+        yield writer

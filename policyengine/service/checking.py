@@ -24,8 +24,8 @@ from policyengine import __version__
 from policyengine.application import CheckRequest, Input, Judged, blocking_rules, judge
 from policyengine.enrich import EnrichSettings
 from policyengine.model import PolicyEngineError, UsageError
-from policyengine.model.verdict import ResultBlock, ResultsMode
-from policyengine.report import FORMATS, block_writer
+from policyengine.model.verdict import ResultsMode
+from policyengine.report import FORMATS, verdict_writer
 from policyengine.service.problems import Problem, from_error
 from policyengine.store import Store
 
@@ -97,8 +97,7 @@ def render(judged: Judged, fmt: str) -> bytes:
     """The report in ``fmt``: the bytes ``check --format FMT`` writes for the same verdict."""
     verdict = judged.verdict
     handle = io.BytesIO()
-    with block_writer(fmt, inputs=verdict.subject.inputs, tool_version=__version__) as writer:
-        writer.add(ResultBlock(verdict.results, verdict.passes))
+    with verdict_writer(verdict, fmt, tool_version=__version__) as writer:
         writer.write(verdict, handle)
     return handle.getvalue()
 
