@@ -363,10 +363,3 @@ def name_evidence(
     except OSError as exc:
         raise UsageError(f"cannot write {record_file}: {exc.strerror}") from None
     return dataclasses.replace(evidence, digest="sha256:" + hashlib.sha256(data).hexdigest())
-
-
-def blocking_rules(policy: Policy) -> frozenset[str]:
-    """The rules whose unknown results make the verdict incomplete (fail-closed)."""
-    from policyengine.engine import fail_closed_rules
-
-    return fail_closed_rules(policy)

@@ -627,6 +627,7 @@ def _request(
 
 
 def _finish(args: argparse.Namespace, verdict: Verdict, policy: Policy) -> int:
+    from policyengine.engine import fail_closed_rules
     from policyengine.report import verdict_writer
     from policyengine.report.incomplete import incomplete_line
 
@@ -634,7 +635,7 @@ def _finish(args: argparse.Namespace, verdict: Verdict, policy: Policy) -> int:
         _deliver(args, writer, verdict)
     if args.constraints:
         _write_constraints(args, verdict, verdict.results)
-    blocking = _blocking_rules(policy)
+    blocking = fail_closed_rules(policy)
     return _exit_code(args, verdict, lambda: incomplete_line(verdict, blocking=blocking))
 
 
@@ -657,13 +658,6 @@ def _write_constraints(
             Path(path).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-
-
-def _blocking_rules(policy: Policy) -> frozenset[str]:
-    """The rules whose unknown results make the verdict incomplete (fail-closed)."""
-    from policyengine.application import blocking_rules
-
-    return blocking_rules(policy)
 
 
 def _deliver(args: argparse.Namespace, writer: BlockWriter, verdict: Verdict) -> None:
@@ -771,10 +765,11 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _stream(args: argparse.Namespace, run: Evaluation, policy: Policy) -> int:
+    from policyengine.engine import fail_closed_rules
     from policyengine.report import block_writer
     from policyengine.report.incomplete import Lacking
 
-    lacking = Lacking(_blocking_rules(policy))
+    lacking = Lacking(fail_closed_rules(policy))
     failing: list[RuleResult] = []
     with block_writer(args.format, inputs=run.subject.inputs, tool_version=__version__) as writer:
         for block in run.blocks():

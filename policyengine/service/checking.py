@@ -21,7 +21,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from policyengine import __version__
-from policyengine.application import CheckRequest, Input, Judged, blocking_rules, judge
+from policyengine.application import CheckRequest, Input, Judged, judge
 from policyengine.enrich import EnrichSettings
 from policyengine.model import PolicyEngineError, UsageError
 from policyengine.model.verdict import ResultsMode
@@ -109,7 +109,9 @@ def headers_of(judged: Judged, warnings: list[str]) -> dict[str, str]:
     verdict = judged.verdict
     out: dict[str, str] = {"Policyengine-Outcome": verdict.outcome}
     if verdict.outcome == "incomplete":
-        blocking = blocking_rules(judged.prepared.policy)
+        from policyengine.engine import fail_closed_rules
+
+        blocking = fail_closed_rules(judged.prepared.policy)
         out["Policyengine-Incomplete"] = quote(incomplete_line(verdict, blocking=blocking))
     if judged.kept is not None:
         out["Policyengine-Kept"] = f"{judged.kept.seq} {judged.kept.outcome}"
