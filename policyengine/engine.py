@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from itertools import groupby
 from operator import itemgetter
+from typing import Literal
 
 import orjson
 from pydantic import ValidationError
@@ -243,7 +244,7 @@ class Evaluation:
             tallies: list[_PassTally] = []
             for rule in by_id[rule_id]:
                 values = _Values()
-                tally = _PassTally(rule)
+                tally = _PassTally(rule.id, rule.check, rule.severity.value)
                 found = _run_rule(
                     rule,
                     self._lookup,
@@ -260,7 +261,7 @@ class Evaluation:
                         continue
                     if status is Status.PASS and self._fold:
                         # Counted, not listed: nothing of the finding is copied or kept.
-                        tally.add(raw.component)
+                        tally.add(None if raw.component is None else raw.component.ref)
                         continue
                     # Turned into a result at once, so the findings are not all held.
                     result, waiver_index = _result(
@@ -326,33 +327,32 @@ class Evaluation:
 class _PassTally:
     """One rule's passing findings, counted.
 
-    How many, which components, how many about the document; the components' refs are the
-    strings the components hold already.
+    How many, which components (by ref: the strings the components hold already), how
+    many about the document.
     """
 
-    __slots__ = ("document", "passed", "refs", "rule")
+    __slots__ = ("check", "document", "passed", "refs", "rule", "severity")
 
-    def __init__(self, rule: Rule) -> None:
-        self.rule = rule
+    def __init__(self, rule: str, check: str, severity: Literal["fail", "warn", "info"]) -> None:
+        self.rule, self.check, self.severity = rule, check, severity
         self.passed = 0
         self.document = 0
         self.refs: dict[str, None] = {}
 
-    def add(self, component: Component | None) -> None:
-        """Count one passing finding about ``component`` (None: the document)."""
+    def add(self, ref: str | None) -> None:
+        """Count one passing finding about the component of ``ref`` (None: the document)."""
         self.passed += 1
-        if component is None:
+        if ref is None:
             self.document += 1
         else:
-            self.refs[component.ref] = None
+            self.refs[ref] = None
 
     def summary(self) -> RulePasses:
         """The rule's :class:`RulePasses`, components in the verdict's order (by ref)."""
-        rule = self.rule
         return RulePasses(
-            rule=rule.id,
-            check=rule.check,
-            severity=rule.severity.value,
+            rule=self.rule,
+            check=self.check,
+            severity=self.severity,
             passed=self.passed,
             components=tuple(sorted(self.refs)),
             document=self.document,
@@ -371,27 +371,18 @@ def fold_passes(verdict: Verdict) -> Verdict:
     """
     if verdict.schema_version == SCHEMA_VERSION:
         return verdict
-    tallies: dict[tuple[str, str, str], RulePasses] = {}
-    refs: dict[tuple[str, str, str], dict[str, None]] = {}
+    tallies: dict[tuple[str, str, Literal["fail", "warn", "info"]], _PassTally] = {}
     listed: list[RuleResult] = []
     for result in verdict.results:
         if result.outcome != "pass":
             listed.append(result)
             continue
         key = (result.rule, result.check, result.severity)
-        found = tallies.get(key)
-        if found is None:
-            found = RulePasses(result.rule, result.check, result.severity, 0)
-            refs[key] = {}
-        component = result.component
-        if component is not None:
-            refs[key][component.ref] = None
-        tallies[key] = replace(
-            found, passed=found.passed + 1, document=found.document + (component is None)
-        )
-    passes = tuple(
-        replace(tallies[key], components=tuple(sorted(refs[key]))) for key in sorted(tallies)
-    )
+        tally = tallies.get(key)
+        if tally is None:
+            tally = tallies[key] = _PassTally(*key)
+        tally.add(None if result.component is None else result.component.ref)
+    passes = tuple(tallies[key].summary() for key in sorted(tallies))
     return replace(verdict, schema_version=SCHEMA_VERSION, results=tuple(listed), passes=passes)
 
 
